@@ -1,0 +1,45 @@
+"""Routing of action-button ids (`prefix:arg:arg`) to core handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from core.actors import Request
+from core.outcome import Outcome
+from core.replies import Reply
+
+ActionHandler = Callable[[Request, list[str]], Awaitable[Outcome | Reply]]
+
+
+def action_id(prefix: str, *args: object) -> str:
+    return ":".join([prefix, *(str(a) for a in args)])
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRoute:
+    handler: ActionHandler
+    moderators_only: bool = False
+    mutates: bool = False
+
+
+class ActionRouter:
+    def __init__(self) -> None:
+        self._routes: dict[str, ActionRoute] = {}
+
+    def add(
+        self,
+        prefix: str,
+        handler: ActionHandler,
+        *,
+        moderators_only: bool = False,
+        mutates: bool = False,
+    ) -> None:
+        if prefix in self._routes or ":" in prefix:
+            raise ValueError(f"bad or duplicate action prefix {prefix!r}")
+        self._routes[prefix] = ActionRoute(handler, moderators_only, mutates or moderators_only)
+
+    def resolve(self, action: str) -> tuple[ActionRoute, list[str]] | None:
+        prefix, *args = action.split(":")
+        route = self._routes.get(prefix)
+        return (route, args) if route else None

@@ -1,0 +1,261 @@
+"""The Core: one object that owns the store, the content and the command registry.
+
+Adapters hold one Core and call, per event, exactly one of its methods:
+
+- `execute(request, command, args)`: a slash/text command such as `faq`, `comment`, `approve`.
+- `press(request, action)`: an action button (`ActionButton.action`) was pressed.
+- `submit_comment(request, text, display_name, article)`: a finished comment form (Discord's
+  modal) with no preview step.
+- `faq_choices(query, limit)`: in-memory FAQ ranking for autocomplete (no database).
+
+Each returns an `Outcome`: the reply to render and whether the event was a replay.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.actions import ActionRouter
+from core.actors import Actor, Request
+from core.commands import Audience, CommandRegistry, CommandSpec
+from core.comments.service import CommentService, utc_now
+from core.config import Settings
+from core.content.loader import load_library
+from core.content.models import Library
+from core.errors import UserError
+from core.events import EventBus
+from core.faq.library import FaqLibrary
+from core.idempotency import run_once
+from core.outcome import FaqChoice, Outcome
+from core.replies import Reply
+from core.replies.build import error
+from core.store.engine import Database
+from core.store.migrate import upgrade_to_head
+from core.store.tables import BotState
+from core.store.tables import ModerationPost as ModerationPostRow
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Core", "FaqChoice", "ModerationPost", "Outcome"]
+
+STORE_UNAVAILABLE = (
+    "Sorry, I can't reach my storage right now. Nothing was lost: please try again in a minute."
+)
+SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again."
+_RECENT_READS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class ModerationPost:
+    comment_id: int
+    platform: str
+    chat_id: str
+    message_id: str
+
+
+class Core:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        library: Library,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self.library = library
+        self.clock = clock
+        self.faq = FaqLibrary(library)
+        self.comments = CommentService(settings.comment_rules, clock)
+        self.events = EventBus()
+        self.registry = CommandRegistry()
+        self.actions = ActionRouter()
+        self._recent_reads: OrderedDict[str, Reply] = OrderedDict()
+        self._moderators = {
+            "telegram": frozenset(settings.telegram_moderator_ids),
+            "discord": frozenset(settings.discord_moderator_ids),
+            "console": frozenset(settings.console_moderator_ids),
+        }
+        self._moderator_roles = frozenset(settings.discord_moderator_role_ids)
+
+        from core.handlers import install_all  # handlers import Core for typing only
+
+        install_all(self)
+
+    @classmethod
+    async def open(
+        cls, settings: Settings, *, clock: Callable[[], datetime] = utc_now, migrate: bool = True
+    ) -> Core:
+        """Load content (refusing bad content), connect the store and bring its schema to head."""
+        library = load_library(settings.content_dir, reserved=RESERVED_NAMES)
+        database = Database.connect(
+            settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
+        )
+        try:
+            if migrate:
+                await upgrade_to_head(database)
+        except BaseException:
+            await database.close()
+            raise
+        return cls(settings, database, library, clock=clock)
+
+    async def close(self) -> None:
+        await self.events.drain()
+        await self.database.close()
+
+    # Authority ---------------------------------------------------------------------------
+
+    def is_moderator(self, actor: Actor) -> bool:
+        if actor.user_id in self._moderators.get(actor.platform, frozenset()):
+            return True
+        return actor.platform == "discord" and not self._moderator_roles.isdisjoint(actor.role_ids)
+
+    def commands_for(self, actor: Actor | None) -> list[CommandSpec]:
+        return self.registry.visible_to(moderator=actor is not None and self.is_moderator(actor))
+
+    # Entry points ------------------------------------------------------------------------
+
+    async def execute(self, request: Request, command: str, args: str = "") -> Outcome:
+        # "comment #slug" (from Reply.awaits_text_for) carries leading arguments.
+        name, _, leading = command.strip().lstrip("/").partition(" ")
+        name = name.partition("@")[0].lower()
+        args = f"{leading} {args}".strip() if leading else args.strip()
+        spec = self.registry.spec(name)
+        handler = self.registry.handler(name)
+        if spec is None or handler is None:
+            return Outcome(
+                error(f"I don't know the command /{name[:32]}. Send /help for the list.")
+            )
+        if spec.audience is Audience.MODERATOR and not self.is_moderator(request.actor):
+            return Outcome(error(f"/{name} is for moderators only."))
+        return await self._guarded(request, spec.mutates, lambda: handler(request, args))
+
+    async def press(self, request: Request, action: str) -> Outcome:
+        resolved = self.actions.resolve(action)
+        if resolved is None:
+            return Outcome(error("That button no longer works. Send /help to start again."))
+        route, args = resolved
+        if route.moderators_only and not self.is_moderator(request.actor):
+            return Outcome(error("Only moderators can do that."))
+        return await self._guarded(request, route.mutates, lambda: route.handler(request, args))
+
+    async def submit_comment(
+        self,
+        request: Request,
+        text: str,
+        display_name: str | None = None,
+        article: str | None = None,
+    ) -> Outcome:
+        from core.handlers.comments import submit_form
+
+        return await self._guarded(
+            request, True, lambda: submit_form(self, request, text, display_name, article)
+        )
+
+    def faq_choices(self, query: str, limit: int = 25) -> list[FaqChoice]:
+        return self.faq.choices(query, limit)
+
+    # Units of work ------------------------------------------------------------------------
+
+    async def once(self, request: Request, work: Callable[[AsyncSession], object]) -> Outcome:
+        """Run a state change at most once per event key, then publish its events."""
+        effect, replayed = await run_once(
+            self.database,
+            request.event_key,
+            work,
+            now=self.clock,  # type: ignore[arg-type]
+        )
+        if not replayed:
+            for event in effect.events:
+                self.events.publish(event)
+        return Outcome(effect.reply, replayed=replayed)
+
+    async def _guarded(
+        self, request: Request, mutates: bool, call: Callable[[], object]
+    ) -> Outcome:
+        key = request.event_key
+        if key is not None and not mutates and key in self._recent_reads:
+            return Outcome(self._recent_reads[key], replayed=True)
+        try:
+            result = await call()  # type: ignore[misc]
+        except UserError as refusal:
+            result = error(refusal.message)
+        except (OperationalError, DBAPIError, OSError, ConnectionError, TimeoutError):
+            log.exception("store unavailable while handling %s", key or "an event")
+            result = error(STORE_UNAVAILABLE)
+        except Exception:
+            log.exception("unexpected error while handling %s", key or "an event")
+            result = error(SOMETHING_WENT_WRONG)
+        outcome = result if isinstance(result, Outcome) else Outcome(result)
+        if key is not None and not mutates and not outcome.replayed:
+            self._remember_read(key, outcome.reply)
+        return outcome
+
+    def _remember_read(self, key: str, reply: Reply) -> None:
+        self._recent_reads[key] = reply
+        if len(self._recent_reads) > _RECENT_READS:
+            self._recent_reads.popitem(last=False)
+
+    # Adapter bookkeeping -----------------------------------------------------------------
+
+    async def record_delivery(self, comment_id: int, delivered: bool, detail: str = "") -> None:
+        """Remember whether the author was told the outcome (shown by /mycomments)."""
+        async with self.database.writing() as session:
+            await self.comments.record_delivery(session, comment_id, delivered, detail)
+
+    async def record_moderation_post(
+        self, comment_id: int, platform: str, chat_id: str, message_id: str
+    ) -> None:
+        async with self.database.writing() as session:
+            session.add(
+                ModerationPostRow(
+                    comment_id=comment_id,
+                    platform=platform,
+                    chat_id=str(chat_id),
+                    message_id=str(message_id),
+                )
+            )
+
+    async def moderation_posts(self, comment_id: int, platform: str) -> list[ModerationPost]:
+        async with self.database.reading() as session:
+            rows = await session.scalars(
+                select(ModerationPostRow).where(
+                    ModerationPostRow.comment_id == comment_id,
+                    ModerationPostRow.platform == platform,
+                )
+            )
+            return [
+                ModerationPost(r.comment_id, r.platform, r.chat_id, r.message_id) for r in rows
+            ]
+
+    async def load_state(self, key: str) -> str | None:
+        async with self.database.reading() as session:
+            row = await session.get(BotState, key)
+            return row.value if row else None
+
+    async def save_state(self, key: str, value: str) -> None:
+        async with self.database.writing() as session:
+            row = await session.get(BotState, key)
+            if row is None:
+                session.add(BotState(key=key, value=value))
+            else:
+                row.value = value
+
+
+# Built-in command names an article slug may not take.
+RESERVED_NAMES = frozenset(
+    {
+        "start", "help", "faq", "links", "comments", "comment", "mycomments", "withdraw",
+        "forgetme", "pending", "approve", "reject", "spam", "ban", "unban", "export",
+        "unanswered", "cancel",
+    }
+)  # fmt: skip

@@ -1,0 +1,99 @@
+"""The moderation rule pipeline as pure functions (WordPress's knobs, each a setting).
+
+`clean_text` and `length_problem` run before anything is stored; `evaluate` decides where a
+stored comment goes and records every rule that fired as a reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from core.comments.views import Status
+from core.config import CommentRules
+
+# Schemes, www. hosts and bare domains with a path all count: readers paste links every way.
+_LINK = re.compile(
+    r"(?:\b[a-z][a-z0-9+.-]*://\S+|\bwww\.\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/\S*)",
+    re.IGNORECASE,
+)
+# C0/C1 controls other than newline and tab, and bidi overrides that can disguise text.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BLANK_LINES = re.compile(r"\n{3,}")
+HELD_FOR_REVIEW = "held for review"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    status: Status
+    reasons: tuple[str, ...]
+
+
+def clean_text(text: str) -> str:
+    """Normalise what a reader typed: unify newlines, drop invisible controls, trim."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _UNSAFE.sub("", text)
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def length_problem(text: str, rules: CommentRules) -> str | None:
+    """A friendly refusal when the cleaned text is empty, too short or too long."""
+    if not text:
+        return "Your comment is empty: please write something."
+    if len(text) < rules.min_length:
+        return f"Your comment is too short: please write at least {rules.min_length} characters."
+    if len(text) > rules.max_length:
+        return (
+            f"Your comment is {len(text)} characters long; the limit is {rules.max_length}. "
+            "Please shorten it and send it again."
+        )
+    return None
+
+
+def clean_name(name: str, rules: CommentRules) -> str:
+    name = " ".join(clean_text(name).split())
+    return name[: rules.max_name_length] or "Reader"
+
+
+def digest(text: str) -> str:
+    """Identity of a comment's wording: case, spacing and accents ignored."""
+    folded = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return hashlib.sha256(folded.encode()).hexdigest()
+
+
+def count_links(text: str) -> int:
+    return len(_LINK.findall(text))
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _first_word_in(haystack: str, words: list[str]) -> str | None:
+    # Substring matching, as WordPress does: word boundaries do not exist in many scripts.
+    for word in words:
+        needle = _fold(word).strip()
+        if needle and needle in haystack:
+            return word
+    return None
+
+
+def evaluate(text: str, author_name: str, rules: CommentRules) -> Verdict:
+    """Where a comment goes and why: spam, held (pending) or approved."""
+    haystack = _fold(f"{author_name}\n{text}")
+    disallowed = _first_word_in(haystack, rules.disallowed_words)
+    if disallowed is not None:
+        return Verdict(Status.SPAM, (f"disallowed word “{disallowed}”",))
+
+    reasons: list[str] = []
+    links = count_links(text)
+    if links > rules.max_links:
+        reasons.append(f"{links} links (more than {rules.max_links})")
+    word = _first_word_in(haystack, rules.moderation_words)
+    if word is not None:
+        reasons.append(f"moderation word “{word}”")
+    if rules.manual_approval:
+        reasons.append(HELD_FOR_REVIEW)
+    return Verdict(Status.PENDING if reasons else Status.APPROVED, tuple(reasons))

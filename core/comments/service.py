@@ -1,0 +1,316 @@
+"""Comment intake and moderation: the rules, compare-and-set decisions, bans, the audit trail.
+
+Mutating methods take the caller's write session so that the effect and the event key that
+guards it commit together (see core.idempotency).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.actors import Actor
+from core.comments import queries
+from core.comments.rules import clean_name, clean_text, digest, evaluate, length_problem
+from core.comments.views import CommentView, Delivery, Status
+from core.config import CommentRules
+from core.errors import NotFound, UserError
+from core.store.tables import Ban, Comment, CommentDraft
+
+DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you’ve already said that!"
+KNOWN_PLATFORMS = frozenset({"telegram", "discord", "console"})
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The result of a moderator's press: whether it won, and the comment as it now stands."""
+
+    won: bool
+    comment: CommentView
+
+
+@dataclass(frozen=True, slots=True)
+class BanRecord:
+    author_key: str
+    until: datetime | None
+    reason: str | None
+
+
+class CommentService:
+    def __init__(self, rules: CommentRules, clock: Callable[[], datetime] = utc_now) -> None:
+        self.rules = rules
+        self.clock = clock
+
+    def prepare(self, text: str) -> str:
+        """Clean a comment's text or refuse it with a message the author can act on."""
+        cleaned = clean_text(text)
+        problem = length_problem(cleaned, self.rules)
+        if problem:
+            raise UserError(problem)
+        return cleaned
+
+    async def _serialise_author(self, session: AsyncSession, author: Actor) -> None:
+        # PostgreSQL: one submission per author at a time, so flood and duplicate checks hold
+        # under concurrency. SQLite already serialises writers (BEGIN IMMEDIATE).
+        if session.bind.dialect.name == "postgresql":
+            lock_id = int.from_bytes(hashlib.blake2b(author.key.encode(), digest_size=8).digest())
+            await session.execute(
+                text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id - (1 << 63)}
+            )
+
+    async def ensure_may_comment(
+        self, session: AsyncSession, author: Actor, *, exempt_from_flood: bool
+    ) -> None:
+        now = self.clock()
+        ban = await queries.active_ban(session, author.key, now)
+        if ban is not None:
+            until = f" until {ban.until:%Y-%m-%d %H:%M} UTC" if ban.until else ""
+            raise UserError(f"A moderator has stopped you from commenting{until}.")
+        if exempt_from_flood or not self.rules.flood_seconds:
+            return
+        last = await queries.last_comment_at(session, author)
+        if last is not None:
+            wait = self.rules.flood_seconds - (now - last).total_seconds()
+            if wait > 0:
+                raise UserError(
+                    f"You are commenting too quickly. Please wait {int(wait) + 1} s and try again."
+                )
+
+    async def submit(
+        self,
+        session: AsyncSession,
+        author: Actor,
+        *,
+        article_slug: str,
+        text: str,
+        display_name: str | None,
+        exempt_from_flood: bool,
+    ) -> CommentView:
+        cleaned = self.prepare(text)
+        name = clean_name(display_name or author.display_name, self.rules)
+        await self._serialise_author(session, author)
+        await self.ensure_may_comment(session, author, exempt_from_flood=exempt_from_flood)
+        text_digest = digest(cleaned)
+        if await queries.has_same_text(session, author, article_slug, text_digest):
+            raise UserError(DUPLICATE_MESSAGE)
+        verdict = evaluate(cleaned, name, self.rules)
+        now = self.clock()
+        row = Comment(
+            article_slug=article_slug,
+            author_platform=author.platform,
+            author_user_id=author.user_id,
+            author_name=name,
+            text=cleaned,
+            text_digest=text_digest,
+            status=verdict.status,
+            hold_reasons="\n".join(verdict.reasons),
+            created_at=now,
+            delivery=Delivery.NOT_NEEDED,
+        )
+        session.add(row)
+        try:
+            await session.flush()
+        except IntegrityError as exc:  # a concurrent twin won the unique index
+            raise UserError(DUPLICATE_MESSAGE) from exc
+        await queries.audit(
+            session,
+            at=now,
+            action="submitted",
+            actor=author,
+            comment_id=row.id,
+            to_status=verdict.status,
+            reason="; ".join(verdict.reasons) or None,
+        )
+        return queries.to_view(row)
+
+    async def save_draft(
+        self, session: AsyncSession, author: Actor, *, article_slug: str, text: str
+    ) -> int:
+        cleaned = self.prepare(text)
+        await self.ensure_may_comment(session, author, exempt_from_flood=True)
+        draft = CommentDraft(
+            author_platform=author.platform,
+            author_user_id=author.user_id,
+            author_name=clean_name(author.display_name, self.rules),
+            article_slug=article_slug,
+            text=cleaned,
+            created_at=self.clock(),
+        )
+        session.add(draft)
+        await session.flush()
+        return draft.id
+
+    async def take_draft(
+        self, session: AsyncSession, author: Actor, draft_id: int
+    ) -> CommentDraft:
+        """Remove and return the author's own draft; someone else's is as good as missing."""
+        draft = await session.get(CommentDraft, draft_id)
+        if (
+            draft is None
+            or draft.author_platform != author.platform
+            or draft.author_user_id != author.user_id
+        ):
+            raise NotFound("That comment preview has expired or was already sent.")
+        await session.delete(draft)
+        return draft
+
+    async def decide(
+        self,
+        session: AsyncSession,
+        moderator: Actor,
+        comment_id: int,
+        to_status: Status,
+        reason: str | None = None,
+    ) -> Decision:
+        now = self.clock()
+        reason = (clean_text(reason)[:500] or None) if reason else None
+        won = await queries.decide(
+            session,
+            comment_id,
+            to_status=to_status,
+            moderator=moderator,
+            reason=reason,
+            at=now,
+            notify=True,
+        )
+        row = await session.get(Comment, comment_id, populate_existing=True)
+        if row is None:
+            raise NotFound(f"There is no comment #{comment_id}.")
+        if won:
+            await queries.audit(
+                session,
+                at=now,
+                action="decided",
+                actor=moderator,
+                comment_id=comment_id,
+                from_status=Status.PENDING,
+                to_status=to_status,
+                reason=reason,
+            )
+        return Decision(won=won, comment=queries.to_view(row))
+
+    async def withdraw(self, session: AsyncSession, author: Actor, comment_id: int) -> CommentView:
+        now = self.clock()
+        if not await queries.withdraw(session, comment_id, author, now):
+            row = await session.get(Comment, comment_id)
+            if (
+                row is None
+                or row.author_platform != author.platform
+                or (row.author_user_id != author.user_id)
+            ):
+                raise NotFound(f"You have no comment #{comment_id}.")
+            raise UserError(
+                f"Comment #{comment_id} is already {row.status}: only pending comments "
+                "can be withdrawn."
+            )
+        await queries.audit(
+            session,
+            at=now,
+            action="withdrawn",
+            actor=author,
+            comment_id=comment_id,
+            from_status=Status.PENDING,
+            to_status=Status.WITHDRAWN,
+        )
+        row = await session.get(Comment, comment_id, populate_existing=True)
+        assert row is not None
+        return queries.to_view(row)
+
+    async def erase(self, session: AsyncSession, author: Actor) -> int:
+        erased = await queries.erase_author(session, author)
+        await queries.audit(
+            session,
+            at=self.clock(),
+            action="erased",
+            actor=author,
+            subject_key=author.key,
+            reason=f"{erased} comments erased at the author's request",
+        )
+        return erased
+
+    async def ban(
+        self,
+        session: AsyncSession,
+        moderator: Actor,
+        author_key: str,
+        *,
+        until: datetime | None,
+        reason: str | None,
+    ) -> BanRecord:
+        platform, _, user_id = author_key.partition(":")
+        if platform not in KNOWN_PLATFORMS or not user_id:
+            raise UserError(
+                f"“{author_key}” is not an author. Give a comment number (#12) or "
+                "platform:user_id (e.g. telegram:12345)."
+            )
+        now = self.clock()
+        if until is not None and until <= now:
+            raise UserError("The end of a ban must be in the future.")
+        ban = await session.get(Ban, author_key)
+        if ban is None:
+            ban = Ban(author_key=author_key, created_at=now, banned_by_name=moderator.display_name)
+            session.add(ban)
+        ban.until, ban.reason, ban.banned_by_name = until, reason, moderator.display_name
+        await queries.audit(
+            session,
+            at=now,
+            action="banned",
+            actor=moderator,
+            subject_key=author_key,
+            reason=(reason or "") + (f" (until {until.isoformat()})" if until else ""),
+        )
+        return BanRecord(author_key, until, reason)
+
+    async def unban(self, session: AsyncSession, moderator: Actor, author_key: str) -> bool:
+        ban = await session.get(Ban, author_key)
+        if ban is None:
+            return False
+        await session.delete(ban)
+        await queries.audit(
+            session, at=self.clock(), action="unbanned", actor=moderator, subject_key=author_key
+        )
+        return True
+
+    async def record_delivery(
+        self, session: AsyncSession, comment_id: int, delivered: bool, detail: str
+    ) -> None:
+        row = await session.get(Comment, comment_id)
+        if row is not None:
+            row.delivery = Delivery.DELIVERED if delivered else Delivery.FAILED
+            row.delivery_detail = detail[:500] or None
+
+    async def bans(self, session: AsyncSession) -> list[BanRecord]:
+        now = self.clock()
+        rows = await session.scalars(select(Ban).order_by(Ban.created_at))
+        return [
+            BanRecord(b.author_key, b.until, b.reason)
+            for b in rows
+            if b.until is None or b.until > now
+        ]
+
+
+def parse_until(value: str, now: datetime) -> datetime | None:
+    """`7d`, `12h`, `30m` from now, or an ISO date/time (UTC); None for empty/`forever`."""
+    value = value.strip().lower()
+    if value in {"", "forever", "permanent", "permanently"}:
+        return None
+    units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+    if value[:-1].isdigit() and value[-1] in units and len(value) < 8:
+        return now + timedelta(**{units[value[-1]]: int(value[:-1])})
+    try:
+        parsed = datetime.fromisoformat(value.upper() if "t" in value else value)
+    except ValueError as exc:
+        raise UserError(
+            f"“{value}” is not a time I understand: use 7d, 12h, 30m or a date like 2026-12-31."
+        ) from exc
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)

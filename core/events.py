@@ -1,0 +1,73 @@
+"""What the core tells adapters after a change: a new comment to moderate, a decision made.
+
+Handlers run as tasks after the unit of work has committed, so a slow platform never holds a
+database transaction open. A failing handler is logged and does not affect others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from core.comments.views import CommentView
+from core.replies import Reply
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CommentQueued:
+    """A comment awaits a moderator; `card` is the moderation message with its buttons."""
+
+    comment: CommentView
+    card: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class CommentDecided:
+    """A comment left the queue; `card` replaces the moderation message everywhere.
+
+    `author_notice` is what the author should be told (None when they need not be, e.g. they
+    withdrew it themselves); the adapter of `comment.author_platform` delivers it and reports
+    the outcome with `Core.record_delivery`.
+    """
+
+    comment: CommentView
+    card: Reply
+    author_notice: Reply | None
+
+
+Event = CommentQueued | CommentDecided
+Subscriber = Callable[[Event], Awaitable[None]]
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._subscribers: list[Subscriber] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.append(subscriber)
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.remove(subscriber)
+
+    def publish(self, event: Event) -> None:
+        for subscriber in self._subscribers:
+            task = asyncio.create_task(self._run(subscriber, event))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait until every handler started so far has finished (shutdown, tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    @staticmethod
+    async def _run(subscriber: Subscriber, event: Event) -> None:
+        try:
+            await subscriber(event)
+        except Exception:
+            log.exception("event handler %r failed for %s", subscriber, type(event).__name__)

@@ -1,0 +1,310 @@
+"""Readers' comments: list, preview and confirm, my comments, withdraw, erase my data."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.actions import action_id
+from core.actors import Request
+from core.commands import Argument, CommandSpec
+from core.comments import queries
+from core.comments.cards import PRIVACY_LINE, moderation_card, own_entry, public_entry
+from core.comments.views import CommentView, Status
+from core.content.models import Article
+from core.events import CommentDecided, CommentQueued, Event
+from core.handlers.common import article_by_slug, parse_id, parse_page, pick_article
+from core.idempotency import Effect
+from core.outcome import Outcome
+from core.replies import ActionButton, Block, Button, Reply, Span
+from core.replies.build import heading, message, paragraph, quote, reply
+from core.store.tables import CommentDraft
+
+if TYPE_CHECKING:
+    from core.app import Core
+
+PAGE_SIZE = 5
+MY_COMMENTS = 10
+
+
+async def _comments_page(core: Core, article: Article, page: int, *, edit: bool) -> Reply:
+    async with core.database.reading() as session:
+        views, total = await queries.approved_page(
+            session, article.slug, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        )
+    if total == 0:
+        return reply(
+            paragraph(f"No comments on “{article.title}” yet."),
+            paragraph("Be the first: ", Span.code("/comment your text")),
+            buttons=[[ActionButton(label="✍️ Comment", action=action_id("k", article.slug))]],
+            edit_in_place=edit,
+        )
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(page, pages)
+    if not views:  # asked past the end: show the last page
+        return await _comments_page(core, article, pages, edit=edit)
+    blocks: list[Block] = [heading(f"Comments on “{article.title}” · page {page} of {pages}")]
+    for view in views:
+        blocks.extend(public_entry(view))
+    nav: list[Button] = []
+    if page > 1:
+        nav.append(ActionButton(label="◀ Newer", action=action_id("c", article.slug, page - 1)))
+    if page < pages:
+        nav.append(ActionButton(label="Older ▶", action=action_id("c", article.slug, page + 1)))
+    return reply(
+        *blocks,
+        buttons=[nav, [ActionButton(label="✍️ Comment", action=action_id("k", article.slug))]],
+        edit_in_place=edit,
+    )
+
+
+def prompt(article: Article, *, default: bool) -> Reply:
+    target = "comment" if default else f"comment #{article.slug}"
+    return Reply(
+        blocks=(
+            paragraph(f"Send your comment on “{article.title}” as your next message."),
+            paragraph(Span.italic(PRIVACY_LINE)),
+        ),
+        awaits_text_for=target,
+    )
+
+
+def submitted(view: CommentView) -> Reply:
+    if view.status is Status.APPROVED:
+        text = f"Thank you! Your comment #{view.id} is published."
+    else:
+        text = (
+            f"Thank you! Your comment #{view.id} is waiting for a moderator. "
+            "I'll tell you when it is decided; /mycomments shows its status."
+        )
+    return Reply(blocks=(paragraph(text),), edit_in_place=True)
+
+
+def intake_events(core: Core, view: CommentView) -> list[Event]:
+    if view.status is not Status.PENDING:
+        return []
+    title = core.library.article(view.article_slug)
+    return [
+        CommentQueued(view, moderation_card(view, title.title if title else view.article_slug))
+    ]
+
+
+async def store_comment(
+    core: Core,
+    session: AsyncSession,
+    request: Request,
+    article: Article,
+    text: str,
+    display_name: str | None,
+) -> Effect:
+    view = await core.comments.submit(
+        session,
+        request.actor,
+        article_slug=article.slug,
+        text=text,
+        display_name=display_name,
+        exempt_from_flood=core.is_moderator(request.actor),
+    )
+    return Effect(submitted(view), intake_events(core, view))
+
+
+async def submit_form(
+    core: Core, request: Request, text: str, display_name: str | None, slug: str | None
+) -> Outcome:
+    """A completed comment form (no preview step): store it straight away."""
+    article = article_by_slug(core, slug) if slug else core.library.default_article
+    reply_ = await core.once(
+        request, lambda s: store_comment(core, s, request, article, text, display_name)
+    )
+    return Outcome(
+        reply_.reply.model_copy(update={"edit_in_place": False, "ephemeral": True}),
+        reply_.replayed,
+    )
+
+
+def decided_elsewhere_events(core: Core, views: list[CommentView]) -> list[Event]:
+    events: list[Event] = []
+    for view in views:
+        article = core.library.article(view.article_slug)
+        card = moderation_card(view, article.title if article else view.article_slug)
+        events.append(CommentDecided(view, card, None))
+    return events
+
+
+def install(core: Core) -> None:
+    async def comments(request: Request, args: str) -> Reply:
+        """Approved comments on an article, newest first."""
+        article, rest = pick_article(core, args)
+        return await _comments_page(core, article, parse_page(rest), edit=False)
+
+    async def comment(request: Request, args: str) -> Outcome | Reply:
+        """Preview a comment before it goes to the moderators."""
+        article, text = pick_article(core, args)
+        if not text:
+            return prompt(article, default=article is core.library.default_article)
+
+        async def work(session: AsyncSession) -> Effect:
+            draft_id = await core.comments.save_draft(
+                session, request.actor, article_slug=article.slug, text=text
+            )
+            draft = await session.get(CommentDraft, draft_id)
+            assert draft is not None
+            return Effect(
+                reply(
+                    heading(f"Your comment on “{article.title}”"),
+                    quote(draft.text),
+                    paragraph("Shown as ", Span.bold(draft.author_name), "."),
+                    paragraph(Span.italic(PRIVACY_LINE)),
+                    buttons=[
+                        [
+                            ActionButton(label="✅ Send", action=action_id("cc", draft_id)),
+                            ActionButton(label="✖ Cancel", action=action_id("cx", draft_id)),
+                        ]
+                    ],
+                )
+            )
+
+        return await core.once(request, work)
+
+    async def confirm(request: Request, args: list[str]) -> Outcome:
+        draft_id = parse_id(args[0] if args else "", "draft")
+
+        async def work(session: AsyncSession) -> Effect:
+            draft = await core.comments.take_draft(session, request.actor, draft_id)
+            article = article_by_slug(core, draft.article_slug)
+            return await store_comment(
+                core, session, request, article, draft.text, draft.author_name
+            )
+
+        return await core.once(request, work)
+
+    async def cancel(request: Request, args: list[str]) -> Outcome:
+        draft_id = parse_id(args[0] if args else "", "draft")
+
+        async def work(session: AsyncSession) -> Effect:
+            await core.comments.take_draft(session, request.actor, draft_id)
+            return Effect(
+                Reply(blocks=(paragraph("Cancelled: nothing was sent."),), edit_in_place=True)
+            )
+
+        return await core.once(request, work)
+
+    async def mycomments(request: Request, args: str) -> Reply:
+        """Your comments and what became of them."""
+        async with core.database.reading() as session:
+            views = await queries.by_author(session, request.actor, MY_COMMENTS)
+        if not views:
+            return message("You have not commented yet. /comment adds one.", ephemeral=True)
+        blocks: list[Block] = [heading("Your comments")]
+        buttons: list[list[Button]] = []
+        for view in views:
+            article = core.library.article(view.article_slug)
+            blocks.extend(own_entry(view, article.title if article else view.article_slug))
+            if view.status is Status.PENDING:
+                buttons.append(
+                    [ActionButton(label=f"↩️ Withdraw #{view.id}", action=action_id("w", view.id))]
+                )
+        return reply(*blocks, buttons=buttons, ephemeral=True)
+
+    async def withdraw_comment(request: Request, comment_id: int) -> Outcome:
+        async def work(session: AsyncSession) -> Effect:
+            view = await core.comments.withdraw(session, request.actor, comment_id)
+            return Effect(
+                message(f"Comment #{comment_id} is withdrawn.", ephemeral=True),
+                decided_elsewhere_events(core, [view]),
+            )
+
+        return await core.once(request, work)
+
+    async def withdraw(request: Request, args: str) -> Outcome:
+        """Withdraw one of your comments while it is still pending."""
+        return await withdraw_comment(request, parse_id(args))
+
+    async def forgetme(request: Request, args: str) -> Reply:
+        """Erase every comment you have sent (asks first)."""
+        return reply(
+            paragraph(
+                "This erases every comment you have sent, published or not, and cannot be "
+                "undone. Are you sure?"
+            ),
+            buttons=[
+                [
+                    ActionButton(label="🗑 Yes, erase everything", action="fm:y"),
+                    ActionButton(label="✖ No", action="fm:n"),
+                ]
+            ],
+            ephemeral=True,
+        )
+
+    async def forget(request: Request, args: list[str]) -> Outcome | Reply:
+        if args != ["y"]:
+            return Reply(blocks=(paragraph("Nothing was erased."),), edit_in_place=True)
+
+        async def work(session: AsyncSession) -> Effect:
+            pending = [
+                v
+                for v in await queries.by_author(session, request.actor, 1_000_000)
+                if v.status is Status.PENDING
+            ]
+            erased = await core.comments.erase(session, request.actor)
+            gone = [replace(v, status=Status.WITHDRAWN) for v in pending]
+            return Effect(
+                Reply(
+                    blocks=(
+                        paragraph(f"Done: {erased} comment(s) erased. We keep nothing of yours."),
+                    ),
+                    edit_in_place=True,
+                ),
+                decided_elsewhere_events(core, gone),
+            )
+
+        return await core.once(request, work)
+
+    async def open_page(request: Request, args: list[str]) -> Reply:
+        article = article_by_slug(core, args[0] if args else "")
+        page = parse_page(args[1] if len(args) > 1 else "1")
+        return await _comments_page(core, article, page, edit=True)
+
+    async def open_prompt(request: Request, args: list[str]) -> Reply:
+        article = article_by_slug(core, args[0] if args else "")
+        return prompt(article, default=article is core.library.default_article)
+
+    async def press_withdraw(request: Request, args: list[str]) -> Outcome:
+        return await withdraw_comment(request, parse_id(args[0] if args else ""))
+
+    core.registry.add(
+        CommandSpec(
+            "comments",
+            "What readers say (approved comments)",
+            (Argument("page", "page number", kind=int),),
+        ),
+        comments,
+    )
+    core.registry.add(
+        CommandSpec(
+            "comment",
+            "Leave a comment for the moderators to approve",
+            (Argument("text", "your comment", required=True, rest=True),),
+            mutates=True,
+        ),
+        comment,
+    )
+    core.registry.add(CommandSpec("mycomments", "Your comments and their status"), mycomments)
+    core.registry.add(
+        CommandSpec(
+            "withdraw",
+            "Withdraw your pending comment",
+            (Argument("comment", "comment number", required=True, kind=int),),
+            mutates=True,
+        ),
+        withdraw,
+    )
+    core.registry.add(CommandSpec("forgetme", "Erase all your comments"), forgetme)
+    core.actions.add("c", open_page)
+    core.actions.add("k", open_prompt)
+    core.actions.add("cc", confirm, mutates=True)
+    core.actions.add("cx", cancel, mutates=True)
+    core.actions.add("w", press_withdraw, mutates=True)
+    core.actions.add("fm", forget, mutates=True)

@@ -1,0 +1,306 @@
+"""Moderators: the queue, decisions (compare-and-set), bans, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.actions import action_id
+from core.actors import Request
+from core.commands import Argument, Audience, CommandSpec
+from core.comments import queries
+from core.comments.cards import author_notice, moderation_card
+from core.comments.service import parse_until
+from core.comments.views import CommentView, Status
+from core.errors import UserError
+from core.events import CommentDecided
+from core.handlers.common import parse_id, parse_page
+from core.idempotency import Effect
+from core.outcome import Outcome
+from core.replies import ActionButton, Attachment, Block, Button, Reply, Span
+from core.replies.build import heading, item, message, paragraph, quote, reply
+
+if TYPE_CHECKING:
+    from core.app import Core
+
+QUEUE_PAGE = 5
+_VERB = {Status.APPROVED: "approved", Status.REJECTED: "rejected", Status.SPAM: "marked as spam"}
+
+
+def _title(core: Core, view: CommentView) -> str:
+    article = core.library.article(view.article_slug)
+    return article.title if article else view.article_slug
+
+
+def install(core: Core) -> None:
+    async def decide(
+        request: Request,
+        comment_id: int,
+        status: Status,
+        reason: str | None,
+        *,
+        from_card: bool,
+        ban_author: bool = False,
+    ) -> Outcome:
+        async def work(session: AsyncSession) -> Effect:
+            if ban_author:
+                author_key = await queries.author_of(session, comment_id)
+                if author_key is None:
+                    raise UserError(f"There is no comment #{comment_id}.")
+                await core.comments.ban(
+                    session, request.actor, author_key, until=None, reason=reason
+                )
+            decision = await core.comments.decide(
+                session, request.actor, comment_id, status, reason
+            )
+            view = decision.comment
+            card = moderation_card(view, _title(core, view))
+            if not decision.won:
+                if view.status is Status.WITHDRAWN:
+                    said = f"Comment #{comment_id} was withdrawn by its author."
+                else:
+                    said = (
+                        f"Comment #{comment_id} was already {_VERB.get(view.status, view.status)} "
+                        f"by {view.decided_by_name}."
+                    )
+                return Effect(message(said, ephemeral=True))
+            notice = author_notice(view, _title(core, view))
+            shown = card.model_copy(update={"edit_in_place": from_card})
+            return Effect(shown, [CommentDecided(view, card, notice)])
+
+        return await core.once(request, work)
+
+    async def pending(request: Request, args: str) -> Reply:
+        """Comments waiting for a decision, oldest first."""
+        page = parse_page(args)
+        async with core.database.reading() as session:
+            total = await queries.count_pending(session)
+            views = await queries.pending(session, limit=QUEUE_PAGE * page)
+        views = views[(page - 1) * QUEUE_PAGE :]
+        if not views:
+            return message("The queue is empty. 🎉", ephemeral=True)
+        blocks: list[Block] = [heading(f"Waiting for a decision: {total}")]
+        buttons: list[list[Button]] = []
+        for view in views:
+            blocks.append(
+                item(Span.bold(f"#{view.id}"), f" by {view.author_name} on “{_title(core, view)}”")
+            )
+            blocks.append(quote(view.text))
+            if view.hold_reasons:
+                blocks.append(paragraph(Span.italic("Held: " + "; ".join(view.hold_reasons))))
+            buttons.append(
+                [
+                    ActionButton(label=f"✅ #{view.id}", action=action_id("m", "a", view.id)),
+                    ActionButton(label=f"❌ #{view.id}", action=action_id("m", "r", view.id)),
+                    ActionButton(label=f"🗑 #{view.id}", action=action_id("m", "s", view.id)),
+                ]
+            )
+        if total > page * QUEUE_PAGE:
+            blocks.append(paragraph(f"More: /pending {page + 1}"))
+        return reply(*blocks, buttons=buttons, ephemeral=True)
+
+    def _id_and_rest(args: str) -> tuple[int, str]:
+        first, _, rest = args.strip().partition(" ")
+        return parse_id(first), rest.strip()
+
+    async def approve(request: Request, args: str) -> Outcome:
+        """Publish a pending comment."""
+        comment_id, _ = _id_and_rest(args)
+        return await decide(request, comment_id, Status.APPROVED, None, from_card=False)
+
+    async def reject(request: Request, args: str) -> Outcome:
+        """Turn down a pending comment, optionally saying why."""
+        comment_id, reason = _id_and_rest(args)
+        return await decide(request, comment_id, Status.REJECTED, reason or None, from_card=False)
+
+    async def spam(request: Request, args: str) -> Outcome:
+        """Mark a pending comment as spam."""
+        comment_id, _ = _id_and_rest(args)
+        return await decide(request, comment_id, Status.SPAM, None, from_card=False)
+
+    async def ban(request: Request, args: str) -> Outcome:
+        """Stop an author from commenting, optionally until a time."""
+        who, _, rest = args.strip().partition(" ")
+        if not who:
+            raise UserError(
+                "Usage: /ban <#comment or platform:user_id> [7d | 2026-12-31] [reason]"
+            )
+        until_token, _, reason = rest.strip().partition(" ")
+        try:
+            until = parse_until(until_token, core.clock())
+        except UserError:
+            until, reason = None, rest.strip()
+
+        async def work(session: AsyncSession) -> Effect:
+            author_key = await _author_key(session, who)
+            record = await core.comments.ban(
+                session, request.actor, author_key, until=until, reason=reason or None
+            )
+            span = f" until {record.until:%Y-%m-%d %H:%M} UTC" if record.until else ""
+            return Effect(message(f"{author_key} may not comment{span}.", ephemeral=True))
+
+        return await core.once(request, work)
+
+    async def unban(request: Request, args: str) -> Outcome:
+        """Let a banned author comment again."""
+        who = args.strip()
+        if not who:
+            raise UserError("Usage: /unban <#comment or platform:user_id>")
+
+        async def work(session: AsyncSession) -> Effect:
+            author_key = await _author_key(session, who)
+            lifted = await core.comments.unban(session, request.actor, author_key)
+            said = (
+                f"{author_key} may comment again." if lifted else f"{author_key} was not banned."
+            )
+            return Effect(message(said, ephemeral=True))
+
+        return await core.once(request, work)
+
+    async def export(request: Request, args: str) -> Reply:
+        """Every comment as JSON and CSV, for operators."""
+        async with core.database.reading() as session:
+            views = await queries.all_comments(session)
+            bans = await core.comments.bans(session)
+        rows = [_export_row(v) for v in views]
+        as_json = json.dumps(
+            {"comments": rows, "bans": [_jsonable(asdict(b)) for b in bans]},
+            ensure_ascii=False,
+            indent=2,
+        ).encode()
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(_EXPORT_FIELDS))
+        writer.writeheader()
+        writer.writerows(rows)
+        stamp = f"{core.clock():%Y%m%d-%H%M%S}"
+        return Reply(
+            blocks=(
+                paragraph(f"Export of {len(rows)} comment(s) and {len(bans)} active ban(s)."),
+            ),
+            attachments=(
+                Attachment(
+                    filename=f"comments-{stamp}.json",
+                    media_type="application/json",
+                    content=as_json,
+                ),
+                Attachment(
+                    filename=f"comments-{stamp}.csv",
+                    media_type="text/csv",
+                    content=buffer.getvalue().encode(),
+                ),
+            ),
+            ephemeral=True,
+        )
+
+    mod = Audience.MODERATOR
+    comment_arg = Argument("comment", "comment number", required=True, kind=int)
+    core.registry.add(
+        CommandSpec(
+            "pending",
+            "Comments waiting for a decision",
+            (Argument("page", "page", kind=int),),
+            audience=mod,
+        ),
+        pending,
+    )
+    core.registry.add(
+        CommandSpec("approve", "Publish a comment", (comment_arg,), mod, True), approve
+    )
+    core.registry.add(
+        CommandSpec(
+            "reject",
+            "Turn a comment down, optionally with a reason",
+            (comment_arg, Argument("reason", "why (told to the author)", rest=True)),
+            mod,
+            True,
+        ),
+        reject,
+    )
+    core.registry.add(
+        CommandSpec("spam", "Mark a comment as spam", (comment_arg,), mod, True), spam
+    )
+    core.registry.add(
+        CommandSpec(
+            "ban",
+            "Stop an author commenting (optionally until a time)",
+            (
+                Argument("author", "#comment or platform:user_id", required=True),
+                Argument("until", "7d, 12h or 2026-12-31"),
+                Argument("reason", "why", rest=True),
+            ),
+            mod,
+            True,
+        ),
+        ban,
+    )
+    core.registry.add(
+        CommandSpec(
+            "unban",
+            "Let an author comment again",
+            (Argument("author", "#comment or platform:user_id", required=True),),
+            mod,
+            True,
+        ),
+        unban,
+    )
+    core.registry.add(CommandSpec("export", "All comments as JSON and CSV", audience=mod), export)
+
+    async def press(request: Request, args: list[str]) -> Outcome:
+        if len(args) != 2 or args[0] not in {"a", "r", "s", "b"}:
+            raise UserError("That button no longer works.")
+        comment_id = parse_id(args[1])
+        status = {"a": Status.APPROVED, "r": Status.REJECTED, "s": Status.SPAM, "b": Status.SPAM}
+        reason = "author banned" if args[0] == "b" else None
+        return await decide(
+            request,
+            comment_id,
+            status[args[0]],
+            reason,
+            from_card=True,
+            ban_author=args[0] == "b",
+        )
+
+    core.actions.add("m", press, moderators_only=True)
+
+
+async def _author_key(session: AsyncSession, who: str) -> str:
+    if ":" in who:
+        return who
+    key = await queries.author_of(session, parse_id(who))
+    if key is None:
+        raise UserError(f"There is no comment {who}.")
+    return key
+
+
+_EXPORT_FIELDS = (
+    "id",
+    "article_slug",
+    "author_platform",
+    "author_user_id",
+    "author_name",
+    "text",
+    "status",
+    "hold_reasons",
+    "created_at",
+    "decided_at",
+    "decided_by_name",
+    "decision_reason",
+    "delivery",
+)
+
+
+def _jsonable(values: dict[str, object]) -> dict[str, object]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
+
+
+def _export_row(view: CommentView) -> dict[str, object]:
+    row = _jsonable({name: getattr(view, name) for name in _EXPORT_FIELDS})
+    row["hold_reasons"] = "; ".join(view.hold_reasons)
+    row["status"] = str(view.status)
+    row["delivery"] = str(view.delivery)
+    return row

@@ -1,0 +1,188 @@
+"""The schema. Every change here needs an Alembic migration (a test compares the two)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import (
+    text as sql_text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names keep migrations identical on SQLite (batch mode) and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Timestamp(TypeDecorator[datetime]):
+    """Always UTC-aware in Python; SQLite keeps naive UTC text, PostgreSQL `timestamptz`."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use UTC-aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    article_slug: Mapped[str] = mapped_column(String(32))
+    author_platform: Mapped[str] = mapped_column(String(16))
+    author_user_id: Mapped[str] = mapped_column(String(64))
+    author_name: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    # Normalised-text digest: the same author saying the same thing twice is refused.
+    text_digest: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    hold_reasons: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+    decided_at: Mapped[datetime | None] = mapped_column(Timestamp(), nullable=True)
+    decided_by_key: Mapped[str | None] = mapped_column(String(96), nullable=True)
+    decided_by_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delivery: Mapped[str] = mapped_column(String(16), default="not_needed")
+    delivery_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (
+        Index("ix_comments_article_status_id", "article_slug", "status", "id"),
+        Index("ix_comments_author", "author_platform", "author_user_id", "id"),
+        Index("ix_comments_status_id", "status", "id"),
+        Index(
+            "uq_comments_author_digest",
+            "author_platform",
+            "author_user_id",
+            "article_slug",
+            "text_digest",
+            unique=True,
+            sqlite_where=sql_text("status != 'withdrawn'"),
+            postgresql_where=sql_text("status != 'withdrawn'"),
+        ),
+    )
+
+
+class AuditEntry(Base):
+    """Append-only trail of every moderation transition: who, what, when, why."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(Timestamp())
+    action: Mapped[str] = mapped_column(String(32))
+    comment_id: Mapped[int | None] = mapped_column(Id, nullable=True, index=True)
+    subject_key: Mapped[str | None] = mapped_column(String(96), nullable=True)
+    actor_key: Mapped[str] = mapped_column(String(96))
+    actor_name: Mapped[str] = mapped_column(String(128))
+    from_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    to_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Ban(Base):
+    __tablename__ = "bans"
+
+    author_key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    until: Mapped[datetime | None] = mapped_column(Timestamp(), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    banned_by_name: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+
+
+class ProcessedEvent(Base):
+    """Event keys already acted on, with the reply given, so a replay repeats nothing."""
+
+    __tablename__ = "processed_events"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+    reply_json: Mapped[str] = mapped_column(Text)
+
+
+class CommentDraft(Base):
+    """A comment previewed but not yet confirmed (button payloads cannot carry the text)."""
+
+    __tablename__ = "comment_drafts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    author_platform: Mapped[str] = mapped_column(String(16))
+    author_user_id: Mapped[str] = mapped_column(String(64))
+    author_name: Mapped[str] = mapped_column(String(128))
+    article_slug: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+
+
+class ModerationPost(Base):
+    """Where a comment's moderation card was posted, so every copy can be updated."""
+
+    __tablename__ = "moderation_posts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    comment_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
+
+
+class UnansweredQuestion(Base):
+    """Questions the FAQ could not answer, counted, for editors."""
+
+    __tablename__ = "unanswered_questions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    article_slug: Mapped[str] = mapped_column(String(32))
+    normalized: Mapped[str] = mapped_column(String(500))
+    example: Mapped[str] = mapped_column(Text)
+    times_asked: Mapped[int] = mapped_column(Integer, default=1)
+    last_asked_at: Mapped[datetime] = mapped_column(Timestamp())
+
+    __table_args__ = (UniqueConstraint("article_slug", "normalized"),)
+
+
+class BotState(Base):
+    """Small key/value facts adapters must remember across restarts."""
+
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

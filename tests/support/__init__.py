@@ -1,0 +1,1 @@
+"""Test support shared by every layer: throwaway databases and a settable clock."""
