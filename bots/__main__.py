@@ -1,0 +1,99 @@
+"""`python -m bots`: run every configured adapter on one core, store and event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+
+from bots.logs import configure_logging
+from core.app import Core
+from core.config import Settings
+from core.store.engine import normalize_database_url
+
+log = logging.getLogger("bots")
+
+Runner = Callable[[Core, asyncio.Event], Awaitable[None]]
+
+NO_ADAPTER = """\
+No platform is configured, so only the console is available.
+To run on Telegram, set TELEGRAM_BOT_TOKEN (from @BotFather); for Discord, set DISCORD_BOT_TOKEN.
+Put them in the environment or in a .env file (see .env.example), then start again."""
+
+
+def configured_runners(settings: Settings) -> dict[str, Runner]:
+    runners: dict[str, Runner] = {}
+    if settings.telegram_bot_token is not None:
+        from bots.telegram import run_telegram
+
+        runners["telegram"] = run_telegram
+    if settings.discord_bot_token is not None:
+        from bots.discord import run_discord
+
+        runners["discord"] = run_discord
+    return runners
+
+
+def warn_about_ephemeral_disk(settings: Settings) -> None:
+    url = normalize_database_url(settings.database_url)
+    if url.drivername.startswith("sqlite") and os.environ.get("DYNO"):
+        log.warning(
+            "SQLite on a host with an ephemeral disk loses every comment at each restart: "
+            "set DATABASE_URL to a PostgreSQL database."
+        )
+
+
+async def run_adapters(core: Core, runners: dict[str, Runner]) -> int:
+    """Run adapters until SIGINT/SIGTERM; if one fails, stop the others and report it."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = {asyncio.create_task(run(core, stop), name=name): name for name, run in runners.items()}
+    log.info("running: %s", ", ".join(runners))
+    status = 0
+    pending = set(tasks)
+    while pending:
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task.cancelled():
+                continue
+            if (exc := task.exception()) is not None:
+                log.error("%s adapter stopped: %s", tasks[task], exc, exc_info=exc)
+                status = 1
+            elif not stop.is_set():
+                log.error("%s adapter stopped unexpectedly", tasks[task])
+                status = 1
+        stop.set()
+    return status
+
+
+async def main() -> int:
+    settings = Settings()
+    configure_logging(settings)
+    warn_about_ephemeral_disk(settings)
+    runners = configured_runners(settings)
+    if not runners and not sys.stdin.isatty():
+        print(NO_ADAPTER, file=sys.stderr)
+        return 2
+    core = await Core.open(settings)
+    try:
+        if runners:
+            return await run_adapters(core, runners)
+        print(NO_ADAPTER, file=sys.stderr)
+        from bots.console.__main__ import parse_args, run_console
+
+        await run_console(core, parse_args([]))
+        return 0
+    finally:
+        await core.close()
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(asyncio.run(main()))
+    except KeyboardInterrupt:
+        sys.exit(130)
