@@ -1,0 +1,235 @@
+"""Building, starting and stopping the PTB application inside a caller's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+from urllib.parse import urlsplit
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bots.telegram.commands import sync_commands
+from bots.telegram.handlers import Handlers
+from bots.telegram.limits import FloodControl
+from bots.telegram.logs import protect_token
+from bots.telegram.moderation import ModerationRelay
+from bots.telegram.processor import PerChatOrder
+from bots.telegram.send import Sender
+from core.app import Core
+from core.config import Settings
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+# Time to finish in-flight event deliveries on shutdown before giving up on them.
+DRAIN_SECONDS = 10.0
+
+
+class PollingConflict(RuntimeError):
+    """Another process polls with the same token (409 Conflict): this one must stop."""
+
+
+class PollingFailed(RuntimeError):
+    """Polling ended and cannot resume (e.g. the token was revoked)."""
+
+
+def default_concurrency() -> int:
+    # Handlers mostly wait on the store and Telegram; a few per core keeps both busy.
+    return max(4, min(32, 4 * (os.cpu_count() or 1)))
+
+
+class TelegramAdapter:
+    """The Telegram adapter: `start()`, then `wait(stop)`, then `stop()` (or `run(stop)`)."""
+
+    def __init__(
+        self,
+        core: Core,
+        settings: Settings | None = None,
+        *,
+        poll_timeout: float = 30.0,
+        concurrency: int | None = None,
+        limiter: FloodControl | None = None,
+    ) -> None:
+        self.core = core
+        self.settings = settings or core.settings
+        if self.settings.telegram_bot_token is None:
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        self.token = self.settings.telegram_bot_token.get_secret_value()
+        self.poll_timeout = poll_timeout
+        self.failure: BaseException | None = None
+        self._failed = asyncio.Event()
+        self._stopping = False
+        concurrency = concurrency or default_concurrency()
+        root = self.settings.telegram_api_base_url.rstrip("/")
+        self.limiter = limiter or FloodControl(pacing=self.settings.telegram_rate_limit)
+        self.app = (
+            Application.builder()
+            .token(self.token)
+            .base_url(f"{root}/bot{{token}}")
+            .base_file_url(f"{root}/file/bot{{token}}")
+            .rate_limiter(self.limiter)
+            .concurrent_updates(PerChatOrder(concurrency))
+            # Every concurrent handler may hold a connection, plus event deliveries.
+            .connection_pool_size(concurrency + 4)
+            .get_updates_read_timeout(poll_timeout + 10)
+            .build()
+        )
+        self.sender = Sender(self.app.bot)
+        self.handlers = Handlers(core, self.sender)
+        self.relay = ModerationRelay(core, self.sender, self.settings.telegram_moderation_chat_id)
+        self._install_handlers()
+
+    def _install_handlers(self) -> None:
+        h = self.handlers
+        self.app.add_handler(TypeHandler(Update, h.drop_replays), group=-1)
+        messages = filters.UpdateType.MESSAGE
+        self.app.add_handler(MessageHandler(messages & filters.COMMAND, h.on_command))
+        self.app.add_handler(MessageHandler(messages & filters.TEXT & ~filters.COMMAND, h.on_text))
+        self.app.add_handler(CallbackQueryHandler(h.on_callback))
+        self.app.add_handler(InlineQueryHandler(h.on_inline))
+        self.app.add_error_handler(h.on_error)
+
+    @property
+    def webhook_mode(self) -> bool:
+        return bool(self.settings.telegram_webhook_url)
+
+    async def start(self) -> None:
+        """Connect, publish the command menus, subscribe to core events, start receiving."""
+        protect_token(self.token)
+        await self.app.initialize()
+        try:
+            await sync_commands(
+                self.app.bot,
+                self.core,
+                self.settings.telegram_moderator_ids,
+                self.settings.telegram_moderation_chat_id,
+            )
+        except TelegramError as exc:
+            log.warning("could not publish the command menus: %s", exc)
+        self.core.events.subscribe(self.relay)
+        await self.app.start()
+        if self.webhook_mode:
+            await self._start_webhook()
+        else:
+            await self.app.updater.start_polling(  # type: ignore[union-attr]
+                timeout=self.poll_timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                bootstrap_retries=3,
+                error_callback=self._polling_error,
+            )
+            self._watch_polling()
+        log.info(
+            "Telegram adapter running as @%s (%s)",
+            self.app.bot.username,
+            "webhook" if self.webhook_mode else "polling",
+        )
+
+    async def _start_webhook(self) -> None:
+        url = self.settings.telegram_webhook_url or ""
+        secret = self.settings.telegram_webhook_secret
+        # Without a configured secret, derive a stable one so forged posts are still refused.
+        token = (
+            secret.get_secret_value()
+            if secret
+            else hashlib.sha256(f"webhook:{self.token}".encode()).hexdigest()
+        )
+        await self.app.updater.start_webhook(  # type: ignore[union-attr]
+            # The platform's router forwards the public URL to this port.
+            listen="0.0.0.0",
+            port=self.settings.port,
+            url_path=urlsplit(url).path.lstrip("/"),
+            webhook_url=url,
+            secret_token=token,
+            allowed_updates=ALLOWED_UPDATES,
+            bootstrap_retries=3,
+        )
+
+    def _polling_error(self, exc: TelegramError) -> None:
+        if isinstance(exc, Conflict):
+            self._fail(
+                PollingConflict(
+                    "409 Conflict: another instance is polling with this bot token. "
+                    "Run a single instance (or use webhook mode); stopping this one."
+                )
+            )
+            return
+        log.warning("polling Telegram failed (will retry with backoff): %s", exc)
+
+    def _watch_polling(self) -> None:
+        # PTB retries network errors forever but ends the polling task on e.g. InvalidToken;
+        # without this the process would stay up and silently receive nothing.
+        task = getattr(self.app.updater, "_Updater__polling_task", None)
+        if isinstance(task, asyncio.Task):
+            task.add_done_callback(self._polling_ended)
+
+    def _polling_ended(self, task: asyncio.Task[object]) -> None:
+        if self._stopping or task.cancelled():
+            return
+        error = task.exception()
+        if isinstance(error, InvalidToken):
+            self._fail(PollingFailed("Telegram refused the bot token (revoked or wrong)."))
+        elif not self._stopping:
+            self._fail(PollingFailed(f"polling stopped unexpectedly: {error!r}"))
+
+    def _fail(self, error: BaseException) -> None:
+        if self.failure is None:
+            log.critical("%s", error)
+            self.failure = error
+        self._failed.set()
+
+    async def wait(self, stop: asyncio.Event) -> None:
+        """Return when `stop` is set; raise if the adapter failed (409 Conflict, bad token)."""
+        stopped = asyncio.ensure_future(stop.wait())
+        failed = asyncio.ensure_future(self._failed.wait())
+        try:
+            await asyncio.wait((stopped, failed), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+            failed.cancel()
+        if self.failure is not None:
+            raise self.failure
+
+    async def stop(self) -> None:
+        """Stop taking updates, finish in-flight ones, confirm the offset, let events drain."""
+        self._stopping = True
+        updater = self.app.updater
+        if updater is not None and updater.running:
+            await updater.stop()  # polling: one last getUpdates confirms the offset
+        if self.app.running:
+            await self.app.stop()  # waits for the updates already taken
+        with contextlib.suppress(ValueError):
+            self.core.events.unsubscribe(self.relay)
+        try:
+            await asyncio.wait_for(self.core.events.drain(), DRAIN_SECONDS)
+        except TimeoutError:
+            log.warning("some event deliveries did not finish within %.0f s", DRAIN_SECONDS)
+        await self.app.shutdown()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """start(), wait(stop), stop(): the whole life of the adapter in a shared loop."""
+        await self.start()
+        try:
+            await self.wait(stop)
+        finally:
+            await self.stop()
+
+
+async def run_telegram(core: Core, stop: asyncio.Event) -> None:
+    """Entry point for `python -m bots`: run until `stop` is set.
+
+    Raises PollingConflict / PollingFailed when Telegram will not let this process receive
+    updates; the runner should then exit with a non-zero status.
+    """
+    await TelegramAdapter(core).run(stop)

@@ -1,0 +1,218 @@
+"""Per update: extract who/where/what, call one core method, render what it returns."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from telegram import (
+    CallbackQuery,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    Update,
+)
+from telegram.constants import InlineQueryLimit, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bots.telegram.extract import actor_of, parse_command, request_of
+from bots.telegram.memory import Bounded, RecentIds
+from bots.telegram.render import keyboard, plain_text, render
+from bots.telegram.send import Sender
+from core.actors import Request
+from core.app import Core, Outcome
+from core.replies import Reply
+
+log = logging.getLogger(__name__)
+
+FRIENDLY_ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
+# Telegram shows at most 200 characters in a callback toast.
+TOAST_LIMIT = 200
+INLINE_RESULTS = 10
+# Free text in a private chat that nobody asked for is treated as a question for /faq.
+PRIVATE_TEXT_COMMAND = "faq"
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class Handlers:
+    """The adapter's update handlers around one core; state is bounded and in memory."""
+
+    def __init__(self, core: Core, sender: Sender) -> None:
+        self.core = core
+        self.sender = sender
+        self.recent = RecentIds()
+        # (chat id, user id) -> command whose argument the user's next text is.
+        self.awaiting: Bounded[tuple[int, int], str] = Bounded(10_000)
+
+    # Guards --------------------------------------------------------------------------------
+
+    async def drop_replays(self, update: Update, context: Context) -> None:
+        """Stop an update whose id was already handled (re-delivery after a timeout/restart)."""
+        if not self.recent.first_time(update.update_id):
+            log.info("update %s replayed: ignored", update.update_id)
+            raise ApplicationHandlerStop
+
+    # Messages ------------------------------------------------------------------------------
+
+    async def on_command(self, update: Update, context: Context) -> None:
+        """Route any /command (registry or unknown) to the core; it answers unknown ones."""
+        message = update.effective_message
+        request = request_of(update)
+        if message is None or request is None or not message.text:
+            return
+        command = parse_command(message.text, context.bot.username)
+        if command is None:
+            return
+        # A new command abandons a pending prompt in this chat.
+        self.awaiting.pop((message.chat_id, int(request.actor.user_id)))
+        outcome = await self.core.execute(request, command.name, command.args)
+        await self._answer_message(message, request, outcome)
+
+    async def on_text(self, update: Update, context: Context) -> None:
+        """Plain text: the answer to a prompt (ForceReply), or a question in a private chat."""
+        message = update.effective_message
+        request = request_of(update)
+        if message is None or request is None or not message.text:
+            return
+        command = self.awaiting.pop((message.chat_id, int(request.actor.user_id)))
+        if command is None:
+            if not request.is_private_chat:
+                return  # group chatter is not for us
+            command = PRIVATE_TEXT_COMMAND
+        outcome = await self.core.execute(request, command, message.text)
+        await self._answer_message(message, request, outcome)
+
+    async def _answer_message(self, message: Message, request: Request, outcome: Outcome) -> None:
+        if outcome.replayed:
+            return  # the first delivery already answered
+        reply = outcome.reply
+        await self._send(message.chat_id, request, reply, reply_to=_thread(message, request))
+
+    async def _send(
+        self, chat_id: int, request: Request, reply: Reply, reply_to: int | None = None
+    ) -> None:
+        prompt = reply.awaits_text_for
+        if prompt:
+            self.awaiting.put((chat_id, int(request.actor.user_id)), prompt)
+        await self.sender.send(chat_id, reply, reply_to=reply_to, force_reply=bool(prompt))
+
+    # Buttons -------------------------------------------------------------------------------
+
+    async def on_callback(self, update: Update, context: Context) -> None:
+        """A button press: the core decides (and authorises); always answer the query."""
+        query = update.callback_query
+        request = request_of(update)
+        if query is None or request is None:
+            return
+        answered = False
+        try:
+            if not query.data:
+                return
+            outcome = await self.core.press(request, query.data)
+            reply = outcome.reply
+            if outcome.replayed:
+                return
+            if reply.ephemeral:
+                answered = await _answer(query, plain_text(reply, TOAST_LIMIT) or None, reply)
+                if len(reply.text) > TOAST_LIMIT:
+                    await self._private(query, request, reply)
+                return
+            answered = await _answer(query)
+            await self._show(query, request, reply)
+        finally:
+            if not answered:
+                await _answer(query)
+
+    async def _show(self, query: CallbackQuery, request: Request, reply: Reply) -> None:
+        message = query.message
+        if reply.edit_in_place and not reply.awaits_text_for:
+            if message is not None:
+                await self.sender.edit(reply, chat_id=message.chat.id, message_id=message.id)
+                return
+            if query.inline_message_id is not None:
+                await self.sender.edit(reply, inline_message_id=query.inline_message_id)
+                return
+        if message is not None:
+            await self._send(message.chat.id, request, reply)
+        else:
+            await self._private(query, request, reply)
+
+    async def _private(self, query: CallbackQuery, request: Request, reply: Reply) -> None:
+        """Send to the presser's private chat; they may never have started the bot."""
+        try:
+            await self._send(query.from_user.id, request, reply)
+        except Forbidden as exc:
+            log.info("cannot message user privately: %s", exc.message)
+
+    # Inline mode ---------------------------------------------------------------------------
+
+    async def on_inline(self, update: Update, context: Context) -> None:
+        """`@bot question` in any chat: matching FAQ answers, then each article's summary."""
+        query = update.inline_query
+        if query is None:
+            return
+        request = Request(actor=actor_of(query.from_user), chat_id="", is_private_chat=False)
+        replies: list[tuple[str, Reply]] = []
+        for choice in self.core.faq_choices(query.query, limit=INLINE_RESULTS):
+            outcome = await self.core.press(request, choice.action)
+            if not outcome.reply.is_error:
+                replies.append((choice.label, outcome.reply))
+        for article in self.core.library.articles:
+            outcome = await self.core.execute(request, article.slug)
+            if not outcome.reply.is_error:
+                replies.append((article.title, outcome.reply))
+        results = [_article_result(title, reply) for title, reply in replies]
+        await query.answer(
+            [r for r in results if r is not None][: InlineQueryLimit.RESULTS], cache_time=60
+        )
+
+    # Errors --------------------------------------------------------------------------------
+
+    async def on_error(self, update: object, context: Context) -> None:
+        """Log the failure and tell the user something friendly, never a traceback."""
+        log.error("error while handling an update", exc_info=context.error)
+        if not isinstance(update, Update):
+            return
+        if update.callback_query is not None:
+            await _answer(update.callback_query, FRIENDLY_ERROR[:TOAST_LIMIT])
+        chat = update.effective_chat
+        if chat is None or update.inline_query is not None:
+            return
+        try:
+            await context.bot.send_message(chat.id, FRIENDLY_ERROR)
+        except TelegramError as exc:
+            log.warning("could not tell the user about the error: %s", exc)
+
+
+def _thread(message: Message, request: Request) -> int | None:
+    # In groups the answer replies to the command so it is clear whom it answers.
+    return None if request.is_private_chat else message.message_id
+
+
+async def _answer(
+    query: CallbackQuery, text: str | None = None, reply: Reply | None = None
+) -> bool:
+    """Stop the button's spinner; a query already answered (or too old) is not an error."""
+    try:
+        await query.answer(text, show_alert=bool(reply and reply.is_error and text))
+    except BadRequest as exc:
+        log.info("callback query %s not answered: %s", query.id, exc.message)
+    return True
+
+
+def _article_result(title: str, reply: Reply) -> InlineQueryResultArticle | None:
+    rendered = render(reply)
+    if not rendered.chunks:
+        return None
+    result_id = hashlib.sha256(f"{title}\n{reply.text}".encode()).hexdigest()[:32]
+    return InlineQueryResultArticle(
+        id=result_id,
+        title=title[:256],
+        description=plain_text(reply, 120),
+        input_message_content=InputTextMessageContent(
+            rendered.chunks[0], parse_mode=ParseMode.HTML
+        ),
+        reply_markup=keyboard(reply),
+    )

@@ -1,0 +1,117 @@
+"""Delivering rendered replies: send, edit in place, ForceReply prompts, documents."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bots.telegram.render import render
+from core.replies import Reply
+
+log = logging.getLogger(__name__)
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def not_modified(exc: BadRequest) -> bool:
+    """Telegram refuses an edit that changes nothing: a double press, not a failure."""
+    return "not modified" in exc.message.lower()
+
+
+class Sender:
+    """Sends core replies through one bot; the bot's rate limiter paces and retries."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(
+        self,
+        chat_id: int | str,
+        reply: Reply,
+        *,
+        reply_to: int | None = None,
+        force_reply: bool = False,
+    ) -> list[Message]:
+        """Send every chunk (keyboard or ForceReply on the last), then any attachments."""
+        rendered = render(reply)
+        sent: list[Message] = []
+        for index, chunk in enumerate(rendered.chunks):
+            last = index == len(rendered.chunks) - 1
+            markup: InlineKeyboardMarkup | ForceReply | None = rendered.markup if last else None
+            if last and force_reply and markup is None:
+                markup = ForceReply(selective=True)
+            sent.append(
+                await self.bot.send_message(
+                    chat_id,
+                    chunk,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=NO_PREVIEW,
+                    reply_parameters=_reply_to(reply_to) if index == 0 else None,
+                )
+            )
+        for attachment in reply.attachments:
+            sent.append(
+                await self.bot.send_document(
+                    chat_id,
+                    InputFile(attachment.content, filename=attachment.filename),
+                    reply_parameters=_reply_to(reply_to) if not sent else None,
+                )
+            )
+        return sent
+
+    async def edit(
+        self,
+        reply: Reply,
+        *,
+        chat_id: int | None = None,
+        message_id: int | None = None,
+        inline_message_id: str | None = None,
+    ) -> None:
+        """Replace a message with the reply; chunks beyond the first follow as new messages."""
+        rendered = render(reply)
+        if not rendered.chunks:
+            return
+        single = len(rendered.chunks) == 1
+        try:
+            await self.bot.edit_message_text(
+                rendered.chunks[0],
+                chat_id=chat_id,
+                message_id=message_id,
+                inline_message_id=inline_message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=rendered.markup if single else None,
+                link_preview_options=NO_PREVIEW,
+            )
+        except BadRequest as exc:
+            if not not_modified(exc):
+                raise
+        if single or chat_id is None:
+            return
+        rest = rendered.chunks[1:]
+        for index, chunk in enumerate(rest):
+            await self.bot.send_message(
+                chat_id,
+                chunk,
+                parse_mode=ParseMode.HTML,
+                reply_markup=rendered.markup if index == len(rest) - 1 else None,
+                link_preview_options=NO_PREVIEW,
+            )
+
+
+def _reply_to(message_id: int | None) -> ReplyParameters | None:
+    if message_id is None:
+        return None
+    # The original may be gone by the time we answer; the answer matters more than the thread.
+    return ReplyParameters(message_id=message_id, allow_sending_without_reply=True)
