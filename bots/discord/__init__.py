@@ -1,0 +1,7 @@
+"""The Discord adapter: slash commands, the comment form and moderation buttons over the core."""
+
+from __future__ import annotations
+
+from bots.discord.client import NewsroomClient, run_discord
+
+__all__ = ["NewsroomClient", "run_discord"]

@@ -1,0 +1,194 @@
+"""Per interaction: acknowledge, extract who/where/key, call one core method, render the result.
+
+Nothing here decides what an actor may do or touches the store: the core does both.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bots.discord import respond
+from bots.discord import text as t
+from bots.discord.views import CommentModal, ReasonModal
+from core.actors import Actor, Request
+from core.app import Core, Outcome
+from core.commands import Audience, CommandSpec
+
+log = logging.getLogger(__name__)
+
+# Answers about the actor alone: deferred ephemerally so the answer can stay private.
+PERSONAL_COMMANDS = frozenset({"mycomments", "withdraw", "forgetme", "comment", "cancel"})
+CHOICE_LIMIT = 100  # characters in an autocomplete choice's name and value
+AUTOCOMPLETE_CHOICES = 25
+
+
+def role_ids(user: discord.User | discord.Member) -> frozenset[str]:
+    """The role ids Discord sent with the interaction.
+
+    Without a member cache `Member.roles` only lists roles found in the guild's role cache;
+    the interaction payload always carries the ids, which discord.py keeps in `_roles`.
+    """
+    if not isinstance(user, discord.Member):
+        return frozenset()
+    ids = {str(role_id) for role_id in getattr(user, "_roles", ())}
+    ids.update(str(role.id) for role in user.roles if not role.is_default())
+    return frozenset(ids)
+
+
+def actor_of(interaction: discord.Interaction[Any]) -> Actor:
+    user = interaction.user
+    return Actor(
+        platform="discord",
+        user_id=str(user.id),
+        display_name=user.display_name,
+        role_ids=role_ids(user),
+    )
+
+
+def request_of(interaction: discord.Interaction[Any]) -> Request:
+    return Request(
+        actor=actor_of(interaction),
+        chat_id=str(interaction.channel_id or ""),
+        event_key=f"discord:interaction:{interaction.id}",
+        is_private_chat=interaction.guild_id is None,
+    )
+
+
+class Adapter:
+    """The adapter's handlers, shared by commands, buttons and modals of one client."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        # Called with the interaction id when its handling is over (tests wait on it).
+        self.on_handled: Callable[[int], None] | None = None
+
+    async def _guard(self, interaction: discord.Interaction[Any], work: Awaitable[None]) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("failed to answer interaction %s", interaction.id)
+        finally:
+            if self.on_handled is not None:
+                self.on_handled(interaction.id)
+
+    # Slash commands ----------------------------------------------------------------------
+
+    async def command(
+        self, interaction: discord.Interaction[Any], spec: CommandSpec, args: str
+    ) -> None:
+        """Run a core command: defer at once, execute, then answer."""
+        await self._guard(interaction, self._command(interaction, spec, args))
+
+    async def _command(
+        self, interaction: discord.Interaction[Any], spec: CommandSpec, args: str
+    ) -> None:
+        private = spec.audience is Audience.MODERATOR or spec.name in PERSONAL_COMMANDS
+        if not await respond.acknowledge(interaction, ephemeral=private):
+            return
+        outcome = await self.core.execute(request_of(interaction), spec.name, args)
+        await self._answer(interaction, outcome, deferred_ephemeral=private)
+
+    async def faq_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """FAQ questions ranked by the core's in-memory matcher; no defer, no store."""
+        choices: list[app_commands.Choice[str]] = []
+        try:
+            for choice in self.core.faq_choices(current, AUTOCOMPLETE_CHOICES):
+                label = t.clip(" ".join(choice.label.split()), CHOICE_LIMIT)
+                if label:
+                    choices.append(app_commands.Choice(name=label, value=label))
+        finally:
+            if self.on_handled is not None:
+                self.on_handled(interaction.id)
+        return choices[:AUTOCOMPLETE_CHOICES]
+
+    async def open_comment_form(
+        self, interaction: discord.Interaction[Any], article: str | None = None
+    ) -> None:
+        """Answer with the comment modal: the initial response, before any store work."""
+
+        async def show() -> None:
+            rules = self.core.settings.comment_rules
+            modal = CommentModal(
+                max_length=rules.max_length, max_name_length=rules.max_name_length, article=article
+            )
+            await interaction.response.send_modal(modal)
+
+        await self._guard(interaction, show())
+
+    async def submit_comment(
+        self,
+        interaction: discord.Interaction[Any],
+        text: str,
+        display_name: str | None,
+        article: str | None,
+    ) -> None:
+        """A submitted comment modal: defer privately, store via the core, confirm privately."""
+
+        async def submit() -> None:
+            if not await respond.acknowledge(interaction, ephemeral=True):
+                return
+            request = request_of(interaction)
+            outcome = await self.core.submit_comment(request, text, display_name, article)
+            await self._answer(interaction, outcome, deferred_ephemeral=True)
+
+        await self._guard(interaction, submit())
+
+    # Buttons -----------------------------------------------------------------------------
+
+    async def press(self, interaction: discord.Interaction[Any], action: str) -> None:
+        """A core action button: defer (update), press, then edit in place or follow up."""
+
+        async def run() -> None:
+            if not await respond.acknowledge(interaction):
+                return
+            outcome = await self.core.press(request_of(interaction), action)
+            if not outcome.replayed:
+                await respond.reply_to_component(interaction, outcome.reply)
+
+        await self._guard(interaction, run())
+
+    async def ask_reason(self, interaction: discord.Interaction[Any], action: str) -> None:
+        """Reject asks for an optional reason in a modal before anything is decided."""
+        await self._guard(interaction, interaction.response.send_modal(ReasonModal(action)))
+
+    async def reject(
+        self, interaction: discord.Interaction[Any], action: str, reason: str
+    ) -> None:
+        """The reject modal was submitted: decide through the core with the reason."""
+
+        async def run() -> None:
+            if not await respond.acknowledge(interaction, update=True):
+                return
+            request = request_of(interaction)
+            if reason:
+                comment_id = action.rsplit(":", 1)[-1]
+                outcome = await self.core.execute(request, "reject", f"{comment_id} {reason}")
+            else:
+                outcome = await self.core.press(request, action)
+            if not outcome.replayed:
+                await respond.reply_to_component(interaction, outcome.reply)
+
+        await self._guard(interaction, run())
+
+    # Answering ---------------------------------------------------------------------------
+
+    async def _answer(
+        self, interaction: discord.Interaction[Any], outcome: Outcome, *, deferred_ephemeral: bool
+    ) -> None:
+        if outcome.replayed:
+            # Discord accepted this acknowledgement, so this token has no answer yet: the first
+            # reply fills the placeholder. Nothing was done again and nothing else is sent.
+            await respond.fill_placeholder(
+                interaction, outcome.reply, deferred_ephemeral=deferred_ephemeral
+            )
+            return
+        await respond.reply_after_thinking(
+            interaction, outcome.reply, deferred_ephemeral=deferred_ephemeral
+        )

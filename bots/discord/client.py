@@ -1,0 +1,101 @@
+"""The Discord client: no privileged intents, no member cache, commands from the core registry."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from enum import StrEnum
+
+import discord
+from discord import app_commands
+
+from bots.discord.adapter import Adapter
+from bots.discord.commands import build_commands
+from bots.discord.moderation import ModerationRelay
+from bots.discord.sync import sync_commands
+from bots.discord.views import ActionItem
+from core.app import Core
+
+log = logging.getLogger(__name__)
+
+DRAIN_SECONDS = 10.0
+
+
+class Sync(StrEnum):
+    AUTO = "auto"  # only when the generated command set changed since the last sync
+    FORCE = "force"  # `python -m bots.discord sync`
+    NEVER = "never"
+
+
+def intents() -> discord.Intents:
+    """Slash commands and components need no intent; `guilds` keeps discord.py's state sane."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    return wanted
+
+
+class NewsroomClient(discord.AutoShardedClient):
+    """One bot connection; sharded by Discord's recommendation or the operator's shard count."""
+
+    def __init__(self, core: Core, *, sync: Sync = Sync.AUTO, shard_count: int | None = None):
+        super().__init__(
+            intents=intents(),
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            chunk_guilds_at_startup=False,
+            max_messages=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=shard_count,
+        )
+        self.core = core
+        self.sync_mode = sync
+        self.adapter = Adapter(core)
+        self.relay = ModerationRelay(self, core)
+        self.tree: app_commands.CommandTree[NewsroomClient] = app_commands.CommandTree(self)
+        guild_id = core.settings.discord_guild_id
+        self.command_guild = discord.Object(id=int(guild_id)) if guild_id else None
+        self._subscribed = False
+
+    async def setup_hook(self) -> None:
+        """Register persistent buttons and commands, sync if needed, follow core events."""
+        self.add_dynamic_items(ActionItem)
+        for command in build_commands(self.adapter, self.core.registry):
+            self.tree.add_command(command, guild=self.command_guild)
+        if self.sync_mode is not Sync.NEVER:
+            await sync_commands(
+                self.tree, self.core, self.command_guild, force=self.sync_mode is Sync.FORCE
+            )
+        self.core.events.subscribe(self.relay)
+        self._subscribed = True
+
+    async def close(self) -> None:
+        """Stop following events, let running event handlers finish, then disconnect."""
+        if self._subscribed:
+            self.core.events.unsubscribe(self.relay)
+            self._subscribed = False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.core.events.drain(), DRAIN_SECONDS)
+        await super().close()
+
+
+async def run_discord(core: Core, stop: asyncio.Event) -> None:
+    """Run the Discord adapter on `core` until `stop` is set (the shared runner's entry point)."""
+    token = core.settings.discord_bot_token
+    if token is None:
+        raise RuntimeError("DISCORD_BOT_TOKEN is not set")
+    shard_count = getattr(core.settings, "discord_shard_count", None)
+    client = NewsroomClient(core, shard_count=shard_count)
+    async with client:
+        await client.login(token.get_secret_value())
+        runner = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
+        stopper = asyncio.create_task(stop.wait(), name="discord-stop")
+        await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        log.info("discord adapter stopping")
+        stopper.cancel()
+        await client.close()
+        if runner.done():
+            runner.result()  # a login or intent error surfaces here
+        else:
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner

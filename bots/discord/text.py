@@ -1,0 +1,93 @@
+"""Escaping and splitting of text for Discord: Markdown and mentions neutralised, limits kept."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import discord
+
+MESSAGE_LIMIT = 2000
+EMBED_DESCRIPTION_LIMIT = 4096
+EMBED_TITLE_LIMIT = 256
+EMBEDS_TOTAL_LIMIT = 6000
+EMBEDS_PER_MESSAGE = 10
+LABEL_LIMIT = 80
+ELLIPSIS = "…"
+ZWSP = "\u200b"
+
+# Any "@" that could start a mention (<@id>, <@!id>, <@&id>, @everyone, @here) gets a zero-width
+# space after it: discord.utils.escape_mentions covers 17-20 digit ids only, this covers all.
+_AT = re.compile(r"@(?!\u200b)")
+_BRACKET = re.compile(r"(\\*)([\[\]])")
+_URL_UNSAFE = re.compile(r"[\s()<>\[\]]")
+
+
+def neutralise_mentions(text: str) -> str:
+    """Make every mention inert, whatever the allowed_mentions of the message say."""
+    return _AT.sub("@" + ZWSP, discord.utils.escape_mentions(text))
+
+
+def _escape_bracket(match: re.Match[str]) -> str:
+    slashes, bracket = match.groups()
+    return slashes + ("\\" if len(slashes) % 2 == 0 else "") + bracket
+
+
+def escape(text: str) -> str:
+    """Reader text as literal Discord Markdown: formatting characters and mentions escaped."""
+    escaped = discord.utils.escape_markdown(text)
+    # escape_markdown escapes a bracket only when it opens a whole masked link: escape every
+    # bracket that is not already escaped (preceded by an even run of backslashes).
+    escaped = _BRACKET.sub(_escape_bracket, escaped)
+    return neutralise_mentions(escaped)
+
+
+def plain(text: str) -> str:
+    """Text shown without Markdown (embed titles, button labels): only mentions neutralised."""
+    return neutralise_mentions(text)
+
+
+def safe_url(url: str) -> str | None:
+    """A URL usable in a masked link or link button, or None when it is not http(s)."""
+    if not re.match(r"^https?://", url, re.IGNORECASE):
+        return None
+    return _URL_UNSAFE.sub(lambda m: quote(m.group(0)), url)
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, ending with an ellipsis when shortened."""
+    if len(text) <= limit:
+        return text
+    return _safe_prefix(text, limit - 1) + ELLIPSIS
+
+
+def _safe_prefix(text: str, end: int) -> str:
+    """text[:end], moved back so it does not end inside a backslash escape."""
+    prefix = text[:end]
+    trailing = len(prefix) - len(prefix.rstrip("\\"))
+    if trailing % 2:
+        prefix = prefix[:-1]
+    return prefix
+
+
+def split(text: str, limit: int) -> list[str]:
+    """Cut text into pieces of at most `limit` characters that concatenate back to it.
+
+    Cuts prefer a line break, then a space, in the second half of the window, and never fall
+    between a backslash and the character it escapes.
+    """
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = window.rfind("\n") + 1
+        if cut <= limit // 2:
+            cut = window.rfind(" ") + 1
+        if cut <= limit // 2:
+            cut = limit
+        cut = len(_safe_prefix(rest, cut))
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces

@@ -1,0 +1,133 @@
+"""Buttons and modals: core buttons as a persistent View, the comment and reject-reason modals.
+
+An ActionButton becomes an `ActionItem`, a DynamicItem whose custom_id carries the core's action
+id, so a button keeps working after a restart: discord.py matches the custom_id against the
+template and rebuilds the item, whatever process posted the message.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bots.discord import text as t
+from core.replies import ActionButton, Button, LinkButton
+
+if TYPE_CHECKING:
+    from bots.discord.client import NewsroomClient
+
+PREFIX = "nb:"
+BUTTONS_PER_ROW = 5
+ROWS = 5
+MODAL_TIMEOUT = 15 * 60.0
+TITLE_LIMIT = 45
+# Actions that open a Discord form instead of going straight to the core (see core/cards.py,
+# core/handlers/reading.py): a moderator's reject asks for a reason, "Comment" opens the form.
+REJECT_ACTION = re.compile(r"^m:r:(?P<comment>\d+)$")
+COMMENT_ACTION = re.compile(r"^k:(?P<article>[a-z0-9_]+)$")
+
+
+class ActionItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"nb:(?P<action>.+)"):
+    """A core ActionButton; pressing it calls `Core.press` with the action it carries."""
+
+    def __init__(self, action: str, label: str = "…", row: int | None = None) -> None:
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.secondary,
+                label=t.clip(t.plain(label), t.LABEL_LIMIT) or t.ELLIPSIS,
+                custom_id=PREFIX + action,
+            ),
+            row=row,
+        )
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ActionItem:
+        """Rebuild the pressed button from its custom_id."""
+        label = getattr(item, "label", None) or t.ELLIPSIS
+        return cls(match["action"], label)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Hand the press to the core (or ask for a reason first when rejecting)."""
+        client: NewsroomClient = interaction.client
+        if REJECT_ACTION.match(self.action):
+            await client.adapter.ask_reason(interaction, self.action)
+        elif match := COMMENT_ACTION.match(self.action):
+            await client.adapter.open_comment_form(interaction, match["article"])
+        else:
+            await client.adapter.press(interaction, self.action)
+
+
+def _to_item(button: Button, row: int) -> discord.ui.Item[Any]:
+    if isinstance(button, LinkButton):
+        url = t.safe_url(button.url) or "https://discord.com"
+        label = t.clip(t.plain(button.label), t.LABEL_LIMIT) or t.ELLIPSIS
+        return discord.ui.Button(style=discord.ButtonStyle.link, label=label, url=url, row=row)
+    assert isinstance(button, ActionButton)
+    return ActionItem(button.action, button.label, row=row)
+
+
+def build_view(rows: tuple[tuple[Button, ...], ...]) -> discord.ui.View | None:
+    """Rows of core buttons (already packed 5 by 5, see render.pack_buttons) as a View."""
+    if not rows:
+        return None
+    view = discord.ui.View(timeout=None)
+    for index, row in enumerate(rows[:ROWS]):
+        for button in row[:BUTTONS_PER_ROW]:
+            view.add_item(_to_item(button, index))
+    return view
+
+
+class CommentModal(discord.ui.Modal):
+    """The comment form: the comment (required) and the name to show (optional)."""
+
+    def __init__(self, *, max_length: int, max_name_length: int, article: str | None) -> None:
+        super().__init__(title="Leave a comment", timeout=MODAL_TIMEOUT)
+        self.article = article
+        self.comment: discord.ui.TextInput[CommentModal] = discord.ui.TextInput(
+            label="Comment",
+            style=discord.TextStyle.paragraph,
+            required=True,
+            max_length=min(max_length, 4000),
+        )
+        self.display_name: discord.ui.TextInput[CommentModal] = discord.ui.TextInput(
+            label="Name (optional)",
+            required=False,
+            max_length=min(max_name_length, 4000),
+        )
+        self.add_item(self.comment)
+        self.add_item(self.display_name)
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        """Store the comment through the core and confirm it to the author alone."""
+        client: NewsroomClient = interaction.client
+        name = self.display_name.value.strip() or None
+        await client.adapter.submit_comment(interaction, self.comment.value, name, self.article)
+
+
+class ReasonModal(discord.ui.Modal):
+    """The optional reason a moderator gives when rejecting a comment."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(title="Reject comment", timeout=MODAL_TIMEOUT)
+        self.action = action
+        self.reason: discord.ui.TextInput[ReasonModal] = discord.ui.TextInput(
+            label="Reason (optional)",
+            style=discord.TextStyle.paragraph,
+            required=False,
+            max_length=500,
+        )
+        self.add_item(self.reason)
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        """Reject through the core with the reason given."""
+        client: NewsroomClient = interaction.client
+        await client.adapter.reject(interaction, self.action, self.reason.value.strip())
