@@ -1,0 +1,102 @@
+"""Readers end to end: /start, /help, the article with section navigation, /faq, /links."""
+
+from __future__ import annotations
+
+from tests.bots.telegram.conftest import (
+    MOD,
+    MOD_ID,
+    READER,
+    READER_ID,
+    Conversation,
+    buttons,
+    message_of,
+    sent,
+    text_of,
+)
+from tests.bots.telegram.tg_fake_api import FakeBotApi
+
+
+async def test_start_welcomes_with_buttons(chat: Conversation) -> None:
+    calls = await chat.say(READER, "/start")
+    [welcome] = sent(calls)
+    assert welcome.params["chat_id"] == READER_ID
+    assert welcome.params["parse_mode"] == "HTML"
+    assert "Welcome!" in welcome.params["text"]
+    assert "a:stargate" in buttons(welcome).values()
+
+
+async def test_start_deep_links_open_faq_and_article(chat: Conversation) -> None:
+    answer = text_of(await chat.say(READER, "/start faq_investment"))
+    assert "$500 billion" in answer
+    summary = sent(await chat.say(READER, "/start stargate"))[-1]
+    assert "s:stargate:2" in buttons(summary).values()
+
+
+async def test_help_differs_for_readers_and_moderators(chat: Conversation) -> None:
+    reader_help = text_of(await chat.say(READER, "/help"))
+    moderator_help = text_of(await chat.say(MOD, "/help"))
+    assert "/stargate" in reader_help and "/approve" not in reader_help
+    assert "For moderators" in moderator_help and "/approve" in moderator_help
+
+
+async def test_article_sections_navigate_by_editing(chat: Conversation, api: FakeBotApi) -> None:
+    [summary] = sent(await chat.say(READER, "/stargate"))
+    assert "In this article" in summary.params["text"]
+    message = message_of(summary)
+    calls = await chat.press(READER, message, "s:stargate:2")
+    [edit] = sent(calls, "editMessageText")
+    assert edit.params["message_id"] == message["message_id"]
+    assert "Key Highlights" in edit.params["text"]
+    assert not sent(calls)  # navigation edits, it does not add messages
+    nav = buttons(edit)
+    calls = await chat.press(READER, message, nav["Next ▶"])
+    assert "Rift" in sent(calls, "editMessageText")[0].params["text"]
+    calls = await chat.press(READER, message, nav["📰 Summary"])
+    assert "In this article" in sent(calls, "editMessageText")[0].params["text"]
+
+
+async def test_article_section_by_number(chat: Conversation) -> None:
+    assert "Key Highlights" in text_of(await chat.say(READER, "/stargate 2"))
+
+
+async def test_faq_list_and_question_buttons(chat: Conversation) -> None:
+    [listing] = sent(await chat.say(READER, "/faq"))
+    questions = buttons(listing)
+    data = questions["How much will be invested in Stargate?"]
+    calls = await chat.press(READER, message_of(listing), data)
+    assert "$500 billion" in text_of(sent(calls) + sent(calls, "editMessageText"))
+
+
+async def test_faq_text_answers_or_offers_did_you_mean(chat: Conversation) -> None:
+    assert "$500 billion" in text_of(await chat.say(READER, "/faq how much money"))
+    [unsure] = sent(await chat.say(READER, "/faq microsoft"))
+    assert "Did you mean" in unsure.params["text"]
+    choices = buttons(unsure)
+    assert "What does Stargate mean for Microsoft’s Azure?" in choices
+    calls = await chat.press(
+        READER, message_of(unsure), choices["What does Stargate mean for Microsoft’s Azure?"]
+    )
+    assert "Azure cloud platform" in text_of(sent(calls) + sent(calls, "editMessageText"))
+
+
+async def test_free_text_in_private_chat_is_a_question(chat: Conversation) -> None:
+    assert "$500 billion" in text_of(await chat.say(READER, "how much money"))
+
+
+async def test_unknown_command_gets_a_friendly_error(chat: Conversation) -> None:
+    assert "I don't know the command /nonsense" in text_of(await chat.say(READER, "/nonsense"))
+
+
+async def test_command_for_another_bot_is_ignored(chat: Conversation, api: FakeBotApi) -> None:
+    api.message(READER, "/help@some_other_bot")
+    assert "What I can do" in text_of(await chat.say(READER, "/help@newsroom_test_bot"))
+    assert len(api.sent(chat_id=READER_ID)) == 1
+
+
+async def test_command_menus_are_scoped(api: FakeBotApi, chat: Conversation) -> None:
+    default = api.commands['{"type": "default"}']
+    moderator = api.commands[f'{{"chat_id": {MOD_ID}, "type": "chat"}}']
+    names = {c["command"] for c in default}
+    assert {"start", "help", "stargate", "faq", "comment"} <= names
+    assert "approve" not in names
+    assert {"approve", "pending", "export"} <= {c["command"] for c in moderator}
