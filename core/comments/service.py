@@ -7,11 +7,12 @@ guards it commit together (see core.idempotency).
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +38,13 @@ class Decision:
 
     won: bool
     comment: CommentView
+
+
+@dataclass(frozen=True, slots=True)
+class DraftText:
+    article_slug: str
+    text: str
+    author_name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +91,7 @@ class CommentService:
             wait = self.rules.flood_seconds - (now - last).total_seconds()
             if wait > 0:
                 raise UserError(
-                    f"You are commenting too quickly. Please wait {int(wait) + 1} s and try again."
+                    f"You are commenting too quickly. Please wait {math.ceil(wait)} s and try again."
                 )
 
     async def submit(
@@ -150,19 +158,22 @@ class CommentService:
         await session.flush()
         return draft.id
 
-    async def take_draft(
-        self, session: AsyncSession, author: Actor, draft_id: int
-    ) -> CommentDraft:
-        """Remove and return the author's own draft; someone else's is as good as missing."""
-        draft = await session.get(CommentDraft, draft_id)
-        if (
-            draft is None
-            or draft.author_platform != author.platform
-            or draft.author_user_id != author.user_id
-        ):
+    async def take_draft(self, session: AsyncSession, author: Actor, draft_id: int) -> DraftText:
+        """Remove and return the author's own draft; a double press finds it gone."""
+        row = (
+            await session.execute(
+                delete(CommentDraft)
+                .where(
+                    CommentDraft.id == draft_id,
+                    CommentDraft.author_platform == author.platform,
+                    CommentDraft.author_user_id == author.user_id,
+                )
+                .returning(CommentDraft.article_slug, CommentDraft.text, CommentDraft.author_name)
+            )
+        ).one_or_none()
+        if row is None:
             raise NotFound("That comment preview has expired or was already sent.")
-        await session.delete(draft)
-        return draft
+        return DraftText(article_slug=row[0], text=row[1], author_name=row[2])
 
     async def decide(
         self,

@@ -1,0 +1,40 @@
+# The two quick-start commands are `make run` and `make test`; everything else is a step of them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install migrate run console postgres lint format test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/alembic upgrade head
+
+# Console on ./data SQLite with no token set; every configured platform adapter otherwise.
+run: migrate
+	$(BIN)/python -m bots
+
+console: migrate
+	$(BIN)/python -m bots.console
+
+postgres:
+	scripts/ensure-postgres
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Every test, on SQLite and on a throwaway PostgreSQL server the tests start themselves.
+test: install postgres lint
+	REQUIRE_POSTGRES=1 $(BIN)/pytest

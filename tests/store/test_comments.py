@@ -1,0 +1,353 @@
+"""Comments and moderation on the real store (SQLite and PostgreSQL), through the Core."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from core.actors import Actor
+from core.app import Core
+from core.comments.views import Delivery, Status
+from core.events import CommentDecided, CommentQueued, Event
+from core.store.tables import AuditEntry, Comment, ProcessedEvent
+from tests.conftest import (
+    DISCORD_MODERATOR,
+    MODERATOR,
+    OPERATOR,
+    OTHER_READER,
+    READER,
+    Clock,
+    request_for,
+)
+
+
+async def submit(core: Core, actor: Actor, text: str, *, key: str | None = "auto") -> str:
+    """Preview then confirm, as a reader does; returns the confirmation text."""
+    preview = await core.execute(request_for(actor), "comment", text)
+    if preview.reply.is_error:  # refused before any preview (ban, length)
+        return preview.reply.text
+    confirm = preview.reply.action_buttons[0].action
+    assert confirm.startswith("cc:")
+    outcome = await core.press(request_for(actor, key=key), confirm)
+    return outcome.reply.text
+
+
+async def count(core: Core, model: type, *where: object) -> int:
+    async with core.database.reading() as session:
+        return await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+async def status_of(core: Core, comment_id: int) -> str:
+    async with core.database.reading() as session:
+        row = await session.get(Comment, comment_id)
+        assert row is not None
+        return row.status
+
+
+def collect(core: Core) -> list[Event]:
+    events: list[Event] = []
+
+    async def on_event(event: Event) -> None:
+        events.append(event)
+
+    core.events.subscribe(on_event)
+    return events
+
+
+async def test_a_comment_is_held_then_approved_then_shown(core: Core) -> None:
+    events = collect(core)
+    said = await submit(core, READER, "Great analysis of the compute race")
+    assert "#1 is waiting for a moderator" in said
+    await core.events.drain()
+    assert [type(e) for e in events] == [CommentQueued]
+    assert "No comments" in (await core.execute(request_for(OTHER_READER), "comments")).reply.text
+
+    decided = await core.execute(request_for(MODERATOR), "approve", "1")
+    assert "Approved by Mia Moderator" in decided.reply.text
+    await core.events.drain()
+    notice = events[-1]
+    assert isinstance(notice, CommentDecided) and notice.author_notice is not None
+    assert "was approved" in notice.author_notice.text
+
+    listed = (await core.execute(request_for(OTHER_READER), "comments")).reply.text
+    assert "Great analysis of the compute race" in listed
+    assert "Ada Reader" in listed and "501" not in listed  # display name, never the id
+
+
+async def test_only_approved_comments_are_listed(core: Core, clock: Clock) -> None:
+    for n in range(4):
+        await submit(core, Actor("telegram", str(700 + n), f"R{n}"), f"Comment number {n}")
+    await core.execute(request_for(MODERATOR), "approve", "1")
+    await core.execute(request_for(MODERATOR), "reject", "2 off topic")
+    await core.execute(request_for(MODERATOR), "spam", "3")
+    listed = (await core.execute(request_for(READER), "comments")).reply.text
+    assert "Comment number 0" in listed
+    assert all(f"Comment number {n}" not in listed for n in (1, 2, 3))
+
+
+async def test_comments_are_paginated_newest_first(core: Core) -> None:
+    for n in range(7):
+        await submit(core, Actor("telegram", str(800 + n), f"R{n}"), f"Paged comment {n}")
+        await core.execute(request_for(MODERATOR), "approve", str(n + 1))
+    first = (await core.execute(request_for(READER), "comments")).reply
+    assert "page 1 of 2" in first.text
+    assert first.text.index("Paged comment 6") < first.text.index("Paged comment 2")
+    assert "Paged comment 1" not in first.text
+    older = next(b for b in first.action_buttons if "Older" in b.label)
+    second = (await core.press(request_for(READER), older.action)).reply
+    assert second.edit_in_place and "Paged comment 0" in second.text
+
+
+async def test_flood_interval_and_moderator_exemption(core: Core, clock: Clock) -> None:
+    await submit(core, READER, "First thought")
+    refused = await submit(core, READER, "Second thought")
+    assert "too quickly" in refused and "wait 15 s" in refused
+    clock.advance(15)
+    assert "waiting for a moderator" in await submit(core, READER, "Second thought")
+    await submit(core, MODERATOR, "Moderator note one")
+    assert "waiting" in await submit(core, MODERATOR, "Moderator note two")
+
+
+async def test_same_text_twice_is_refused(core: Core, clock: Clock) -> None:
+    await submit(core, READER, "I agree with this")
+    clock.advance(60)
+    refused = await submit(core, READER, "  i AGREE   with this ")
+    assert "already said that" in refused
+    assert await count(core, Comment) == 1
+    # Another author may say the same.
+    assert "waiting" in await submit(core, OTHER_READER, "I agree with this")
+
+
+async def test_withdrawn_text_may_be_sent_again(core: Core, clock: Clock) -> None:
+    await submit(core, READER, "Second thoughts")
+    out = await core.execute(request_for(READER), "withdraw", "1")
+    assert "withdrawn" in out.reply.text
+    clock.advance(60)
+    assert "waiting" in await submit(core, READER, "Second thoughts")
+
+
+async def test_concurrent_decisions_decide_once(core: Core) -> None:
+    await submit(core, READER, "Contested comment")
+    approve = core.execute(request_for(MODERATOR), "approve", "1")
+    reject = core.execute(request_for(DISCORD_MODERATOR), "reject", "1 not today")
+    spam = core.press(request_for(OPERATOR), "m:s:1")
+    outcomes = await asyncio.gather(approve, reject, spam)
+    winners = [o for o in outcomes if not o.reply.ephemeral]
+    losers = [o for o in outcomes if o.reply.ephemeral]
+    assert len(winners) == 1 and len(losers) == 2
+    final = await status_of(core, 1)
+    assert all(
+        f"already {final}" in o.reply.text or "already marked" in o.reply.text for o in losers
+    )
+    decided = await count(core, AuditEntry, AuditEntry.action == "decided")
+    assert decided == 1
+
+
+async def test_a_late_press_says_who_decided(core: Core) -> None:
+    await submit(core, READER, "Decide me")
+    first = await core.press(request_for(MODERATOR), "m:a:1")
+    assert first.reply.edit_in_place and "Approved by Mia Moderator" in first.reply.text
+    late = await core.press(request_for(DISCORD_MODERATOR), "m:r:1")
+    assert late.reply.ephemeral
+    assert "already approved by Mia Moderator" in late.reply.text
+    assert await status_of(core, 1) == "approved"
+
+
+async def test_readers_cannot_moderate_whatever_the_payload(core: Core) -> None:
+    await submit(core, READER, "Forge me")
+    for action in ("m:a:1", "m:r:1", "m:s:1", "m:b:1"):
+        out = await core.press(request_for(OTHER_READER), action)
+        assert out.reply.is_error and "Only moderators" in out.reply.text
+    for command in ("approve", "reject", "spam", "ban", "pending", "export"):
+        out = await core.execute(request_for(READER), command, "1")
+        assert out.reply.is_error and "moderators only" in out.reply.text
+    # A Discord user claiming a Telegram moderator's id is still not one.
+    impostor = Actor("discord", MODERATOR.user_id, "Impostor")
+    assert (await core.press(request_for(impostor), "m:a:1")).reply.is_error
+    assert await status_of(core, 1) == "pending"
+    assert await count(core, AuditEntry, AuditEntry.action == "decided") == 0
+
+
+async def test_discord_moderator_by_role(core: Core) -> None:
+    await submit(core, READER, "Role based")
+    assert not (await core.press(request_for(DISCORD_MODERATOR), "m:a:1")).reply.is_error
+    assert core.is_moderator(DISCORD_MODERATOR)
+    assert not core.is_moderator(Actor("discord", "1", "x", role_ids=frozenset({"778"})))
+
+
+async def test_replayed_confirmation_creates_nothing_new(core: Core) -> None:
+    events = collect(core)
+    preview = await core.execute(request_for(READER), "comment", "Only once please")
+    confirm = preview.reply.action_buttons[0].action
+    first = await core.press(request_for(READER, key="telegram:update:77"), confirm)
+    again = await core.press(request_for(READER, key="telegram:update:77"), confirm)
+    assert not first.replayed and again.replayed
+    assert again.reply == first.reply
+    await core.events.drain()
+    assert await count(core, Comment) == 1
+    assert len([e for e in events if isinstance(e, CommentQueued)]) == 1
+
+
+async def test_concurrent_redeliveries_of_one_key_act_once(core: Core) -> None:
+    preview = await core.execute(request_for(READER), "comment", "Racing myself")
+    confirm = preview.reply.action_buttons[0].action
+    outcomes = await asyncio.gather(
+        *(core.press(request_for(READER, key="discord:interaction:5"), confirm) for _ in range(5))
+    )
+    assert sum(not o.replayed for o in outcomes) == 1
+    assert len({o.reply for o in outcomes}) == 1
+    assert await count(core, Comment) == 1
+    assert await count(core, ProcessedEvent, ProcessedEvent.key == "discord:interaction:5") == 1
+
+
+async def test_a_refusal_is_replayed_as_a_refusal(core: Core, clock: Clock) -> None:
+    await submit(core, READER, "First")
+    refused = await core.submit_comment(request_for(READER, key="k:1"), "Second")
+    assert "too quickly" in refused.reply.text
+    clock.advance(60)
+    again = await core.submit_comment(request_for(READER, key="k:1"), "Second")
+    assert again.replayed and "too quickly" in again.reply.text
+    assert await count(core, Comment) == 1
+
+
+async def test_replayed_decision_does_not_decide_twice(core: Core) -> None:
+    await submit(core, READER, "Decide once")
+    first = await core.press(request_for(MODERATOR, key="tg:cb:1"), "m:a:1")
+    again = await core.press(request_for(MODERATOR, key="tg:cb:1"), "m:a:1")
+    assert again.replayed and again.reply == first.reply
+    assert await count(core, AuditEntry, AuditEntry.action == "decided") == 1
+
+
+async def test_fifty_concurrent_submitters(core: Core) -> None:
+    authors = [Actor("discord", str(10_000 + n), f"Reader {n}") for n in range(50)]
+    outcomes = await asyncio.gather(
+        *(
+            core.submit_comment(request_for(a), f"Concurrent comment from {a.user_id}")
+            for a in authors
+        )
+    )
+    assert [o.reply.is_error for o in outcomes] == [False] * 50, [o.reply.text for o in outcomes]
+    assert await count(core, Comment) == 50
+    assert await count(core, AuditEntry, AuditEntry.action == "submitted") == 50
+
+
+async def test_ban_blocks_until_its_end_and_unban_lifts_it(core: Core, clock: Clock) -> None:
+    await submit(core, READER, "Before the ban")
+    out = await core.execute(request_for(MODERATOR), "ban", "#1 2d trolling")
+    assert "telegram:501 may not comment until" in out.reply.text
+    clock.advance(60)
+    assert "stopped you from commenting until" in await submit(core, READER, "During the ban")
+    clock.advance(2 * 86400)
+    assert "waiting" in await submit(core, READER, "After the ban")
+    await core.execute(request_for(MODERATOR), "ban", "telegram:501 forever")
+    clock.advance(60)
+    assert "stopped you" in await submit(core, READER, "Banned again")
+    assert (
+        "may comment again"
+        in (await core.execute(request_for(MODERATOR), "unban", "telegram:501")).reply.text
+    )
+    assert "waiting" in await submit(core, READER, "Free again")
+
+
+async def test_ban_button_bans_and_files_as_spam(core: Core, clock: Clock) -> None:
+    await submit(core, READER, "Buy my stuff")
+    out = await core.press(request_for(MODERATOR), "m:b:1")
+    assert "spam" in out.reply.text.lower()
+    assert await status_of(core, 1) == "spam"
+    clock.advance(60)
+    assert "stopped you" in await submit(core, READER, "Buy more")
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        ("", "Usage"),
+        ("#999", "no comment"),
+        ("nowhere:1", "not an author"),
+        ("telegram:1 yesterday-ish", None),  # not a time: read as the reason, permanent ban
+    ],
+)
+async def test_ban_arguments(core: Core, args: str, problem: str | None) -> None:
+    out = await core.execute(request_for(MODERATOR), "ban", args)
+    if problem is None:
+        assert not out.reply.is_error
+    else:
+        assert out.reply.is_error and problem in out.reply.text
+
+
+async def test_mycomments_withdraw_and_forgetme(core: Core, clock: Clock) -> None:
+    await submit(core, READER, "Mine one")
+    clock.advance(20)
+    await submit(core, READER, "Mine two")
+    await core.execute(request_for(MODERATOR), "reject", "1 please stay on topic")
+    mine = (await core.execute(request_for(READER), "mycomments")).reply
+    assert "not approved" in mine.text and "please stay on topic" in mine.text
+    assert [b.label for b in mine.action_buttons] == ["↩️ Withdraw #2"]
+    # Someone else cannot withdraw it.
+    assert (await core.press(request_for(OTHER_READER), "w:2")).reply.is_error
+    assert "withdrawn" in (await core.press(request_for(READER), "w:2")).reply.text
+    confirm = (await core.execute(request_for(READER), "forgetme")).reply
+    assert [b.action for b in confirm.action_buttons] == ["fm:y", "fm:n"]
+    erased = await core.press(request_for(READER), "fm:y")
+    assert "2 comment(s) erased" in erased.reply.text
+    assert await count(core, Comment) == 0
+    assert await count(core, AuditEntry, AuditEntry.action == "erased") == 1
+
+
+async def test_delivery_outcome_is_recorded(core: Core) -> None:
+    await submit(core, READER, "Tell me")
+    await core.execute(request_for(MODERATOR), "approve", "1")
+    await core.record_delivery(1, False, "Forbidden: bot was blocked by the user")
+    async with core.database.reading() as session:
+        row = await session.get(Comment, 1)
+        assert row is not None and row.delivery == Delivery.FAILED
+    mine = (await core.execute(request_for(READER), "mycomments")).reply.text
+    assert "approved" in mine and "could not message you" in mine
+
+
+async def test_export_has_every_comment(core: Core, clock: Clock) -> None:
+    await submit(core, READER, 'Quotes " and, commas')
+    clock.advance(20)
+    await submit(core, READER, "Второй комментарий")
+    out = await core.execute(request_for(MODERATOR), "export")
+    json_file, csv_file = out.reply.attachments
+    data = json.loads(json_file.content)
+    assert [c["text"] for c in data["comments"]] == ['Quotes " and, commas', "Второй комментарий"]
+    rows = list(csv.DictReader(io.StringIO(csv_file.content.decode())))
+    assert [r["status"] for r in rows] == [Status.PENDING, Status.PENDING]
+    assert rows[0]["text"] == 'Quotes " and, commas'
+
+
+async def test_moderation_posts_and_state(core: Core) -> None:
+    await submit(core, READER, "Posted card")
+    await core.record_moderation_post(1, "telegram", "-100", "55")
+    await core.record_moderation_post(1, "discord", "42", "66")
+    posts = await core.moderation_posts(1, "telegram")
+    assert [(p.chat_id, p.message_id) for p in posts] == [("-100", "55")]
+    assert await core.load_state("discord.command_hash") is None
+    await core.save_state("discord.command_hash", "abc")
+    await core.save_state("discord.command_hash", "def")
+    assert await core.load_state("discord.command_hash") == "def"
+
+
+async def test_cancelled_preview_sends_nothing(core: Core) -> None:
+    preview = await core.execute(request_for(READER), "comment", "Never mind")
+    cancel = preview.reply.action_buttons[1].action
+    out = await core.press(request_for(READER), cancel)
+    assert "nothing was sent" in out.reply.text
+    confirm = preview.reply.action_buttons[0].action
+    assert (await core.press(request_for(READER), confirm)).reply.is_error
+    assert await count(core, Comment) == 0
+
+
+async def test_someone_elses_preview_cannot_be_sent(core: Core) -> None:
+    preview = await core.execute(request_for(READER), "comment", "My words")
+    confirm = preview.reply.action_buttons[0].action
+    out = await core.press(request_for(OTHER_READER), confirm)
+    assert out.reply.is_error
+    assert await count(core, Comment) == 0
