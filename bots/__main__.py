@@ -52,7 +52,7 @@ async def run_adapters(core: Core, runners: dict[str, Runner]) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    tasks = {asyncio.create_task(run(core, stop), name=name): name for name, run in runners.items()}
+    tasks = {asyncio.create_task(run(core, stop), name=n): n for n, run in runners.items()}
     log.info("running: %s", ", ".join(runners))
     status = 0
     pending = set(tasks)

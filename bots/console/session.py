@@ -45,10 +45,13 @@ class ConsoleSession:
         """Show what the moderators and authors would receive on their platforms."""
         if isinstance(event, CommentQueued):
             self.write(f"[to moderators]\n{render_text(event.card)}")
-        elif isinstance(event, CommentDecided) and event.author_notice is not None:
-            if event.comment.author_platform == "console":
-                self.write(f"[to {event.comment.author_name}]\n{render_text(event.author_notice)}")
-                await self.core.record_delivery(event.comment.id, True, "shown in the console")
+        elif (
+            isinstance(event, CommentDecided)
+            and event.author_notice is not None
+            and event.comment.author_platform == "console"
+        ):
+            self.write(f"[to {event.comment.author_name}]\n{render_text(event.author_notice)}")
+            await self.core.record_delivery(event.comment.id, True, "shown in the console")
 
     async def handle(self, line: str, *, event_key: str | None = None) -> bool:
         """Act on one input line; returns False when the user asked to quit."""

@@ -91,7 +91,8 @@ class CommentService:
             wait = self.rules.flood_seconds - (now - last).total_seconds()
             if wait > 0:
                 raise UserError(
-                    f"You are commenting too quickly. Please wait {math.ceil(wait)} s and try again."
+                    "You are commenting too quickly. "
+                    f"Please wait {math.ceil(wait)} s and try again."
                 )
 
     async def submit(
