@@ -88,6 +88,11 @@ def render_body(blocks: tuple[Block, ...]) -> str:
     return "".join(out)
 
 
+def _body(blocks: tuple[Block, ...]) -> str:
+    body = render_body(blocks)
+    return body if body.strip() else ""
+
+
 def _title(reply: Reply) -> tuple[str | None, tuple[Block, ...]]:
     if reply.blocks and reply.blocks[0].kind is BlockKind.HEADING:
         return t.clip(t.plain(reply.blocks[0].text), t.EMBED_TITLE_LIMIT), reply.blocks[1:]
@@ -118,7 +123,7 @@ def _embed_messages(title: str, body: str) -> list[Message]:
 def render(reply: Reply) -> list[Message]:
     """Every message needed to show the reply, each within Discord's limits."""
     title, rest = _title(reply)
-    body = render_body(rest)
+    body = _body(rest)
     if title is not None:
         messages = _embed_messages(title, body)
     else:
@@ -138,7 +143,7 @@ def render(reply: Reply) -> list[Message]:
 def render_one(reply: Reply) -> Message:
     """The reply as a single message (editing one in place), shortened if it must be."""
     title, rest = _title(reply)
-    body = render_body(rest)
+    body = _body(rest)
     if title is not None:
         room = min(t.EMBED_DESCRIPTION_LIMIT, t.EMBEDS_TOTAL_LIMIT - len(title))
         description = t.clip(body, room) if body else None

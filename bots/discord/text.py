@@ -20,6 +20,8 @@ ZWSP = "\u200b"
 # space after it: discord.utils.escape_mentions covers 17-20 digit ids only, this covers all.
 _AT = re.compile(r"@(?!\u200b)")
 _BRACKET = re.compile(r"(\\*)([\[\]])")
+_LINE_MARKER = re.compile(r"^([ \t]*)(?=[-#>])", re.MULTILINE)
+_LINE_START = re.compile(r"\s*-|#|>")
 _URL_UNSAFE = re.compile(r"[\s()<>\[\]]")
 
 
@@ -39,6 +41,9 @@ def escape(text: str) -> str:
     # escape_markdown escapes a bracket only when it opens a whole masked link: escape every
     # bracket that is not already escaped (preceded by an even run of backslashes).
     escaped = _BRACKET.sub(_escape_bracket, escaped)
+    # escape_markdown's `^\s*-` can swallow a line break and escape the wrong line: escape
+    # every line that still opens with a list, header or quote marker.
+    escaped = _LINE_MARKER.sub(r"\1\\", escaped)
     return neutralise_mentions(escaped)
 
 
@@ -73,8 +78,9 @@ def _safe_prefix(text: str, end: int) -> str:
 def split(text: str, limit: int) -> list[str]:
     """Cut text into pieces of at most `limit` characters that concatenate back to it.
 
-    Cuts prefer a line break, then a space, in the second half of the window, and never fall
-    between a backslash and the character it escapes.
+    Cuts prefer a line break, then a space, in the second half of the window; they never fall
+    between a backslash and the character it escapes, nor (within a line) just before text
+    that Markdown reads specially at the start of a message (`#`, `>`, `-`).
     """
     pieces: list[str] = []
     rest = text
@@ -83,9 +89,11 @@ def split(text: str, limit: int) -> list[str]:
         cut = window.rfind("\n") + 1
         if cut <= limit // 2:
             cut = window.rfind(" ") + 1
-        if cut <= limit // 2:
-            cut = limit
-        cut = len(_safe_prefix(rest, cut))
+            if cut <= limit // 2:
+                cut = limit
+            while cut > limit // 4 and _LINE_START.match(rest, cut):
+                cut -= 1
+        cut = len(_safe_prefix(rest, cut)) or limit
         pieces.append(rest[:cut])
         rest = rest[cut:]
     if rest or not pieces:
