@@ -30,6 +30,7 @@ postgres:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy core
 
 format: install
 	$(BIN)/ruff check --fix .

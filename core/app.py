@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.actions import ActionRouter
 from core.actors import Actor, Request
@@ -33,7 +32,7 @@ from core.content.models import Library
 from core.errors import UserError
 from core.events import EventBus
 from core.faq.library import FaqLibrary
-from core.idempotency import run_once
+from core.idempotency import Work, run_once
 from core.outcome import FaqChoice, Outcome
 from core.replies import Reply
 from core.replies.build import error
@@ -166,27 +165,22 @@ class Core:
 
     # Units of work ------------------------------------------------------------------------
 
-    async def once(self, request: Request, work: Callable[[AsyncSession], object]) -> Outcome:
+    async def once(self, request: Request, work: Work) -> Outcome:
         """Run a state change at most once per event key, then publish its events."""
-        effect, replayed = await run_once(
-            self.database,
-            request.event_key,
-            work,
-            now=self.clock,  # type: ignore[arg-type]
-        )
+        effect, replayed = await run_once(self.database, request.event_key, work, now=self.clock)
         if not replayed:
             for event in effect.events:
                 self.events.publish(event)
         return Outcome(effect.reply, replayed=replayed)
 
     async def _guarded(
-        self, request: Request, mutates: bool, call: Callable[[], object]
+        self, request: Request, mutates: bool, call: Callable[[], Awaitable[Outcome | Reply]]
     ) -> Outcome:
         key = request.event_key
         if key is not None and not mutates and key in self._recent_reads:
             return Outcome(self._recent_reads[key], replayed=True)
         try:
-            result = await call()  # type: ignore[misc]
+            result: Outcome | Reply = await call()
         except UserError as refusal:
             result = error(refusal.message)
         except (OperationalError, DBAPIError, OSError, ConnectionError, TimeoutError):

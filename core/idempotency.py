@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,7 +43,7 @@ async def _stored_reply(database: Database, key: str) -> Reply | None:
 
 
 async def run_once(
-    database: Database, key: str | None, work: Work, *, now: Callable[[], object]
+    database: Database, key: str | None, work: Work, *, now: Callable[[], datetime]
 ) -> tuple[Effect, bool]:
     """Run `work` in a write transaction at most once per key; returns (effect, replayed)."""
     if key is not None:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from core.actors import Actor
 from core.comments.views import CommentView, Delivery, Status
 from core.store.tables import AuditEntry, Ban, Comment
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched (the compare-and-set verdict)."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def to_view(row: Comment) -> CommentView:
@@ -31,8 +39,8 @@ def to_view(row: Comment) -> CommentView:
     )
 
 
-def _by_author(actor_platform: str, user_id: str) -> list[object]:
-    return [Comment.author_platform == actor_platform, Comment.author_user_id == user_id]
+def _by_author(platform: str, user_id: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return Comment.author_platform == platform, Comment.author_user_id == user_id
 
 
 async def audit(
@@ -119,7 +127,7 @@ async def decide(
         )
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rows_matched(result) == 1
 
 
 async def withdraw(session: AsyncSession, comment_id: int, author: Actor, at: datetime) -> bool:
@@ -133,7 +141,7 @@ async def withdraw(session: AsyncSession, comment_id: int, author: Actor, at: da
         .values(status=Status.WITHDRAWN, decided_at=at, decided_by_key=author.key)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rows_matched(result) == 1
 
 
 async def approved_page(
@@ -182,7 +190,7 @@ async def erase_author(session: AsyncSession, actor: Actor) -> int:
         .where(*_by_author(actor.platform, actor.user_id))
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount  # type: ignore[attr-defined,no-any-return]
+    return rows_matched(result)
 
 
 async def all_comments(session: AsyncSession) -> list[CommentView]:

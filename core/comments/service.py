@@ -70,7 +70,7 @@ class CommentService:
     async def _serialise_author(self, session: AsyncSession, author: Actor) -> None:
         # PostgreSQL: one submission per author at a time, so flood and duplicate checks hold
         # under concurrency. SQLite already serialises writers (BEGIN IMMEDIATE).
-        if session.bind.dialect.name == "postgresql":
+        if session.get_bind().dialect.name == "postgresql":
             lock_id = int.from_bytes(hashlib.blake2b(author.key.encode(), digest_size=8).digest())
             await session.execute(
                 text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id - (1 << 63)}

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from core.actions import action_id
 from core.actors import Request
-from core.commands import Argument, Audience, CommandSpec
+from core.commands import Argument, Audience, CommandSpec, Handler
 from core.content.models import Article
 from core.handlers.common import article_by_slug
 from core.replies import ActionButton, Block, Button, LinkButton, Reply, Span
@@ -151,7 +151,7 @@ def install(core: Core) -> None:
     core.actions.add("l", open_links)
 
 
-def _article_command(article: Article):  # type: ignore[no-untyped-def]
+def _article_command(article: Article) -> Handler:
     async def show_article(request: Request, args: str) -> Reply:
         """The article's summary, or one section by number."""
         token = args.strip()

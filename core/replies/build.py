@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from core.replies.model import Block, BlockKind, Button, Reply, Span
 
 
@@ -27,7 +29,7 @@ def item(*parts: Span | str) -> Block:
 
 def reply(
     *blocks: Block,
-    buttons: list[list[Button]] | None = None,
+    buttons: Sequence[Sequence[Button]] | None = None,
     edit_in_place: bool = False,
     ephemeral: bool = False,
 ) -> Reply:
