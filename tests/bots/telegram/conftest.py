@@ -12,6 +12,7 @@ from bots.telegram.limits import FloodControl
 from core.app import Core
 from core.config import CommentRules, Settings
 from tests.bots.telegram.tg_fake_api import TOKEN, Call, FakeBotApi
+from tests.bots.telegram.tg_html import visible_text
 from tests.conftest import make_settings
 
 READER_ID = 501
@@ -135,7 +136,8 @@ def sent(calls: list[Call], method: str = "sendMessage") -> list[Call]:
 
 
 def text_of(calls: list[Call]) -> str:
-    return "\n".join(c.params.get("text", "") for c in calls if c.ok)
+    """What the reader sees in the messages sent or edited (HTML parsed as Telegram does)."""
+    return "\n".join(visible_text(c.params["text"]) for c in calls if c.ok and "text" in c.params)
 
 
 def buttons(call: Call) -> dict[str, str]:

@@ -99,6 +99,7 @@ class FakeBotApi:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.root = ""
+        self._closing = False
 
     # Lifecycle --------------------------------------------------------------------------
 
@@ -115,6 +116,9 @@ class FakeBotApi:
         return self.root
 
     async def stop(self) -> None:
+        # Long polls still open on the server side would hold cleanup until their timeout.
+        self._closing = True
+        await self._notify(self._new_update)
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -219,12 +223,16 @@ class FakeBotApi:
         return [c.params["text"] for c in self.sent(chat_id=chat_id)]
 
     async def wait_for(
-        self, predicate: Callable[[Call], bool], within: float = 5.0, after: int = 0
+        self,
+        predicate: Callable[[Call], bool],
+        within: float = 5.0,
+        after: int = 0,
+        ok: bool = True,
     ) -> Call:
-        """The first successful call (from index `after`) matching `predicate`."""
+        """The first call (from index `after`, successful unless `ok=False`) matching."""
 
         def found() -> Call | None:
-            return next((c for c in self.calls[after:] if c.ok and predicate(c)), None)
+            return next((c for c in self.calls[after:] if (c.ok or not ok) and predicate(c)), None)
 
         async with asyncio.timeout(within), self._changed:
             await self._changed.wait_for(lambda: found() is not None)
@@ -409,7 +417,7 @@ class FakeBotApi:
         if not pending() and timeout > 0:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout), self._new_update:
-                    await self._new_update.wait_for(lambda: bool(pending()))
+                    await self._new_update.wait_for(lambda: self._closing or bool(pending()))
         batch = pending()[: int(params.get("limit") or 100)]
         self._delivered.update(u["update_id"] for u in batch)
         return batch

@@ -1,0 +1,173 @@
+"""Comments end to end: preview, confirm, moderation across two chats, authors told, erase."""
+
+from __future__ import annotations
+
+from core.actors import Actor, Request
+from core.app import Core
+from tests.bots.telegram.conftest import (
+    MOD,
+    MOD2,
+    MOD_CHAT,
+    OTHER_READER,
+    READER,
+    READER_ID,
+    STRANGER,
+    Conversation,
+    buttons,
+    message_of,
+    sent,
+    text_of,
+)
+from tests.bots.telegram.tg_fake_api import Call, FakeBotApi
+
+
+async def submit(chat: Conversation, api: FakeBotApi, text: str) -> tuple[int, Call]:
+    """Comment as READER, confirm it, return its id and the moderation card posted."""
+    [preview] = sent(await chat.say(READER, f"/comment {text}"))
+    assert "We never ask for your email" in preview.params["text"]
+    mark = len(api.calls)
+    calls = await chat.press(READER, message_of(preview), buttons(preview)["✅ Send"])
+    [thanks] = sent(calls, "editMessageText")
+    assert thanks.params["message_id"] == message_of(preview)["message_id"]
+    assert "is waiting for a moderator" in thanks.params["text"]
+    card = await api.wait_sent(MOD_CHAT, after=mark)
+    comment_id = int(buttons(card)["✅ Approve"].rsplit(":", 1)[1])
+    return comment_id, card
+
+
+async def test_comment_approved_from_the_moderation_chat(
+    chat: Conversation, api: FakeBotApi
+) -> None:
+    comment_id, card = await submit(chat, api, "Great <b>piece</b> & more")
+    assert "Great &lt;b&gt;piece&lt;/b&gt; &amp; more" in card.params["text"]
+    assert set(buttons(card)) == {"✅ Approve", "❌ Reject", "🗑 Spam", "⛔ Ban author"}
+
+    mark = len(api.calls)
+    calls = await chat.press(MOD2, message_of(card), f"m:a:{comment_id}")
+    edits = [c for c in sent(calls, "editMessageText") if c.params["chat_id"] == MOD_CHAT]
+    assert edits and "Approved by Max Moderator" in edits[0].params["text"]
+    assert not buttons(edits[-1])
+    notice = await api.wait_sent(READER_ID, after=mark)
+    assert "was approved" in notice.params["text"]
+
+    assert "Great <b>piece</b> & more" in text_of(await chat.say(OTHER_READER, "/comments"))
+
+    # A second press (here by the other moderator) decides nothing and says who did.
+    calls = await chat.press(MOD, message_of(card), f"m:a:{comment_id}")
+    [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert "Max Moderator" in answer.params["text"]
+    assert not sent(calls, "editMessageText") and not sent(calls)
+
+
+async def test_forged_moderator_press_is_refused(chat: Conversation, api: FakeBotApi) -> None:
+    comment_id, card = await submit(chat, api, "Please approve me")
+    calls = await chat.press(STRANGER, message_of(card), f"m:a:{comment_id}")
+    [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert "Only moderators" in answer.params["text"]
+    assert not sent(calls, "editMessageText")
+    assert "Please approve me" in text_of(await chat.say(MOD, "/pending"))
+    assert "Please approve me" not in text_of(await chat.say(OTHER_READER, "/comments"))
+
+
+async def test_comment_without_text_uses_force_reply(chat: Conversation, api: FakeBotApi) -> None:
+    [prompt] = sent(await chat.say(READER, "/comment"))
+    assert prompt.params["reply_markup"]["force_reply"] is True
+    calls = await chat.say(READER, "My considered view", reply_to=message_of(prompt))
+    [preview] = sent(calls)
+    assert "My considered view" in preview.params["text"]
+    assert "✅ Send" in buttons(preview)
+
+
+async def test_cancel_discards_the_preview(chat: Conversation, api: FakeBotApi) -> None:
+    [preview] = sent(await chat.say(READER, "/comment Never mind"))
+    await chat.press(READER, message_of(preview), buttons(preview)["✖ Cancel"])
+    await api.idle()
+    assert not api.sent(chat_id=MOD_CHAT)
+    assert "Never mind" not in text_of(await chat.say(READER, "/mycomments"))
+
+
+async def test_mycomments_withdraw_and_forgetme(chat: Conversation, api: FakeBotApi) -> None:
+    await submit(chat, api, "Second thoughts")
+    [mine] = sent(await chat.say(READER, "/mycomments"))
+    assert "Second thoughts" in mine.params["text"]
+    withdraw = {k: v for k, v in buttons(mine).items() if "ithdraw" in k}
+    assert withdraw, buttons(mine)
+    mark = len(api.calls)
+    await chat.press(READER, message_of(mine), next(iter(withdraw.values())))
+    edit = await api.wait_for(
+        lambda c: c.method == "editMessageText" and c.params.get("chat_id") == MOD_CHAT,
+        after=mark,
+    )
+    assert "Withdrawn" in edit.params["text"]
+
+    await submit(chat, api, "Erase me please")
+    [confirm] = sent(await chat.say(READER, "/forgetme"))
+    yes = next(v for k, v in buttons(confirm).items() if "rase" in k or "Yes" in k)
+    await chat.press(READER, message_of(confirm), yes)
+    assert "Erase me please" not in text_of(await chat.say(READER, "/mycomments"))
+
+
+async def test_moderator_commands(chat: Conversation, api: FakeBotApi) -> None:
+    first, _ = await submit(chat, api, "First comment")
+    second, _ = await submit(chat, api, "Second comment")
+    third, _ = await submit(chat, api, "Third comment buy now")
+
+    pending = text_of(await chat.say(MOD, "/pending", chat_id=MOD_CHAT))
+    assert all(t in pending for t in ("First comment", "Second comment", "Third comment"))
+    assert "moderators only" in text_of(await chat.say(READER, "/pending"))
+
+    mark = len(api.calls)
+    assert "Approved" in text_of(await chat.say(MOD, f"/approve {first}", chat_id=MOD_CHAT))
+    await api.wait_sent(READER_ID, after=mark)
+    reject = text_of(await chat.say(MOD, f"/reject {second} off topic", chat_id=MOD_CHAT))
+    assert "Rejected" in reject
+    assert "spam" in text_of(await chat.say(MOD, f"/spam {third}", chat_id=MOD_CHAT)).lower()
+
+    banned = text_of(await chat.say(MOD, f"/ban telegram:{READER_ID} 7d rude", chat_id=MOD_CHAT))
+    assert "may not comment until" in banned
+    assert "stopped you from commenting" in text_of(await chat.say(READER, "/comment I am back"))
+    unbanned = await chat.say(MOD, f"/unban telegram:{READER_ID}", chat_id=MOD_CHAT)
+    assert "may comment again" in text_of(unbanned)
+
+    calls = await chat.say(MOD, "/export", chat_id=MOD_CHAT)
+    documents = [c.params["document"] for c in sent(calls, "sendDocument")]
+    names = sorted(d["filename"] for d in documents)
+    assert names[0].endswith(".csv") and names[1].endswith(".json")
+    assert b"First comment" in documents[0]["content"]
+
+
+async def test_author_notice_blocked_is_recorded(
+    chat: Conversation, api: FakeBotApi, tg_core: Core
+) -> None:
+    comment_id, card = await submit(chat, api, "Notify me if you can")
+    api.blocked.add(READER_ID)
+    mark = len(api.calls)
+    await chat.press(MOD, message_of(card), f"m:a:{comment_id}")
+    failed = await api.wait_for(
+        lambda c: c.method == "sendMessage" and c.status == 403, after=mark, ok=False
+    )
+    assert failed.params["chat_id"] == READER_ID
+    await tg_core.events.drain()
+    api.blocked.discard(READER_ID)
+    mine = text_of(await chat.say(READER, "/mycomments"))
+    assert "Notify me if you can" in mine and "approved" in mine
+
+
+async def test_comment_decided_from_the_console(
+    chat: Conversation, api: FakeBotApi, tg_core: Core
+) -> None:
+    comment_id, _ = await submit(chat, api, "Judge me from the console")
+    operator = Actor(platform="console", user_id="operator", display_name="Operator")
+    mark = len(api.calls)
+    outcome = await tg_core.execute(
+        Request(operator, chat_id="console", event_key="console:1"), "approve", str(comment_id)
+    )
+    assert not outcome.reply.is_error
+    edit = await api.wait_for(
+        lambda c: c.method == "editMessageText" and c.params.get("chat_id") == MOD_CHAT,
+        after=mark,
+    )
+    assert "Approved by Operator" in edit.params["text"]
+    notice = await api.wait_sent(READER_ID, after=mark)
+    assert "was approved" in notice.params["text"]
+    assert "Judge me from the console" in text_of(await chat.say(OTHER_READER, "/comments"))
