@@ -172,8 +172,13 @@ class Adapter:
                 outcome = await self.core.execute(request, "reject", f"{comment_id} {reason}")
             else:
                 outcome = await self.core.press(request, action)
-            if not outcome.replayed:
-                await respond.reply_to_component(interaction, outcome.reply)
+            if outcome.replayed:
+                return
+            reply = outcome.reply
+            if not reply.ephemeral:
+                # The decided card replaces the card the form was opened from.
+                reply = reply.model_copy(update={"edit_in_place": True})
+            await respond.reply_to_component(interaction, reply)
 
         await self._guard(interaction, run())
 

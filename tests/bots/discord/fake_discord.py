@@ -135,6 +135,7 @@ class FakeDiscord:
                         "X-RateLimit-Bucket": "fake",
                         "X-RateLimit-Scope": "user",
                         "Retry-After": "1",
+                        "Via": "1.1 google",  # without it discord.py assumes a Cloudflare ban
                     },
                 )
         status, payload = self._answer(request.method, path, record)

@@ -1,0 +1,267 @@
+"""Moderation on Discord: cards, persistent buttons (also after a restart), modals, DMs."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from core.actors import Actor, Request
+from core.app import Core
+from tests.bots.discord.conftest import (
+    MODERATOR,
+    NOT_A_MODERATOR,
+    OTHER,
+    READER,
+    OpenCore,
+    StartHarness,
+)
+from tests.bots.discord.fake_discord import EPHEMERAL, MOD_CHANNEL_ID, FakeDiscord, Recorded
+from tests.bots.discord.harness import Harness, Result, User
+from tests.bots.discord.test_readers import buttons, comment_via_modal
+from tests.conftest import Clock
+
+CARDS = f"/channels/{MOD_CHANNEL_ID}/messages"
+ID_MODERATOR = User(2001, "Id Mod")  # DISCORD_MODERATOR_IDS in tests/conftest.make_settings
+
+
+def card_posts(fake: FakeDiscord) -> list[Recorded]:
+    return [r for r in fake.requests if r.method == "POST" and r.path == CARDS and r.status == 200]
+
+
+def card_of(fake: FakeDiscord, comment_id: int) -> dict[str, Any]:
+    for record in card_posts(fake):
+        if f"Comment #{comment_id} " in record.body["embeds"][0]["title"]:
+            message_id = next(
+                m["id"]
+                for m in fake.messages.values()
+                if m["channel_id"] == str(MOD_CHANNEL_ID) and f"#{comment_id} " in _title(m)
+            )
+            return fake.messages[message_id]
+    raise AssertionError(f"no card for comment #{comment_id}")
+
+
+def _title(message: dict[str, Any]) -> str:
+    return message["embeds"][0]["title"] if message["embeds"] else ""
+
+
+def card_text(message: dict[str, Any]) -> str:
+    embed = message["embeds"][0]
+    return f"{embed['title']}\n{embed.get('description') or ''}"
+
+
+def dms(fake: FakeDiscord, result: Result, user: User) -> list[Recorded]:
+    channels = [c for c, u in fake.dm_channels.items() if u == str(user.id)]
+    return [
+        r
+        for r in result.all_requests
+        if r.method == "POST" and any(r.path == f"/channels/{c}/messages" for c in channels)
+    ]
+
+
+async def new_comment(bot: Harness, fake: FakeDiscord, user: User, text: str) -> int:
+    before = len(card_posts(fake))
+    result = await comment_via_modal(bot, user, text)
+    assert len(card_posts(fake)) == before + 1, result.texts()
+    title = card_posts(fake)[-1].body["embeds"][0]["title"]
+    return int(title.split("#", 1)[1].split(" ", 1)[0])
+
+
+async def test_approve_edits_card_dms_author_and_publishes(
+    bot: Harness, fake: FakeDiscord
+) -> None:
+    comment = await new_comment(bot, fake, READER, "Approve me please")
+    card = card_of(fake, comment)
+    assert set(buttons(card).values()) == {f"nb:m:{v}:{comment}" for v in "arsb"}
+
+    pressed = await bot.send(bot.press(card, f"nb:m:a:{comment}", MODERATOR))
+    assert pressed.first.body == {"type": 6}
+    decided = fake.messages[card["id"]]
+    assert "Approved by Role Mod" in card_text(decided)
+    assert decided["components"] == []
+    [dm] = dms(fake, pressed, READER)
+    assert "approved" in dm.body["content"]
+
+    public = await bot.send(bot.slash("comments", OTHER))
+    assert "Approve me please" in public.texts()
+    mine = await bot.send(bot.slash("mycomments", READER))
+    assert "approved" in mine.texts()
+
+
+async def test_reject_asks_for_a_reason_in_a_modal(bot: Harness, fake: FakeDiscord) -> None:
+    comment = await new_comment(bot, fake, READER, "Reject me")
+    card = card_of(fake, comment)
+    pressed = await bot.send(bot.press(card, f"nb:m:r:{comment}", MODERATOR))
+    modal = bot.modal_of(pressed)
+    assert modal["title"] == "Reject comment"
+
+    reason = {"Reason (optional)": "Off topic"}
+    submitted = await bot.send(bot.submit(modal, reason, MODERATOR, message=card))
+    assert submitted.first.body == {"type": 6}
+    decided = fake.messages[card["id"]]
+    assert "Rejected by Role Mod: Off topic" in card_text(decided)
+    [dm] = dms(fake, submitted, READER)
+    assert "Off topic" in dm.body["content"]
+    followups = [r for r in submitted.requests if r.method == "POST" and "/webhooks/" in r.path]
+    assert followups == []  # the card was edited in place, not copied
+
+
+async def test_reject_without_a_reason(bot: Harness, fake: FakeDiscord) -> None:
+    comment = await new_comment(bot, fake, READER, "Reject me quietly")
+    card = card_of(fake, comment)
+    modal = bot.modal_of(await bot.send(bot.press(card, f"nb:m:r:{comment}", MODERATOR)))
+    await bot.send(bot.submit(modal, {"Reason (optional)": ""}, MODERATOR, message=card))
+    assert "Rejected by Role Mod" in card_text(fake.messages[card["id"]])
+
+
+async def test_spam_and_ban_buttons(bot: Harness, fake: FakeDiscord) -> None:
+    spam = await new_comment(bot, fake, READER, "Buy cheap stuff")
+    card = card_of(fake, spam)
+    await bot.send(bot.press(card, f"nb:m:s:{spam}", MODERATOR))
+    assert "Marked as spam by Role Mod" in card_text(fake.messages[card["id"]])
+
+    banned = await new_comment(bot, fake, OTHER, "Troll troll")
+    card = card_of(fake, banned)
+    await bot.send(bot.press(card, f"nb:m:b:{banned}", MODERATOR))
+    assert "author banned" in card_text(fake.messages[card["id"]])
+    again = await comment_via_modal(bot, OTHER, "Let me back in")
+    assert "waiting for a moderator" not in again.texts()
+
+
+async def test_moderator_by_user_id_may_decide(bot: Harness, fake: FakeDiscord) -> None:
+    comment = await new_comment(bot, fake, READER, "Decided by id")
+    await bot.send(bot.press(card_of(fake, comment), f"nb:m:a:{comment}", ID_MODERATOR))
+    assert "Approved by Id Mod" in card_text(fake.messages[card_of(fake, comment)["id"]])
+
+
+async def test_forged_presses_by_non_moderators_are_refused(
+    bot: Harness, fake: FakeDiscord
+) -> None:
+    comment = await new_comment(bot, fake, READER, "Still pending")
+    card = card_of(fake, comment)
+    for action in "arsb":
+        pressed = await bot.send(bot.press(card, f"nb:m:{action}:{comment}", NOT_A_MODERATOR))
+        if action == "r":  # the reason form opens, its submission is refused
+            modal = bot.modal_of(pressed)
+            reason = {"Reason (optional)": "forged"}
+            pressed = await bot.send(bot.submit(modal, reason, NOT_A_MODERATOR, message=card))
+        followup = pressed.requests[-1]
+        assert followup.method == "POST" and followup.body["flags"] == EPHEMERAL
+        assert "moderators" in followup.body["content"]
+    assert buttons(fake.messages[card["id"]])  # untouched, still pending
+    assert not [r for r in fake.requests if r.method == "PATCH" and r.path.startswith(CARDS)]
+
+    refused = await bot.send(bot.slash("approve", NOT_A_MODERATOR, comment=comment))
+    assert "moderators only" in refused.texts()
+    mine = await bot.send(bot.slash("mycomments", READER))
+    assert "waiting for a moderator" in mine.texts()
+
+
+async def test_late_press_is_told_who_decided(bot: Harness, fake: FakeDiscord) -> None:
+    comment = await new_comment(bot, fake, READER, "Two moderators")
+    card = card_of(fake, comment)
+    seen_by_second = copy.deepcopy(card)  # both moderators saw the buttons
+    await bot.send(bot.press(card, f"nb:m:a:{comment}", MODERATOR))
+    late = await bot.send(bot.press(seen_by_second, f"nb:m:s:{comment}", ID_MODERATOR))
+    followup = late.requests[-1]
+    assert followup.body["flags"] == EPHEMERAL
+    assert "already approved by Role Mod" in followup.body["content"]
+
+
+@pytest.mark.parametrize("action", ["a", "r", "s", "b"])
+async def test_buttons_work_after_a_restart(
+    action: str, open_core: OpenCore, start: StartHarness, fake: FakeDiscord
+) -> None:
+    first = await start(await open_core())
+    comment = await new_comment(first, fake, READER, "Survives restarts")
+    card = card_of(fake, comment)
+    await first.close()
+
+    second = await start(await open_core())  # a new process: new Core, new client, same store
+    pressed = await second.send(second.press(card, f"nb:m:{action}:{comment}", MODERATOR))
+    if action == "r":
+        modal = second.modal_of(pressed)
+        reason = {"Reason (optional)": "after restart"}
+        pressed = await second.send(second.submit(modal, reason, MODERATOR, message=card))
+    assert pressed.first.body == {"type": 6}
+    shown = card_text(fake.messages[card["id"]])
+    assert "by Role Mod" in shown
+    assert len(dms(fake, pressed, READER)) == 1
+
+
+async def test_moderator_slash_commands(bot: Harness, fake: FakeDiscord, clock: Clock) -> None:
+    one = await new_comment(bot, fake, READER, "First in queue")
+    two = await new_comment(bot, fake, OTHER, "Second in queue")
+
+    pending = await bot.send(bot.slash("pending", MODERATOR))
+    assert pending.first.body == {"type": 5, "data": {"flags": EPHEMERAL}}
+    assert "First in queue" in pending.texts() and "Second in queue" in pending.texts()
+
+    approved = await bot.send(bot.slash("approve", MODERATOR, comment=one))
+    assert "Approved by Role Mod" in approved.texts()
+    assert "Approved by Role Mod" in card_text(fake.messages[card_of(fake, one)["id"]])
+
+    rejected = await bot.send(bot.slash("reject", MODERATOR, comment=two, reason="Too short"))
+    assert "Too short" in rejected.texts()
+
+    clock.advance(60)  # past the flood interval
+    three = await new_comment(bot, fake, READER, "Spammy spam")
+    await bot.send(bot.slash("spam", MODERATOR, comment=three))
+    assert "spam" in card_text(fake.messages[card_of(fake, three)["id"]]).lower()
+
+    banned = await bot.send(bot.slash("ban", MODERATOR, author=f"#{two}", until="7d"))
+    assert f"discord:{OTHER.id} may not comment until" in banned.texts()
+    unbanned = await bot.send(bot.slash("unban", MODERATOR, author=f"discord:{OTHER.id}"))
+    assert "may comment again" in unbanned.texts()
+
+    export = await bot.send(bot.slash("export", MODERATOR))
+    edit = export.requests[-1]
+    assert edit.method == "PATCH"
+    assert sorted(f.rsplit(".", 1)[1] for f in edit.files) == ["csv", "json"]
+
+
+async def test_comments_from_other_platforms_reach_discord_moderators(
+    bot: Harness, core: Core, fake: FakeDiscord
+) -> None:
+    telegram = Request(Actor("telegram", "501", "Ada Reader"), event_key="telegram:update:1")
+    await core.submit_comment(telegram, "Sent from Telegram")
+    await core.events.drain()
+    assert len(card_posts(fake)) == 1
+    card = card_of(fake, 1)
+    assert "Sent from Telegram" in card_text(card)
+
+    pressed = await bot.send(bot.press(card, "nb:m:a:1", MODERATOR))
+    assert "Approved by Role Mod" in card_text(fake.messages[card["id"]])
+    assert not any("/users/@me/channels" in r.path for r in pressed.all_requests)  # no DM
+
+
+async def test_decisions_made_elsewhere_update_the_card_and_dm(
+    bot: Harness, core: Core, fake: FakeDiscord
+) -> None:
+    comment = await new_comment(bot, fake, READER, "Decided on the console")
+    operator = Request(Actor("console", "operator", "Operator"), event_key="console:1")
+    await core.execute(operator, "approve", str(comment))
+    await core.events.drain()
+    assert "Approved by Operator" in card_text(fake.messages[card_of(fake, comment)["id"]])
+    assert any(u == str(READER.id) for u in fake.dm_channels.values())
+
+
+async def test_closed_dms_are_recorded_and_mycomments_still_shows_the_outcome(
+    bot: Harness, fake: FakeDiscord
+) -> None:
+    fake.closed_dms.add(str(READER.id))
+    comment = await new_comment(bot, fake, READER, "Nobody can DM me")
+    pressed = await bot.send(bot.press(card_of(fake, comment), f"nb:m:a:{comment}", MODERATOR))
+    [refused] = dms(fake, pressed, READER)
+    assert refused.status == 403
+    mine = await bot.send(bot.slash("mycomments", READER))
+    assert "approved" in mine.texts()
+    assert "could not message you" in mine.texts()
+
+
+async def test_a_rate_limited_card_post_is_retried(bot: Harness, fake: FakeDiscord) -> None:
+    fake.rate_limits[rf"^{CARDS}$"] = 1
+    await new_comment(bot, fake, READER, "Posted after a 429")
+    statuses = [r.status for r in fake.requests if r.method == "POST" and r.path == CARDS]
+    assert statuses == [429, 200]
