@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from typing import Any, Generic, TypeVar
@@ -19,6 +20,7 @@ from aiolimiter import AsyncLimiter
 from telegram.constants import FloodLimit
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +102,7 @@ class FloodControl(BaseRateLimiter[int]):
                     log.error("%s: still flood-limited after %d retries", endpoint, flood_tries)
                     raise
                 flood_tries += 1
-                delay = exc.retry_after
-                seconds = delay if isinstance(delay, int | float) else delay.total_seconds()
+                seconds = _seconds(exc)
                 log.info("%s: flood limit, retrying in %.1f s", endpoint, seconds)
                 await self._hold(chat, seconds + 0.1)
             except BadRequest:
@@ -136,6 +137,14 @@ class FloodControl(BaseRateLimiter[int]):
             await asyncio.sleep(seconds)
         finally:
             gate.set()
+
+
+def _seconds(exc: RetryAfter) -> float:
+    # `retry_after` turns from int into timedelta in PTB 23; accept both without the warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        delay = exc.retry_after
+    return float(delay) if isinstance(delay, int | float) else delay.total_seconds()
 
 
 def _opened_event() -> asyncio.Event:
