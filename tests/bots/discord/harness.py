@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ from tests.bots.discord.fake_discord import (
     GUILD_ID,
     FakeDiscord,
     Recorded,
+    Tokened,
 )
 
 _ids = itertools.count(800_000_000_000_000_000)
@@ -43,6 +45,7 @@ class Result:
     payload: dict[str, Any]
     requests: list[Recorded]
     all_requests: list[Recorded]
+    started: float = 0.0  # when the payload was handed to discord.py (time.monotonic)
 
     @property
     def first(self) -> Recorded:
@@ -192,8 +195,14 @@ class Harness:
 
     # Driving -----------------------------------------------------------------------------
 
-    async def send(self, payload: dict[str, Any], *, within: float = 5.0) -> Result:
-        """Feed the payload to discord.py's gateway parser and wait until it was answered."""
+    async def send(
+        self, payload: dict[str, Any], *, within: float = 5.0, handled: bool = True
+    ) -> Result:
+        """Feed the payload to discord.py's gateway parser and wait until it was answered.
+
+        With `handled=False` the adapter is expected never to see it (discord.py drops it):
+        wait a moment instead.
+        """
         mark = len(self.fake.requests)
         iid = int(payload["id"])
         token = payload["token"]
@@ -201,14 +210,17 @@ class Harness:
         event.clear()
         known = self.fake.interactions.get(token)
         if known is None:
-            from tests.bots.discord.fake_discord import Tokened
-
             message = payload.get("message")
             self.fake.interactions[token] = Tokened(
                 channel_id=payload["channel_id"], message_id=message["id"] if message else None
             )
+        started = time.monotonic()
         self.client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
-        await asyncio.wait_for(event.wait(), within)
+        if handled:
+            await asyncio.wait_for(event.wait(), within)
+        else:
+            await asyncio.sleep(0.2)
+            assert not event.is_set(), "the adapter handled an interaction it should not see"
         if payload["type"] == 4:
             await self.fake.wait_for(lambda r: r.interaction_id == str(iid), within)
         await self.core.events.drain()
@@ -216,7 +228,7 @@ class Harness:
         await self.core.events.drain()
         new = self.fake.since(mark)
         mine = [r for r in new if r.token == token or r.interaction_id == str(iid)]
-        return Result(payload, mine, new)
+        return Result(payload, mine, new, started)
 
     def modal_of(self, result: Result) -> dict[str, Any]:
         body = result.callback()
