@@ -17,6 +17,7 @@ USAGE = "usage: python -m bots.discord [sync]"
 
 
 async def run_alone(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT, then disconnect cleanly and close the core."""
     core = await Core.open(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -25,6 +26,8 @@ async def run_alone(settings: Settings) -> None:
     try:
         await run_discord(core, stop)
     finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
         await core.close()
 
 

@@ -77,8 +77,12 @@ class FakeDiscord:
     rate_limits: dict[str, int] = field(default_factory=dict)  # path regex -> 429s to answer
     reject_duplicate_acks: bool = True
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10**18))
+    identified: list[dict[str, Any]] = field(default_factory=list)  # IDENTIFY payloads
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _sequence: int = 0
     _runner: web.AppRunner | None = None
     url: str = ""
+    gateway_url: str = ""
 
     def next_id(self) -> str:
         return str(next(self._ids))
@@ -87,6 +91,7 @@ class FakeDiscord:
 
     async def start(self) -> str:
         app = web.Application()
+        app.router.add_route("GET", "/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -94,11 +99,43 @@ class FakeDiscord:
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}/api/v10"
+        self.gateway_url = f"ws://127.0.0.1:{port}/gateway"
         return self.url
 
     async def stop(self) -> None:
+        for socket in self._sockets:
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    # Gateway: HELLO, IDENTIFY -> READY, heartbeats, and events pushed by tests -------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json(
+            {"op": 10, "d": {"heartbeat_interval": 45_000}, "s": None, "t": None}
+        )
+        async for frame in socket:
+            message = json.loads(frame.data)
+            if message["op"] == 1:
+                await socket.send_json({"op": 11})
+            elif message["op"] == 2:
+                self.identified.append(message["d"])
+                await self.dispatch("READY", {
+                    "v": 10, "user": BOT_USER, "guilds": [], "session_id": "session",
+                    "resume_gateway_url": self.gateway_url, "shard": [0, 1],
+                    "application": {"id": str(APP_ID), "flags": 0},
+                })  # fmt: skip
+        self._sockets.remove(socket)
+        return socket
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway event to every connected client."""
+        self._sequence += 1
+        for socket in self._sockets:
+            await socket.send_json({"op": 0, "t": event, "s": self._sequence, "d": data})
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
@@ -149,6 +186,7 @@ class FakeDiscord:
     def _answer(self, method: str, path: str, rec: Recorded) -> tuple[int, Any]:
         routes: list[tuple[str, str, Callable[..., tuple[int, Any]]]] = [
             ("GET", r"^/users/@me$", lambda rec: (200, BOT_USER)),
+            ("GET", r"^/gateway/bot$", self._gateway_bot),
             ("GET", r"^/oauth2/applications/@me$", self._app_info),
             ("PUT", r"^/applications/\d+/(?:guilds/(\d+)/)?commands$", self._put_commands),
             ("POST", r"^/interactions/(\d+)/([^/]+)/callback$", self._callback),
@@ -177,6 +215,10 @@ class FakeDiscord:
             "verify_key": "0" * 64,
             "flags": 0,
         }
+
+    def _gateway_bot(self, rec: Recorded) -> tuple[int, Any]:
+        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+        return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
 
     def _put_commands(self, guild_id: str | None, rec: Recorded) -> tuple[int, Any]:
         scope = guild_id or "global"

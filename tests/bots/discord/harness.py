@@ -66,26 +66,8 @@ class Result:
         return "\n".join(out)
 
 
-@dataclass
-class Harness:
-    fake: FakeDiscord
-    core: Core
-    client: NewsroomClient
-    handled: dict[int, asyncio.Event] = field(default_factory=dict)
-
-    @classmethod
-    async def start(cls, fake: FakeDiscord, core: Core, *, sync: Sync = Sync.AUTO) -> Harness:
-        client = NewsroomClient(core, sync=sync)
-        harness = cls(fake, core, client)
-        client.adapter.on_handled = harness._done
-        await client.login("fake-token")
-        return harness
-
-    async def close(self) -> None:
-        await self.client.close()
-
-    def _done(self, interaction_id: int) -> None:
-        self.handled.setdefault(interaction_id, asyncio.Event()).set()
+class Payloads:
+    """Raw INTERACTION_CREATE payloads, shaped like the gateway's."""
 
     # Payloads ----------------------------------------------------------------------------
 
@@ -192,6 +174,28 @@ class Harness:
         ]
         data = {"custom_id": modal["custom_id"], "components": rows}
         return self.payload(5, user, data, message=message)
+
+
+@dataclass
+class Harness(Payloads):
+    fake: FakeDiscord
+    core: Core
+    client: NewsroomClient
+    handled: dict[int, asyncio.Event] = field(default_factory=dict)
+
+    @classmethod
+    async def start(cls, fake: FakeDiscord, core: Core, *, sync: Sync = Sync.AUTO) -> Harness:
+        client = NewsroomClient(core, sync=sync)
+        harness = cls(fake, core, client)
+        client.adapter.on_handled = harness._done
+        await client.login("fake-token")
+        return harness
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    def _done(self, interaction_id: int) -> None:
+        self.handled.setdefault(interaction_id, asyncio.Event()).set()
 
     # Driving -----------------------------------------------------------------------------
 

@@ -1,0 +1,54 @@
+"""The adapter as the runner starts it: gateway handshake, intents, SIGTERM, no token logged."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+
+import pytest
+
+from bots.discord import run_discord
+from bots.discord.__main__ import run_alone
+from core.app import Core
+from tests.bots.discord.conftest import READER, discord_settings
+from tests.bots.discord.fake_discord import FakeDiscord
+from tests.bots.discord.harness import Payloads
+
+TOKEN = "fake-token"  # discord_settings' DISCORD_BOT_TOKEN
+
+
+async def identified(fake: FakeDiscord) -> dict[str, object]:
+    for _ in range(500):
+        if fake.identified:
+            return fake.identified[0]
+        await asyncio.sleep(0.01)
+    raise AssertionError("the client never identified")
+
+
+async def test_run_discord_serves_the_gateway_and_stops_gracefully(
+    core: Core, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_discord(core, stop))
+    identify = await identified(fake)
+    assert identify["intents"] == 1  # GUILDS only: nothing privileged
+    assert identify["shard"] == [0, 1]
+
+    payload = Payloads().slash("faq", READER, question="how much money")
+    await fake.dispatch("INTERACTION_CREATE", payload)
+    await fake.wait_for(lambda r: r.path.endswith("/messages/@original"))
+    assert any(r.interaction_id == payload["id"] for r in fake.requests)
+
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert not any(TOKEN in record.getMessage() for record in caplog.records)
+
+
+async def test_sigterm_stops_python_m_bots_discord(sqlite_url: str, fake: FakeDiscord) -> None:
+    task = asyncio.create_task(run_alone(discord_settings(sqlite_url)))
+    await identified(fake)
+    os.kill(os.getpid(), signal.SIGTERM)
+    await asyncio.wait_for(task, 5)
