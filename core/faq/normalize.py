@@ -18,124 +18,29 @@ _POSSESSIVE = re.compile(r"(?<=\w)'s\b")
 _DOTTED_ABBREVIATION = re.compile(r"\b[^\W\d_](?:\.[^\W\d_])+\b\.?")
 _NON_WORD = re.compile(r"[\W_]+")
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 # Only words that carry no meaning in a reader's question. Interrogatives such as "who",
 # "where", "why", "how", "much" and negation stay: they tell questions apart.
 STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "am",
-        "do",
-        "does",
-        "did",
-        "doing",
-        "done",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "from",
-        "with",
-        "about",
-        "into",
-        "onto",
-        "as",
-        "and",
-        "or",
-        "but",
-        "if",
-        "so",
-        "than",
-        "then",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "i",
-        "me",
-        "my",
-        "we",
-        "our",
-        "you",
-        "your",
-        "he",
-        "she",
-        "him",
-        "his",
-        "her",
-        "they",
-        "them",
-        "their",
-        "what",
-        "which",
-        "there",
-        "here",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "shall",
-        "may",
-        "might",
-        "must",
-        "has",
-        "have",
-        "had",
-        "tell",
-        "please",
-        "explain",
-        "know",
-        "want",
-        "get",
-        "any",
-        "some",
-        "just",
-        "also",
-        "really",
-        "thing",
-        "things",
-        "hey",
-        "hi",
-        "hello",
-        "thanks",
-        "thank",
-    ]
+    _words("""
+    a an the is are was were be been being am do does did doing done of to in on at by for
+    from with about into onto as and or but if so than then this that these those it its
+    i me my we our you your he she him his her they them their what which there here can
+    could would should will shall may might must has have had tell please explain know
+    want get any some just also really thing things hey hi hello thanks thank
+    """)
 )
 # Contractions once their apostrophe is gone: "wasn't" -> "wasnt" -> "not".
 _CONTRACTIONS = {
     **dict.fromkeys(
-        [
-            "isnt",
-            "arent",
-            "wasnt",
-            "werent",
-            "dont",
-            "doesnt",
-            "didnt",
-            "cant",
-            "couldnt",
-            "wont",
-            "wouldnt",
-            "shouldnt",
-            "hasnt",
-            "havent",
-            "hadnt",
-            "aint",
-        ],
+        _words("""
+        isnt arent wasnt werent dont doesnt didnt cant couldnt wont wouldnt shouldnt hasnt
+        havent hadnt aint
+        """),
         "not",
     ),
     "whats": "what",
