@@ -61,6 +61,7 @@ class TelegramAdapter:
         poll_timeout: float = 30.0,
         concurrency: int | None = None,
         limiter: FloodControl | None = None,
+        webhook_listen: str = "0.0.0.0",
     ) -> None:
         self.core = core
         self.settings = settings or core.settings
@@ -68,6 +69,8 @@ class TelegramAdapter:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         self.token = self.settings.telegram_bot_token.get_secret_value()
         self.poll_timeout = poll_timeout
+        # All interfaces by default: the host's router forwards the public URL to PORT.
+        self.webhook_listen = webhook_listen
         self.failure: BaseException | None = None
         self._failed = asyncio.Event()
         self._stopping = False
@@ -146,8 +149,7 @@ class TelegramAdapter:
             else hashlib.sha256(f"webhook:{self.token}".encode()).hexdigest()
         )
         await self.app.updater.start_webhook(  # type: ignore[union-attr]
-            # The platform's router forwards the public URL to this port.
-            listen="0.0.0.0",
+            listen=self.webhook_listen,
             port=self.settings.port,
             url_path=urlsplit(url).path.lstrip("/"),
             webhook_url=url,

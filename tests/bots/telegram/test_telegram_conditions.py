@@ -186,7 +186,7 @@ async def test_webhook_mode_checks_the_secret(api: FakeBotApi, sqlite_url: str) 
         port=port,
     )
     core = await Core.open(settings)
-    bot = TelegramAdapter(core, limiter=fast_limiter())
+    bot = TelegramAdapter(core, limiter=fast_limiter(), webhook_listen="127.0.0.1")
     try:
         await bot.start()
         assert api.webhook["url"] == f"http://127.0.0.1:{port}/telegram/hook"
