@@ -215,6 +215,10 @@ async def test_moderator_slash_commands(bot: Harness, fake: FakeDiscord, clock: 
     unbanned = await bot.send(bot.slash("unban", MODERATOR, author=f"discord:{OTHER.id}"))
     assert "may comment again" in unbanned.texts()
 
+    await bot.send(bot.slash("faq", READER, question="zebra crossing rules"))
+    unanswered = await bot.send(bot.slash("unanswered", MODERATOR))
+    assert "zebra crossing rules" in unanswered.texts()
+
     export = await bot.send(bot.slash("export", MODERATOR))
     edit = export.requests[-1]
     assert edit.method == "PATCH"

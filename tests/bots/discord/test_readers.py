@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from core.actors import Actor, Request
+from core.app import Core
 from core.comments.cards import PRIVACY_LINE
 from tests.bots.discord.conftest import MODERATOR, OTHER, READER, OpenCore, StartHarness
 from tests.bots.discord.fake_discord import EPHEMERAL, MOD_CHANNEL_ID, FakeDiscord
@@ -215,3 +217,27 @@ async def test_global_commands_work_in_direct_messages(
     bot = await start(await open_core(discord_guild_id=None))
     result = await bot.send(bot.slash("faq", READER, guild=False, question="how much money"))
     assert "$500 billion" in result.texts()
+
+
+async def test_comments_are_paginated_with_buttons_that_edit_the_message(
+    bot: Harness, core: Core, fake: FakeDiscord
+) -> None:
+    operator = Request(Actor("console", "operator", "Operator"))
+    for n in range(7):
+        author = Request(Actor("discord", str(700 + n), f"Reader {n}"), event_key=f"t:{n}")
+        await core.submit_comment(author, f"Comment number {n}")
+        await core.execute(operator, "approve", str(n + 1))
+    await core.events.drain()
+
+    first = await bot.send(bot.slash("comments", READER))
+    page = original(fake, first)
+    older = next(cid for label, cid in buttons(page).items() if "Older" in label)
+    shown_first = first.texts()
+
+    pressed = await bot.send(bot.press(page, older, OTHER))
+    assert pressed.first.body == {"type": 6}
+    shown_second = pressed.texts()
+    assert shown_second and shown_second != shown_first
+    assert any("Newer" in label for label in buttons(fake.messages[page["id"]]))
+    all_shown = shown_first + shown_second
+    assert all(f"Comment number {n}" in all_shown for n in range(7))
