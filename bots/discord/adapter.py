@@ -72,6 +72,7 @@ class Adapter:
             await work
         except Exception:
             log.exception("failed to answer interaction %s", interaction.id)
+            await respond.apologise(interaction)
         finally:
             if self.on_handled is not None:
                 self.on_handled(interaction.id)

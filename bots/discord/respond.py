@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 from typing import Any
@@ -10,6 +11,7 @@ import discord
 
 from bots.discord.render import Message, render, render_one
 from bots.discord.views import build_view
+from core.app import SOMETHING_WENT_WRONG
 from core.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -104,3 +106,16 @@ async def fill_placeholder(
         await interaction.delete_original_response()
         return
     await interaction.edit_original_response(**edit_kwargs(render_one(reply)))
+
+
+async def apologise(interaction: discord.Interaction[Any]) -> None:
+    """Tell the actor alone that something failed, rather than leave them waiting."""
+    with contextlib.suppress(discord.HTTPException):
+        if interaction.response.is_done():
+            await interaction.followup.send(
+                SOMETHING_WENT_WRONG, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+        else:
+            await interaction.response.send_message(
+                SOMETHING_WENT_WRONG, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )

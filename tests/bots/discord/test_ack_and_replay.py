@@ -152,3 +152,19 @@ async def test_replayed_modal_submission_stores_one_comment(
     again = await bot.send(submission, handled=False)  # the form is closed: discord.py drops it
     assert again.all_requests == []
     assert len(card_posts(fake)) == 1
+
+
+class BrokenCore(SlowCore):
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+
+async def test_a_failure_after_the_ack_is_apologised_for_not_left_spinning(
+    bot: Harness, core: Core
+) -> None:
+    bot.client.adapter.core = BrokenCore(core)  # type: ignore[assignment]
+    result = await bot.send(bot.slash("links", READER))
+    [ack, apology] = result.requests
+    assert ack.path.endswith("/callback")
+    assert apology.body["content"].startswith("Sorry, something went wrong")
+    assert apology.body["flags"] == 64
