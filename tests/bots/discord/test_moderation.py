@@ -269,3 +269,18 @@ async def test_a_rate_limited_card_post_is_retried(bot: Harness, fake: FakeDisco
     await new_comment(bot, fake, READER, "Posted after a 429")
     statuses = [r.status for r in fake.requests if r.method == "POST" and r.path == CARDS]
     assert statuses == [429, 200]
+
+
+async def test_a_long_queue_is_split_over_messages_within_limits(
+    bot: Harness, fake: FakeDiscord
+) -> None:
+    users = [User(300 + n, f"Long Writer {n}") for n in range(5)]
+    for n, user in enumerate(users):
+        await new_comment(bot, fake, user, f"{n}:" + "word " * 390)
+    pending = await bot.send(bot.slash("pending", MODERATOR))
+    sent = [r for r in pending.requests if not r.path.endswith("/callback")]
+    assert len(sent) > 1  # edit of the placeholder, then follow-ups
+    assert all(r.body.get("flags", EPHEMERAL) & EPHEMERAL for r in sent[1:])
+    assert all(f"{n}:word" in pending.texts() for n in range(5))
+    with_buttons = [r for r in sent if r.body.get("components")]
+    assert len(with_buttons) == 1  # the buttons come once, with the last message

@@ -241,3 +241,15 @@ async def test_comments_are_paginated_with_buttons_that_edit_the_message(
     assert any("Newer" in label for label in buttons(fake.messages[page["id"]]))
     all_shown = shown_first + shown_second
     assert all(f"Comment number {n}" in all_shown for n in range(7))
+
+
+async def test_a_private_answer_to_a_public_command_replaces_the_placeholder(
+    bot: Harness,
+) -> None:
+    result = await bot.send(bot.slash("faq", READER, question="#nope what now"))
+    public_thinking(result)
+    methods = [(r.method, r.path.rsplit("/", 1)[-1]) for r in result.requests]
+    assert methods == [("POST", "callback"), ("DELETE", "@original"), ("POST", result.first.token)]
+    followup = result.requests[-1]
+    assert followup.body["flags"] == EPHEMERAL
+    assert "There is no article #nope" in followup.body["content"]
