@@ -117,7 +117,10 @@ class Adapter:
         async def show() -> None:
             rules = self.core.settings.comment_rules
             modal = CommentModal(
-                max_length=rules.max_length, max_name_length=rules.max_name_length, article=article
+                min_length=rules.min_length,
+                max_length=rules.max_length,
+                max_name_length=rules.max_name_length,
+                article=article,
             )
             await interaction.response.send_modal(modal)
 

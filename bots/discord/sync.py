@@ -44,7 +44,18 @@ async def sync_commands(
     if not force and await core.load_state(STATE_KEY) == digest:
         log.info("slash commands unchanged since the last sync; not syncing")
         return False
-    synced = await tree.sync(guild=guild)
+    try:
+        synced = await tree.sync(guild=guild)
+    except discord.HTTPException as exc:
+        # Keep running with whatever commands Discord has; the next start tries again.
+        log.error(
+            "slash command sync failed (%s %s); is the bot invited with the "
+            "applications.commands scope%s?",
+            exc.status,
+            exc.code,
+            f" to guild {guild.id}" if guild else "",
+        )
+        return False
     await core.save_state(STATE_KEY, digest)
     where = f"guild {guild.id}" if guild else "all guilds (global; may take a while to show)"
     log.info("synced %d slash commands to %s", len(synced), where)

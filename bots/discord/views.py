@@ -89,13 +89,16 @@ def build_view(rows: tuple[tuple[Button, ...], ...]) -> discord.ui.View | None:
 class CommentModal(discord.ui.Modal):
     """The comment form: the comment (required) and the name to show (optional)."""
 
-    def __init__(self, *, max_length: int, max_name_length: int, article: str | None) -> None:
+    def __init__(
+        self, *, min_length: int, max_length: int, max_name_length: int, article: str | None
+    ) -> None:
         super().__init__(title="Leave a comment", timeout=MODAL_TIMEOUT)
         self.article = article
         self.comment: discord.ui.TextInput[CommentModal] = discord.ui.TextInput(
             label="Comment",
             style=discord.TextStyle.paragraph,
             required=True,
+            min_length=min(min_length, max_length, 4000),
             max_length=min(max_length, 4000),
         )
         self.display_name: discord.ui.TextInput[CommentModal] = discord.ui.TextInput(

@@ -76,6 +76,7 @@ class FakeDiscord:
     closed_dms: set[str] = field(default_factory=set)  # user ids whose DMs answer 50007
     rate_limits: dict[str, int] = field(default_factory=dict)  # path regex -> 429s to answer
     reject_duplicate_acks: bool = True
+    refuse_commands: bool = False  # answer command sync with 403 Missing Access
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10**18))
     identified: list[dict[str, Any]] = field(default_factory=list)  # IDENTIFY payloads
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
@@ -221,6 +222,8 @@ class FakeDiscord:
         return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
 
     def _put_commands(self, guild_id: str | None, rec: Recorded) -> tuple[int, Any]:
+        if self.refuse_commands:
+            return 403, {"message": "Missing Access", "code": 50001}
         scope = guild_id or "global"
         stored = [
             {**command, "id": self.next_id(), "application_id": str(APP_ID), "version": "1"}

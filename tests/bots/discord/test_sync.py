@@ -109,3 +109,17 @@ def test_main_refuses_unknown_arguments(argv: list[str]) -> None:
     from bots.discord.__main__ import main
 
     assert main(argv) == 2
+
+
+async def test_a_refused_sync_is_logged_and_retried_at_the_next_start(
+    open_core: OpenCore, start: StartHarness, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.refuse_commands = True
+    core = await open_core()
+    bot = await start(core)  # still starts and answers
+    assert "applications.commands" in caplog.text
+    assert await core.load_state(STATE_KEY) is None
+    await bot.close()
+    fake.refuse_commands = False
+    await start(await open_core())
+    assert puts(fake) == [GUILD_PUT, GUILD_PUT]
