@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 import sys
 
 from bots.discord.client import NewsroomClient, Sync, run_discord
+from bots.logs import configure_logging
 from core.app import Core
 from core.config import Settings
-
-log = logging.getLogger("bots.discord")
 
 USAGE = "usage: python -m bots.discord [sync]"
 
@@ -48,10 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE, file=sys.stderr)
         return 2
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings)
     if settings.discord_bot_token is None:
         print("DISCORD_BOT_TOKEN is not set", file=sys.stderr)
         return 2

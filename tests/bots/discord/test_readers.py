@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from core.actors import Actor, Request
 from core.app import Core
 from core.comments.cards import PRIVACY_LINE
@@ -148,9 +146,6 @@ async def test_comment_modal_confirms_privately_and_queues(
     assert "Great piece" in cards[0].body["embeds"][0]["description"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="core: submit_form's confirmation lacks PRIVACY_LINE (change requested)"
-)
 async def test_comment_confirmation_carries_the_privacy_line(bot: Harness) -> None:
     submitted = await comment_via_modal(bot, READER, "A thoughtful remark")
     assert PRIVACY_LINE in submitted.texts()
