@@ -14,13 +14,16 @@ Each returns an `Outcome`: the reply to render and whether the event was a repla
 from __future__ import annotations
 
 import logging
+import os
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from dotenv import dotenv_values
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 
 from core.actions import ActionRouter
 from core.actors import Actor, Request
@@ -60,6 +63,12 @@ class ModerationPost:
     message_id: str
 
 
+def settings_environment() -> dict[str, str]:
+    """The environment as settings see it: `.env` values, overridden by real variables."""
+    from_file = {k: v for k, v in dotenv_values(".env").items() if v is not None}
+    return {**from_file, **os.environ}
+
+
 class Core:
     def __init__(
         self,
@@ -95,7 +104,9 @@ class Core:
         cls, settings: Settings, *, clock: Callable[[], datetime] = utc_now, migrate: bool = True
     ) -> Core:
         """Load content (refusing bad content), connect the store and bring its schema to head."""
-        library = load_library(settings.content_dir, reserved=RESERVED_NAMES)
+        library = load_library(
+            settings.content_dir, reserved=RESERVED_NAMES, env=settings_environment()
+        )
         database = Database.connect(
             settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
         )
@@ -167,11 +178,11 @@ class Core:
 
     async def once(self, request: Request, work: Work) -> Outcome:
         """Run a state change at most once per event key, then publish its events."""
-        effect, replayed = await run_once(self.database, request.event_key, work, now=self.clock)
-        if not replayed:
+        effect = await run_once(self.database, request.event_key, work, now=self.clock)
+        if not effect.replayed:
             for event in effect.events:
                 self.events.publish(event)
-        return Outcome(effect.reply, replayed=replayed)
+        return Outcome(effect.reply, replayed=effect.replayed)
 
     async def _guarded(
         self, request: Request, mutates: bool, call: Callable[[], Awaitable[Outcome | Reply]]
@@ -203,25 +214,24 @@ class Core:
 
     async def record_delivery(self, comment_id: int, delivered: bool, detail: str = "") -> None:
         """Remember whether the author was told the outcome (shown by /mycomments)."""
-        async with self.database.writing() as session:
-            await self.comments.record_delivery(session, comment_id, delivered, detail)
+        await self.database.write(
+            lambda session: self.comments.record_delivery(session, comment_id, delivered, detail)
+        )
 
     async def record_moderation_post(
         self, comment_id: int, platform: str, chat_id: str, message_id: str
     ) -> None:
-        async with self.database.writing() as session:
-            session.add(
-                ModerationPostRow(
-                    comment_id=comment_id,
-                    platform=platform,
-                    chat_id=str(chat_id),
-                    message_id=str(message_id),
-                )
-            )
+        row = ModerationPostRow(
+            comment_id=comment_id,
+            platform=platform,
+            chat_id=str(chat_id),
+            message_id=str(message_id),
+        )
+        await self.database.write(lambda session: session.add(row))
 
     async def moderation_posts(self, comment_id: int, platform: str) -> list[ModerationPost]:
-        async with self.database.reading() as session:
-            rows = await session.scalars(
+        def find(session: Session) -> list[ModerationPost]:
+            rows = session.scalars(
                 select(ModerationPostRow).where(
                     ModerationPostRow.comment_id == comment_id,
                     ModerationPostRow.platform == platform,
@@ -231,18 +241,24 @@ class Core:
                 ModerationPost(r.comment_id, r.platform, r.chat_id, r.message_id) for r in rows
             ]
 
+        return await self.database.read(find)
+
     async def load_state(self, key: str) -> str | None:
-        async with self.database.reading() as session:
-            row = await session.get(BotState, key)
+        def load(session: Session) -> str | None:
+            row = session.get(BotState, key)
             return row.value if row else None
 
+        return await self.database.read(load)
+
     async def save_state(self, key: str, value: str) -> None:
-        async with self.database.writing() as session:
-            row = await session.get(BotState, key)
+        def save(session: Session) -> None:
+            row = session.get(BotState, key)
             if row is None:
                 session.add(BotState(key=key, value=value))
             else:
                 row.value = value
+
+        await self.database.write(save)
 
 
 # Built-in command names an article slug may not take.

@@ -2,18 +2,18 @@
 
 A state-changing call runs in one write transaction together with the insert of its event
 key; a replay of the key finds the stored reply and repeats nothing. A refusal is stored too,
-so a re-delivered update cannot succeed where the original was refused.
+so a re-delivered update cannot succeed where the original was refused. Concurrent deliveries
+of one key race on the key's primary key: the loser rolls back and returns the winner's reply.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from core.errors import UserError
 from core.events import Event
@@ -22,8 +22,6 @@ from core.replies.build import error
 from core.store.engine import Database
 from core.store.tables import ProcessedEvent
 
-log = logging.getLogger(__name__)
-
 
 @dataclass(slots=True)
 class Effect:
@@ -31,53 +29,59 @@ class Effect:
 
     reply: Reply
     events: list[Event] = field(default_factory=list)
+    replayed: bool = False
 
 
-Work = Callable[[AsyncSession], Awaitable[Effect]]
+Work = Callable[[Session], Effect]
 
 
-async def _stored_reply(database: Database, key: str) -> Reply | None:
-    async with database.reading() as session:
-        row = await session.get(ProcessedEvent, key)
-        return Reply.model_validate_json(row.reply_json) if row else None
+def _stored(session: Session, key: str) -> Effect | None:
+    row = session.get(ProcessedEvent, key)
+    return Effect(Reply.model_validate_json(row.reply_json), replayed=True) if row else None
+
+
+def _remember(session: Session, key: str, effect: Effect, at: datetime) -> None:
+    session.add(ProcessedEvent(key=key, created_at=at, reply_json=effect.reply.model_dump_json()))
+    session.flush()
 
 
 async def run_once(
     database: Database, key: str | None, work: Work, *, now: Callable[[], datetime]
-) -> tuple[Effect, bool]:
-    """Run `work` in a write transaction at most once per key; returns (effect, replayed)."""
-    if key is not None:
-        stored = await _stored_reply(database, key)
-        if stored is not None:
-            return Effect(stored), True
+) -> Effect:
+    """Run `work` in a write transaction, at most once per key."""
+
+    def unit(session: Session) -> Effect:
+        if key is not None and (stored := _stored(session, key)) is not None:
+            return stored
+        effect = work(session)
+        if key is not None:
+            _remember(session, key, effect, now())
+        return effect
+
+    def refusal(session: Session, effect: Effect) -> Effect:
+        assert key is not None
+        if (stored := _stored(session, key)) is not None:
+            return stored
+        _remember(session, key, effect, now())
+        return effect
+
+    def replay(session: Session) -> Effect | None:
+        assert key is not None
+        return _stored(session, key)
+
     try:
-        async with database.writing() as session:
-            effect = await work(session)
-            if key is not None:
-                session.add(
-                    ProcessedEvent(
-                        key=key, created_at=now(), reply_json=effect.reply.model_dump_json()
-                    )
-                )
-        return effect, False
-    except UserError as refusal:
-        effect = Effect(error(refusal.message))
+        return await database.write(unit)
+    except UserError as refused:
+        effect = Effect(error(refused.message))
     except IntegrityError:
-        # Lost a race with a concurrent delivery of the same key: return what it produced.
-        if key is not None and (stored := await _stored_reply(database, key)) is not None:
-            return Effect(stored), True
+        if key is not None and (stored := await database.read(replay)) is not None:
+            return stored
         raise
     if key is None:
-        return effect, False
+        return effect
     try:
-        async with database.writing() as session:
-            session.add(
-                ProcessedEvent(
-                    key=key, created_at=now(), reply_json=effect.reply.model_dump_json()
-                )
-            )
+        return await database.write(lambda session: refusal(session, effect))
     except IntegrityError:
-        if (stored := await _stored_reply(database, key)) is not None:
-            return Effect(stored), True
+        if (stored := await database.read(replay)) is not None:
+            return stored
         raise
-    return effect, False

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.engine import CursorResult, Result
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.actors import Actor
@@ -43,8 +43,8 @@ def _by_author(platform: str, user_id: str) -> tuple[ColumnElement[bool], Column
     return Comment.author_platform == platform, Comment.author_user_id == user_id
 
 
-async def audit(
-    session: AsyncSession,
+def audit(
+    session: Session,
     *,
     at: datetime,
     action: str,
@@ -70,23 +70,21 @@ async def audit(
     )
 
 
-async def active_ban(session: AsyncSession, author_key: str, now: datetime) -> Ban | None:
-    ban = await session.get(Ban, author_key)
+def active_ban(session: Session, author_key: str, now: datetime) -> Ban | None:
+    ban = session.get(Ban, author_key)
     if ban is None or (ban.until is not None and ban.until <= now):
         return None
     return ban
 
 
-async def last_comment_at(session: AsyncSession, actor: Actor) -> datetime | None:
-    return await session.scalar(
+def last_comment_at(session: Session, actor: Actor) -> datetime | None:
+    return session.scalar(
         select(func.max(Comment.created_at)).where(*_by_author(actor.platform, actor.user_id))
     )
 
 
-async def has_same_text(
-    session: AsyncSession, actor: Actor, article_slug: str, text_digest: str
-) -> bool:
-    found = await session.scalar(
+def has_same_text(session: Session, actor: Actor, article_slug: str, text_digest: str) -> bool:
+    found = session.scalar(
         select(Comment.id)
         .where(
             *_by_author(actor.platform, actor.user_id),
@@ -99,12 +97,12 @@ async def has_same_text(
     return found is not None
 
 
-async def get(session: AsyncSession, comment_id: int) -> Comment | None:
-    return await session.get(Comment, comment_id)
+def get(session: Session, comment_id: int) -> Comment | None:
+    return session.get(Comment, comment_id)
 
 
-async def decide(
-    session: AsyncSession,
+def decide(
+    session: Session,
     comment_id: int,
     *,
     to_status: Status,
@@ -114,7 +112,7 @@ async def decide(
     notify: bool,
 ) -> bool:
     """Compare-and-set on `pending`: of concurrent deciders exactly one gets True."""
-    result = await session.execute(
+    result = session.execute(
         update(Comment)
         .where(Comment.id == comment_id, Comment.status == Status.PENDING)
         .values(
@@ -130,8 +128,8 @@ async def decide(
     return rows_matched(result) == 1
 
 
-async def withdraw(session: AsyncSession, comment_id: int, author: Actor, at: datetime) -> bool:
-    result = await session.execute(
+def withdraw(session: Session, comment_id: int, author: Actor, at: datetime) -> bool:
+    result = session.execute(
         update(Comment)
         .where(
             Comment.id == comment_id,
@@ -144,19 +142,19 @@ async def withdraw(session: AsyncSession, comment_id: int, author: Actor, at: da
     return rows_matched(result) == 1
 
 
-async def approved_page(
-    session: AsyncSession, article_slug: str, *, offset: int, limit: int
+def approved_page(
+    session: Session, article_slug: str, *, offset: int, limit: int
 ) -> tuple[list[CommentView], int]:
     where = and_(Comment.article_slug == article_slug, Comment.status == Status.APPROVED)
-    total = await session.scalar(select(func.count()).select_from(Comment).where(where)) or 0
-    rows = await session.scalars(
+    total = session.scalar(select(func.count()).select_from(Comment).where(where)) or 0
+    rows = session.scalars(
         select(Comment).where(where).order_by(Comment.id.desc()).offset(offset).limit(limit)
     )
     return [to_view(r) for r in rows], total
 
 
-async def by_author(session: AsyncSession, actor: Actor, limit: int) -> list[CommentView]:
-    rows = await session.scalars(
+def by_author(session: Session, actor: Actor, limit: int) -> list[CommentView]:
+    rows = session.scalars(
         select(Comment)
         .where(*_by_author(actor.platform, actor.user_id))
         .order_by(Comment.id.desc())
@@ -165,8 +163,8 @@ async def by_author(session: AsyncSession, actor: Actor, limit: int) -> list[Com
     return [to_view(r) for r in rows]
 
 
-async def pending(session: AsyncSession, *, limit: int, after_id: int = 0) -> list[CommentView]:
-    rows = await session.scalars(
+def pending(session: Session, *, limit: int, after_id: int = 0) -> list[CommentView]:
+    rows = session.scalars(
         select(Comment)
         .where(Comment.status == Status.PENDING, Comment.id > after_id)
         .order_by(Comment.id)
@@ -175,17 +173,17 @@ async def pending(session: AsyncSession, *, limit: int, after_id: int = 0) -> li
     return [to_view(r) for r in rows]
 
 
-async def count_pending(session: AsyncSession) -> int:
+def count_pending(session: Session) -> int:
     return (
-        await session.scalar(
+        session.scalar(
             select(func.count()).select_from(Comment).where(Comment.status == Status.PENDING)
         )
         or 0
     )
 
 
-async def erase_author(session: AsyncSession, actor: Actor) -> int:
-    result = await session.execute(
+def erase_author(session: Session, actor: Actor) -> int:
+    result = session.execute(
         delete(Comment)
         .where(*_by_author(actor.platform, actor.user_id))
         .execution_options(synchronize_session=False)
@@ -193,11 +191,11 @@ async def erase_author(session: AsyncSession, actor: Actor) -> int:
     return rows_matched(result)
 
 
-async def all_comments(session: AsyncSession) -> list[CommentView]:
-    rows = await session.scalars(select(Comment).order_by(Comment.id))
+def all_comments(session: Session) -> list[CommentView]:
+    rows = session.scalars(select(Comment).order_by(Comment.id))
     return [to_view(r) for r in rows]
 
 
-async def author_of(session: AsyncSession, comment_id: int) -> str | None:
-    row = await session.get(Comment, comment_id)
+def author_of(session: Session, comment_id: int) -> str | None:
+    row = session.get(Comment, comment_id)
     return f"{row.author_platform}:{row.author_user_id}" if row else None

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from core.actors import Actor
 from core.comments import queries
@@ -67,26 +67,24 @@ class CommentService:
             raise UserError(problem)
         return cleaned
 
-    async def _serialise_author(self, session: AsyncSession, author: Actor) -> None:
+    def _serialise_author(self, session: Session, author: Actor) -> None:
         # PostgreSQL: one submission per author at a time, so flood and duplicate checks hold
         # under concurrency. SQLite already serialises writers (BEGIN IMMEDIATE).
         if session.get_bind().dialect.name == "postgresql":
             lock_id = int.from_bytes(hashlib.blake2b(author.key.encode(), digest_size=8).digest())
-            await session.execute(
-                text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id - (1 << 63)}
-            )
+            session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id - (1 << 63)})
 
-    async def ensure_may_comment(
-        self, session: AsyncSession, author: Actor, *, exempt_from_flood: bool
+    def ensure_may_comment(
+        self, session: Session, author: Actor, *, exempt_from_flood: bool
     ) -> None:
         now = self.clock()
-        ban = await queries.active_ban(session, author.key, now)
+        ban = queries.active_ban(session, author.key, now)
         if ban is not None:
             until = f" until {ban.until:%Y-%m-%d %H:%M} UTC" if ban.until else ""
             raise UserError(f"A moderator has stopped you from commenting{until}.")
         if exempt_from_flood or not self.rules.flood_seconds:
             return
-        last = await queries.last_comment_at(session, author)
+        last = queries.last_comment_at(session, author)
         if last is not None:
             wait = self.rules.flood_seconds - (now - last).total_seconds()
             if wait > 0:
@@ -95,9 +93,9 @@ class CommentService:
                     f"Please wait {math.ceil(wait)} s and try again."
                 )
 
-    async def submit(
+    def submit(
         self,
-        session: AsyncSession,
+        session: Session,
         author: Actor,
         *,
         article_slug: str,
@@ -107,10 +105,10 @@ class CommentService:
     ) -> CommentView:
         cleaned = self.prepare(text)
         name = clean_name(display_name or author.display_name, self.rules)
-        await self._serialise_author(session, author)
-        await self.ensure_may_comment(session, author, exempt_from_flood=exempt_from_flood)
+        self._serialise_author(session, author)
+        self.ensure_may_comment(session, author, exempt_from_flood=exempt_from_flood)
         text_digest = digest(cleaned)
-        if await queries.has_same_text(session, author, article_slug, text_digest):
+        if queries.has_same_text(session, author, article_slug, text_digest):
             raise UserError(DUPLICATE_MESSAGE)
         verdict = evaluate(cleaned, name, self.rules)
         now = self.clock()
@@ -128,10 +126,10 @@ class CommentService:
         )
         session.add(row)
         try:
-            await session.flush()
+            session.flush()
         except IntegrityError as exc:  # a concurrent twin won the unique index
             raise UserError(DUPLICATE_MESSAGE) from exc
-        await queries.audit(
+        queries.audit(
             session,
             at=now,
             action="submitted",
@@ -142,11 +140,9 @@ class CommentService:
         )
         return queries.to_view(row)
 
-    async def save_draft(
-        self, session: AsyncSession, author: Actor, *, article_slug: str, text: str
-    ) -> int:
+    def save_draft(self, session: Session, author: Actor, *, article_slug: str, text: str) -> int:
         cleaned = self.prepare(text)
-        await self.ensure_may_comment(session, author, exempt_from_flood=True)
+        self.ensure_may_comment(session, author, exempt_from_flood=True)
         draft = CommentDraft(
             author_platform=author.platform,
             author_user_id=author.user_id,
@@ -156,13 +152,13 @@ class CommentService:
             created_at=self.clock(),
         )
         session.add(draft)
-        await session.flush()
+        session.flush()
         return draft.id
 
-    async def take_draft(self, session: AsyncSession, author: Actor, draft_id: int) -> DraftText:
+    def take_draft(self, session: Session, author: Actor, draft_id: int) -> DraftText:
         """Remove and return the author's own draft; a double press finds it gone."""
         row = (
-            await session.execute(
+            session.execute(
                 delete(CommentDraft)
                 .where(
                     CommentDraft.id == draft_id,
@@ -176,9 +172,9 @@ class CommentService:
             raise NotFound("That comment preview has expired or was already sent.")
         return DraftText(article_slug=row[0], text=row[1], author_name=row[2])
 
-    async def decide(
+    def decide(
         self,
-        session: AsyncSession,
+        session: Session,
         moderator: Actor,
         comment_id: int,
         to_status: Status,
@@ -186,7 +182,7 @@ class CommentService:
     ) -> Decision:
         now = self.clock()
         reason = (clean_text(reason)[:500] or None) if reason else None
-        won = await queries.decide(
+        won = queries.decide(
             session,
             comment_id,
             to_status=to_status,
@@ -195,11 +191,11 @@ class CommentService:
             at=now,
             notify=True,
         )
-        row = await session.get(Comment, comment_id, populate_existing=True)
+        row = session.get(Comment, comment_id, populate_existing=True)
         if row is None:
             raise NotFound(f"There is no comment #{comment_id}.")
         if won:
-            await queries.audit(
+            queries.audit(
                 session,
                 at=now,
                 action="decided",
@@ -211,10 +207,10 @@ class CommentService:
             )
         return Decision(won=won, comment=queries.to_view(row))
 
-    async def withdraw(self, session: AsyncSession, author: Actor, comment_id: int) -> CommentView:
+    def withdraw(self, session: Session, author: Actor, comment_id: int) -> CommentView:
         now = self.clock()
-        if not await queries.withdraw(session, comment_id, author, now):
-            row = await session.get(Comment, comment_id)
+        if not queries.withdraw(session, comment_id, author, now):
+            row = session.get(Comment, comment_id)
             if (
                 row is None
                 or row.author_platform != author.platform
@@ -225,7 +221,7 @@ class CommentService:
                 f"Comment #{comment_id} is already {row.status}: only pending comments "
                 "can be withdrawn."
             )
-        await queries.audit(
+        queries.audit(
             session,
             at=now,
             action="withdrawn",
@@ -234,13 +230,13 @@ class CommentService:
             from_status=Status.PENDING,
             to_status=Status.WITHDRAWN,
         )
-        row = await session.get(Comment, comment_id, populate_existing=True)
+        row = session.get(Comment, comment_id, populate_existing=True)
         assert row is not None
         return queries.to_view(row)
 
-    async def erase(self, session: AsyncSession, author: Actor) -> int:
-        erased = await queries.erase_author(session, author)
-        await queries.audit(
+    def erase(self, session: Session, author: Actor) -> int:
+        erased = queries.erase_author(session, author)
+        queries.audit(
             session,
             at=self.clock(),
             action="erased",
@@ -250,9 +246,9 @@ class CommentService:
         )
         return erased
 
-    async def ban(
+    def ban(
         self,
-        session: AsyncSession,
+        session: Session,
         moderator: Actor,
         author_key: str,
         *,
@@ -268,12 +264,12 @@ class CommentService:
         now = self.clock()
         if until is not None and until <= now:
             raise UserError("The end of a ban must be in the future.")
-        ban = await session.get(Ban, author_key)
+        ban = session.get(Ban, author_key)
         if ban is None:
             ban = Ban(author_key=author_key, created_at=now, banned_by_name=moderator.display_name)
             session.add(ban)
         ban.until, ban.reason, ban.banned_by_name = until, reason, moderator.display_name
-        await queries.audit(
+        queries.audit(
             session,
             at=now,
             action="banned",
@@ -283,27 +279,27 @@ class CommentService:
         )
         return BanRecord(author_key, until, reason)
 
-    async def unban(self, session: AsyncSession, moderator: Actor, author_key: str) -> bool:
-        ban = await session.get(Ban, author_key)
+    def unban(self, session: Session, moderator: Actor, author_key: str) -> bool:
+        ban = session.get(Ban, author_key)
         if ban is None:
             return False
-        await session.delete(ban)
-        await queries.audit(
+        session.delete(ban)
+        queries.audit(
             session, at=self.clock(), action="unbanned", actor=moderator, subject_key=author_key
         )
         return True
 
-    async def record_delivery(
-        self, session: AsyncSession, comment_id: int, delivered: bool, detail: str
+    def record_delivery(
+        self, session: Session, comment_id: int, delivered: bool, detail: str
     ) -> None:
-        row = await session.get(Comment, comment_id)
+        row = session.get(Comment, comment_id)
         if row is not None:
             row.delivery = Delivery.DELIVERED if delivered else Delivery.FAILED
             row.delivery_detail = detail[:500] or None
 
-    async def bans(self, session: AsyncSession) -> list[BanRecord]:
+    def bans(self, session: Session) -> list[BanRecord]:
         now = self.clock()
-        rows = await session.scalars(select(Ban).order_by(Ban.created_at))
+        rows = session.scalars(select(Ban).order_by(Ban.created_at))
         return [
             BanRecord(b.author_key, b.until, b.reason)
             for b in rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from core.actions import action_id
 from core.actors import Request
@@ -30,10 +30,11 @@ MY_COMMENTS = 10
 
 
 async def _comments_page(core: Core, article: Article, page: int, *, edit: bool) -> Reply:
-    async with core.database.reading() as session:
-        views, total = await queries.approved_page(
+    views, total = await core.database.read(
+        lambda session: queries.approved_page(
             session, article.slug, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
         )
+    )
     if total == 0:
         return reply(
             paragraph(f"No comments on “{article.title}” yet."),
@@ -71,7 +72,7 @@ def prompt(article: Article, *, default: bool) -> Reply:
     )
 
 
-def submitted(view: CommentView) -> Reply:
+def submitted(view: CommentView, *, privacy_line: bool = False) -> Reply:
     if view.status is Status.APPROVED:
         text = f"Thank you! Your comment #{view.id} is published."
     else:
@@ -79,7 +80,10 @@ def submitted(view: CommentView) -> Reply:
             f"Thank you! Your comment #{view.id} is waiting for a moderator. "
             "I'll tell you when it is decided; /mycomments shows its status."
         )
-    return Reply(blocks=(paragraph(text),), edit_in_place=True)
+    blocks = [paragraph(text)]
+    if privacy_line:  # a form had no preview that showed it
+        blocks.append(paragraph(Span.italic(PRIVACY_LINE)))
+    return Reply(blocks=tuple(blocks), edit_in_place=True)
 
 
 def intake_events(core: Core, view: CommentView) -> list[Event]:
@@ -91,15 +95,17 @@ def intake_events(core: Core, view: CommentView) -> list[Event]:
     ]
 
 
-async def store_comment(
+def store_comment(
     core: Core,
-    session: AsyncSession,
+    session: Session,
     request: Request,
     article: Article,
     text: str,
     display_name: str | None,
+    *,
+    from_form: bool = False,
 ) -> Effect:
-    view = await core.comments.submit(
+    view = core.comments.submit(
         session,
         request.actor,
         article_slug=article.slug,
@@ -107,7 +113,7 @@ async def store_comment(
         display_name=display_name,
         exempt_from_flood=core.is_moderator(request.actor),
     )
-    return Effect(submitted(view), intake_events(core, view))
+    return Effect(submitted(view, privacy_line=from_form), intake_events(core, view))
 
 
 async def submit_form(
@@ -116,7 +122,8 @@ async def submit_form(
     """A completed comment form (no preview step): store it straight away."""
     article = article_by_slug(core, slug) if slug else core.library.default_article
     reply_ = await core.once(
-        request, lambda s: store_comment(core, s, request, article, text, display_name)
+        request,
+        lambda s: store_comment(core, s, request, article, text, display_name, from_form=True),
     )
     return Outcome(
         reply_.reply.model_copy(update={"edit_in_place": False, "ephemeral": True}),
@@ -145,11 +152,11 @@ def install(core: Core) -> None:
         if not text:
             return prompt(article, default=article is core.library.default_article)
 
-        async def work(session: AsyncSession) -> Effect:
-            draft_id = await core.comments.save_draft(
+        def work(session: Session) -> Effect:
+            draft_id = core.comments.save_draft(
                 session, request.actor, article_slug=article.slug, text=text
             )
-            draft = await session.get(CommentDraft, draft_id)
+            draft = session.get(CommentDraft, draft_id)
             assert draft is not None
             return Effect(
                 reply(
@@ -171,20 +178,18 @@ def install(core: Core) -> None:
     async def confirm(request: Request, args: list[str]) -> Outcome:
         draft_id = parse_id(args[0] if args else "", "draft")
 
-        async def work(session: AsyncSession) -> Effect:
-            draft = await core.comments.take_draft(session, request.actor, draft_id)
+        def work(session: Session) -> Effect:
+            draft = core.comments.take_draft(session, request.actor, draft_id)
             article = article_by_slug(core, draft.article_slug)
-            return await store_comment(
-                core, session, request, article, draft.text, draft.author_name
-            )
+            return store_comment(core, session, request, article, draft.text, draft.author_name)
 
         return await core.once(request, work)
 
     async def cancel(request: Request, args: list[str]) -> Outcome:
         draft_id = parse_id(args[0] if args else "", "draft")
 
-        async def work(session: AsyncSession) -> Effect:
-            await core.comments.take_draft(session, request.actor, draft_id)
+        def work(session: Session) -> Effect:
+            core.comments.take_draft(session, request.actor, draft_id)
             return Effect(
                 Reply(blocks=(paragraph("Cancelled: nothing was sent."),), edit_in_place=True)
             )
@@ -193,8 +198,9 @@ def install(core: Core) -> None:
 
     async def mycomments(request: Request, args: str) -> Reply:
         """Your comments and what became of them."""
-        async with core.database.reading() as session:
-            views = await queries.by_author(session, request.actor, MY_COMMENTS)
+        views = await core.database.read(
+            lambda session: queries.by_author(session, request.actor, MY_COMMENTS)
+        )
         if not views:
             return message("You have not commented yet. /comment adds one.", ephemeral=True)
         blocks: list[Block] = [heading("Your comments")]
@@ -209,8 +215,8 @@ def install(core: Core) -> None:
         return reply(*blocks, buttons=buttons, ephemeral=True)
 
     async def withdraw_comment(request: Request, comment_id: int) -> Outcome:
-        async def work(session: AsyncSession) -> Effect:
-            view = await core.comments.withdraw(session, request.actor, comment_id)
+        def work(session: Session) -> Effect:
+            view = core.comments.withdraw(session, request.actor, comment_id)
             return Effect(
                 message(f"Comment #{comment_id} is withdrawn.", ephemeral=True),
                 decided_elsewhere_events(core, [view]),
@@ -242,13 +248,13 @@ def install(core: Core) -> None:
         if args != ["y"]:
             return Reply(blocks=(paragraph("Nothing was erased."),), edit_in_place=True)
 
-        async def work(session: AsyncSession) -> Effect:
+        def work(session: Session) -> Effect:
             pending = [
                 v
-                for v in await queries.by_author(session, request.actor, 1_000_000)
+                for v in queries.by_author(session, request.actor, 1_000_000)
                 if v.status is Status.PENDING
             ]
-            erased = await core.comments.erase(session, request.actor)
+            erased = core.comments.erase(session, request.actor)
             gone = [replace(v, status=Status.WITHDRAWN) for v in pending]
             return Effect(
                 Reply(

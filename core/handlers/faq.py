@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core.actions import action_id
 from core.actors import Request
@@ -63,8 +64,10 @@ async def record_unanswered(core: Core, article: Article, question: str) -> None
     normalized = normalize(question)[:MAX_QUESTION]
     if not normalized:
         return
-    async with core.database.writing() as session:
-        row = await session.scalar(
+    now = core.clock()
+
+    def count(session: Session) -> None:
+        row = session.scalar(
             select(UnansweredQuestion).where(
                 UnansweredQuestion.article_slug == article.slug,
                 UnansweredQuestion.normalized == normalized,
@@ -77,12 +80,14 @@ async def record_unanswered(core: Core, article: Article, question: str) -> None
                     normalized=normalized,
                     example=question[:MAX_QUESTION],
                     times_asked=1,
-                    last_asked_at=core.clock(),
+                    last_asked_at=now,
                 )
             )
         else:
             row.times_asked += 1
-            row.last_asked_at = core.clock()
+            row.last_asked_at = now
+
+    await core.database.write(count)
 
 
 def install(core: Core) -> None:
@@ -121,14 +126,15 @@ def install(core: Core) -> None:
 
     async def unanswered(request: Request, args: str) -> Reply:
         """Questions readers asked that the FAQ could not answer, most asked first."""
-        async with core.database.reading() as session:
-            rows = list(
-                await session.scalars(
+        rows = await core.database.read(
+            lambda session: list(
+                session.scalars(
                     select(UnansweredQuestion)
                     .order_by(UnansweredQuestion.times_asked.desc(), UnansweredQuestion.id)
                     .limit(20)
                 )
             )
+        )
         if not rows:
             return reply(paragraph("Every question so far had an answer."))
         return reply(

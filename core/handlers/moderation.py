@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from core.actions import action_id
 from core.actors import Request
@@ -47,17 +47,13 @@ def install(core: Core) -> None:
         from_card: bool,
         ban_author: bool = False,
     ) -> Outcome:
-        async def work(session: AsyncSession) -> Effect:
+        def work(session: Session) -> Effect:
             if ban_author:
-                author_key = await queries.author_of(session, comment_id)
+                author_key = queries.author_of(session, comment_id)
                 if author_key is None:
                     raise UserError(f"There is no comment #{comment_id}.")
-                await core.comments.ban(
-                    session, request.actor, author_key, until=None, reason=reason
-                )
-            decision = await core.comments.decide(
-                session, request.actor, comment_id, status, reason
-            )
+                core.comments.ban(session, request.actor, author_key, until=None, reason=reason)
+            decision = core.comments.decide(session, request.actor, comment_id, status, reason)
             view = decision.comment
             card = moderation_card(view, _title(core, view))
             if not decision.won:
@@ -78,9 +74,12 @@ def install(core: Core) -> None:
     async def pending(request: Request, args: str) -> Reply:
         """Comments waiting for a decision, oldest first."""
         page = parse_page(args)
-        async with core.database.reading() as session:
-            total = await queries.count_pending(session)
-            views = await queries.pending(session, limit=QUEUE_PAGE * page)
+        total, views = await core.database.read(
+            lambda session: (
+                queries.count_pending(session),
+                queries.pending(session, limit=QUEUE_PAGE * page),
+            )
+        )
         views = views[(page - 1) * QUEUE_PAGE :]
         if not views:
             return message("The queue is empty. 🎉", ephemeral=True)
@@ -136,9 +135,9 @@ def install(core: Core) -> None:
         except UserError:
             until, reason = None, rest.strip()
 
-        async def work(session: AsyncSession) -> Effect:
-            author_key = await _author_key(session, who)
-            record = await core.comments.ban(
+        def work(session: Session) -> Effect:
+            author_key = _author_key(session, who)
+            record = core.comments.ban(
                 session, request.actor, author_key, until=until, reason=reason or None
             )
             span = f" until {record.until:%Y-%m-%d %H:%M} UTC" if record.until else ""
@@ -152,9 +151,9 @@ def install(core: Core) -> None:
         if not who:
             raise UserError("Usage: /unban <#comment or platform:user_id>")
 
-        async def work(session: AsyncSession) -> Effect:
-            author_key = await _author_key(session, who)
-            lifted = await core.comments.unban(session, request.actor, author_key)
+        def work(session: Session) -> Effect:
+            author_key = _author_key(session, who)
+            lifted = core.comments.unban(session, request.actor, author_key)
             said = (
                 f"{author_key} may comment again." if lifted else f"{author_key} was not banned."
             )
@@ -164,9 +163,9 @@ def install(core: Core) -> None:
 
     async def export(request: Request, args: str) -> Reply:
         """Every comment as JSON and CSV, for operators."""
-        async with core.database.reading() as session:
-            views = await queries.all_comments(session)
-            bans = await core.comments.bans(session)
+        views, bans = await core.database.read(
+            lambda session: (queries.all_comments(session), core.comments.bans(session))
+        )
         rows = [_export_row(v) for v in views]
         as_json = json.dumps(
             {"comments": rows, "bans": [_jsonable(asdict(b)) for b in bans]},
@@ -268,10 +267,10 @@ def install(core: Core) -> None:
     core.actions.add("m", press, moderators_only=True)
 
 
-async def _author_key(session: AsyncSession, who: str) -> str:
+def _author_key(session: Session, who: str) -> str:
     if ":" in who:
         return who
-    key = await queries.author_of(session, parse_id(who))
+    key = queries.author_of(session, parse_id(who))
     if key is None:
         raise UserError(f"There is no comment {who}.")
     return key

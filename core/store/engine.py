@@ -1,26 +1,35 @@
-"""Engine set-up: URL normalisation, SQLite pragmas, IMMEDIATE write transactions."""
+"""Engine set-up and units of work.
+
+A unit of work is a plain function over a synchronous `Session`: it cannot await anything,
+so no network call can ever happen inside a transaction. `Database.read(fn)` and
+`Database.write(fn)` run it:
+
+- PostgreSQL (asyncpg): through `AsyncSession.run_sync`, on a small connection pool.
+- SQLite: reads through aiosqlite like PostgreSQL; writes on one dedicated writer thread with
+  its own connection. SQLite allows one writer at a time anyway, and this way a write costs one
+  thread hop instead of several per statement, and concurrent writers queue in Python instead
+  of sleeping in SQLite's busy handler. `busy_timeout` still covers other processes.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 15_000
-_WRITE = "newsroom_write"
+_IMMEDIATE = "newsroom_immediate"
 
 
 def normalize_database_url(raw: str) -> URL:
@@ -40,8 +49,8 @@ def describe_url(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def _configure_sqlite(engine: Engine, synchronous: str, *, immediate: bool) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event emit BEGIN itself, so writes can begin IMMEDIATE.
         dbapi_connection.isolation_level = None
@@ -52,23 +61,26 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # A read-then-write transaction that began DEFERRED gets an instant "database is
-        # locked" when another writer got there first; IMMEDIATE waits on busy_timeout instead.
-        mode = "IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # A transaction that reads and then writes, begun DEFERRED, gets an instant "database
+        # is locked" when another writer got there first; IMMEDIATE waits on busy_timeout.
+        wants = immediate or conn.get_execution_options().get(_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if wants else "BEGIN")
 
 
 class Database:
-    """One engine and two session factories: plain reads, and writes (IMMEDIATE on SQLite)."""
+    """The store's engines and the two ways to run a unit of work: `read` and `write`."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, sqlite_writer: Engine | None = None) -> None:
         self.engine = engine
-        self._reads = async_sessionmaker(engine, expire_on_commit=False)
-        self._writes = async_sessionmaker(
-            engine.execution_options(**{_WRITE: True}), expire_on_commit=False
-        )
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._sqlite_writes: sessionmaker[Session] | None = None
+        self._writer_thread: ThreadPoolExecutor | None = None
+        self._sqlite_writer = sqlite_writer
+        if sqlite_writer is not None:
+            self._sqlite_writes = sessionmaker(sqlite_writer, expire_on_commit=False)
+            self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
 
     @property
     def dialect(self) -> str:
@@ -79,32 +91,53 @@ class Database:
         cls, raw_url: str, *, sqlite_synchronous: str = "NORMAL", pool_size: int = 5
     ) -> Database:
         url = normalize_database_url(raw_url)
-        if url.drivername.startswith("sqlite"):
-            if url.database and url.database != ":memory:":
-                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-            synchronous = sqlite_synchronous.upper()
-            if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
-                raise ValueError(f"SQLITE_SYNCHRONOUS must be NORMAL or FULL, not {synchronous!r}")
-            engine = create_async_engine(url, pool_size=pool_size, max_overflow=10)
-            _configure_sqlite(engine, synchronous)
-        else:
+        log.info("store: %s", describe_url(url))
+        if not url.drivername.startswith("sqlite"):
             # Small hosted plans allow ~20 connections for every process together.
             engine = create_async_engine(
                 url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True
             )
-        log.info("store: %s", describe_url(url))
-        return cls(engine)
+            return cls(engine)
+        if not url.database or url.database == ":memory:":
+            raise ValueError(
+                "SQLite needs a file (sqlite+aiosqlite:///path): memory is per thread"
+            )
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        synchronous = sqlite_synchronous.upper()
+        if synchronous not in {"NORMAL", "FULL", "EXTRA"}:
+            raise ValueError(f"SQLITE_SYNCHRONOUS must be NORMAL or FULL, not {synchronous!r}")
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=10)
+        _configure_sqlite(engine.sync_engine, synchronous, immediate=False)
+        writer = create_engine(
+            url.set(drivername="sqlite+pysqlite"),
+            pool_size=1,
+            max_overflow=0,
+            connect_args={"check_same_thread": False},  # used by the writer thread alone
+        )
+        _configure_sqlite(writer, synchronous, immediate=True)
+        return cls(engine, writer)
 
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncSession]:
-        async with self._reads() as session:
-            yield session
+    async def read(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in a transaction that is rolled back afterwards (it should only read)."""
+        async with self._sessions() as session:
+            return await session.run_sync(work)
 
-    @asynccontextmanager
-    async def writing(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work that commits on success; never await the network inside it."""
-        async with self._writes() as session, session.begin():
-            yield session
+    async def write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in a transaction that commits if it returns and rolls back if it raises."""
+        if self._sqlite_writes is not None:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._writer_thread, self._write_sqlite, work)
+        async with self._sessions() as session, session.begin():
+            return await session.run_sync(work)
+
+    def _write_sqlite(self, work: Callable[[Session], T]) -> T:
+        assert self._sqlite_writes is not None
+        with self._sqlite_writes() as session, session.begin():
+            return work(session)
 
     async def close(self) -> None:
+        if self._writer_thread is not None:
+            self._writer_thread.shutdown(wait=True)
+        if self._sqlite_writer is not None:
+            self._sqlite_writer.dispose()
         await self.engine.dispose()

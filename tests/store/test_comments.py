@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -37,16 +38,16 @@ async def submit(core: Core, actor: Actor, text: str, *, key: str | None = "auto
     return outcome.reply.text
 
 
-async def count(core: Core, model: type, *where: object) -> int:
-    async with core.database.reading() as session:
-        return await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+async def count(core: Core, model: type, *where: Any) -> int:
+    return await core.database.read(
+        lambda session: session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+    )
 
 
 async def status_of(core: Core, comment_id: int) -> str:
-    async with core.database.reading() as session:
-        row = await session.get(Comment, comment_id)
-        assert row is not None
-        return row.status
+    row = await core.database.read(lambda session: session.get(Comment, comment_id))
+    assert row is not None
+    return row.status
 
 
 def collect(core: Core) -> list[Event]:
@@ -303,9 +304,8 @@ async def test_delivery_outcome_is_recorded(core: Core) -> None:
     await submit(core, READER, "Tell me")
     await core.execute(request_for(MODERATOR), "approve", "1")
     await core.record_delivery(1, False, "Forbidden: bot was blocked by the user")
-    async with core.database.reading() as session:
-        row = await session.get(Comment, 1)
-        assert row is not None and row.delivery == Delivery.FAILED
+    row = await core.database.read(lambda session: session.get(Comment, 1))
+    assert row is not None and row.delivery == Delivery.FAILED
     mine = (await core.execute(request_for(READER), "mycomments")).reply.text
     assert "approved" in mine and "could not message you" in mine
 
