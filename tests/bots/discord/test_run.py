@@ -8,9 +8,12 @@ import os
 import signal
 
 import pytest
+import yarl
+from discord.gateway import DiscordWebSocket
 
 from bots.discord import run_discord
 from bots.discord.__main__ import run_alone
+from bots.discord.client import NewsroomClient, Sync
 from core.app import Core
 from tests.bots.discord.conftest import READER, discord_settings
 from tests.bots.discord.fake_discord import FakeDiscord
@@ -52,3 +55,20 @@ async def test_sigterm_stops_python_m_bots_discord(sqlite_url: str, fake: FakeDi
     await identified(fake)
     os.kill(os.getpid(), signal.SIGTERM)
     await asyncio.wait_for(task, 5)
+
+
+async def test_an_operator_shard_count_opens_one_session_per_shard(
+    core: Core, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
+    client = NewsroomClient(core, sync=Sync.NEVER, shard_count=2)
+    async with client:
+        await client.login(TOKEN)
+        task = asyncio.create_task(client.connect())
+        for _ in range(1000):
+            if len(fake.identified) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert sorted(tuple(i["shard"]) for i in fake.identified) == [(0, 2), (1, 2)]
+        await client.close()
+        await asyncio.wait_for(task, 5)
