@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,13 +37,16 @@ Work = Callable[[Session], Effect]
 
 
 def _stored(session: Session, key: str) -> Effect | None:
-    row = session.get(ProcessedEvent, key)
-    return Effect(Reply.model_validate_json(row.reply_json), replayed=True) if row else None
+    stored = session.scalar(select(ProcessedEvent.reply_json).where(ProcessedEvent.key == key))
+    return Effect(Reply.model_validate_json(stored), replayed=True) if stored else None
 
 
 def _remember(session: Session, key: str, effect: Effect, at: datetime) -> None:
-    session.add(ProcessedEvent(key=key, created_at=at, reply_json=effect.reply.model_dump_json()))
-    session.flush()
+    session.execute(
+        insert(ProcessedEvent).values(
+            key=key, created_at=at, reply_json=effect.reply.model_dump_json()
+        )
+    )
 
 
 async def run_once(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -55,8 +56,8 @@ def audit(
     to_status: str | None = None,
     reason: str | None = None,
 ) -> None:
-    session.add(
-        AuditEntry(
+    session.execute(
+        insert(AuditEntry).values(
             at=at,
             action=action,
             comment_id=comment_id,
@@ -70,35 +71,35 @@ def audit(
     )
 
 
-def active_ban(session: Session, author_key: str, now: datetime) -> Ban | None:
-    ban = session.get(Ban, author_key)
-    if ban is None or (ban.until is not None and ban.until <= now):
-        return None
-    return ban
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What decides whether an author may post a text now, read in one query."""
+
+    banned: bool
+    banned_until: datetime | None
+    last_comment_at: datetime | None
+    said_before: bool
 
 
-def last_comment_at(session: Session, actor: Actor) -> datetime | None:
-    return session.scalar(
-        select(func.max(Comment.created_at)).where(*_by_author(actor.platform, actor.user_id))
-    )
-
-
-def has_same_text(session: Session, actor: Actor, article_slug: str, text_digest: str) -> bool:
-    found = session.scalar(
-        select(Comment.id)
-        .where(
-            *_by_author(actor.platform, actor.user_id),
-            Comment.article_slug == article_slug,
-            Comment.text_digest == text_digest,
-            Comment.status != Status.WITHDRAWN,
+def standing(
+    session: Session, author: Actor, article_slug: str, text_digest: str, now: datetime
+) -> Standing:
+    active_ban = and_(Ban.author_key == author.key, or_(Ban.until.is_(None), Ban.until > now))
+    mine = _by_author(author.platform, author.user_id)
+    row = session.execute(
+        select(
+            exists().where(active_ban),
+            select(Ban.until).where(active_ban).scalar_subquery(),
+            select(func.max(Comment.created_at)).where(*mine).scalar_subquery(),
+            exists().where(
+                *mine,
+                Comment.article_slug == article_slug,
+                Comment.text_digest == text_digest,
+                Comment.status != Status.WITHDRAWN,
+            ),
         )
-        .limit(1)
-    )
-    return found is not None
-
-
-def get(session: Session, comment_id: int) -> Comment | None:
-    return session.get(Comment, comment_id)
+    ).one()
+    return Standing(bool(row[0]), row[1], row[2], bool(row[3]))
 
 
 def decide(

@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -77,21 +77,24 @@ class CommentService:
     def ensure_may_comment(
         self, session: Session, author: Actor, *, exempt_from_flood: bool
     ) -> None:
-        now = self.clock()
-        ban = queries.active_ban(session, author.key, now)
-        if ban is not None:
-            until = f" until {ban.until:%Y-%m-%d %H:%M} UTC" if ban.until else ""
-            raise UserError(f"A moderator has stopped you from commenting{until}.")
-        if exempt_from_flood or not self.rules.flood_seconds:
+        """Refuse a banned author, or one commenting faster than the flood interval."""
+        self._check(
+            queries.standing(session, author, "", "", self.clock()),
+            exempt_from_flood=exempt_from_flood,
+        )
+
+    def _check(self, standing: queries.Standing, *, exempt_from_flood: bool) -> None:
+        if standing.banned:
+            until = standing.banned_until
+            span = f" until {until:%Y-%m-%d %H:%M} UTC" if until else ""
+            raise UserError(f"A moderator has stopped you from commenting{span}.")
+        if exempt_from_flood or not self.rules.flood_seconds or standing.last_comment_at is None:
             return
-        last = queries.last_comment_at(session, author)
-        if last is not None:
-            wait = self.rules.flood_seconds - (now - last).total_seconds()
-            if wait > 0:
-                raise UserError(
-                    "You are commenting too quickly. "
-                    f"Please wait {math.ceil(wait)} s and try again."
-                )
+        wait = self.rules.flood_seconds - (self.clock() - standing.last_comment_at).total_seconds()
+        if wait > 0:
+            raise UserError(
+                f"You are commenting too quickly. Please wait {math.ceil(wait)} s and try again."
+            )
 
     def submit(
         self,
@@ -105,40 +108,55 @@ class CommentService:
     ) -> CommentView:
         cleaned = self.prepare(text)
         name = clean_name(display_name or author.display_name, self.rules)
-        self._serialise_author(session, author)
-        self.ensure_may_comment(session, author, exempt_from_flood=exempt_from_flood)
         text_digest = digest(cleaned)
-        if queries.has_same_text(session, author, article_slug, text_digest):
+        now = self.clock()
+        self._serialise_author(session, author)
+        standing = queries.standing(session, author, article_slug, text_digest, now)
+        self._check(standing, exempt_from_flood=exempt_from_flood)
+        if standing.said_before:
             raise UserError(DUPLICATE_MESSAGE)
         verdict = evaluate(cleaned, name, self.rules)
-        now = self.clock()
-        row = Comment(
+        view = CommentView(
+            id=0,
             article_slug=article_slug,
             author_platform=author.platform,
             author_user_id=author.user_id,
             author_name=name,
             text=cleaned,
-            text_digest=text_digest,
             status=verdict.status,
-            hold_reasons="\n".join(verdict.reasons),
+            hold_reasons=verdict.reasons,
             created_at=now,
-            delivery=Delivery.NOT_NEEDED,
         )
-        session.add(row)
         try:
-            session.flush()
+            comment_id = session.scalar(
+                insert(Comment)
+                .values(
+                    article_slug=article_slug,
+                    author_platform=author.platform,
+                    author_user_id=author.user_id,
+                    author_name=name,
+                    text=cleaned,
+                    text_digest=text_digest,
+                    status=verdict.status,
+                    hold_reasons="\n".join(verdict.reasons),
+                    created_at=now,
+                    delivery=Delivery.NOT_NEEDED,
+                )
+                .returning(Comment.id)
+            )
         except IntegrityError as exc:  # a concurrent twin won the unique index
             raise UserError(DUPLICATE_MESSAGE) from exc
+        assert comment_id is not None
         queries.audit(
             session,
             at=now,
             action="submitted",
             actor=author,
-            comment_id=row.id,
+            comment_id=comment_id,
             to_status=verdict.status,
             reason="; ".join(verdict.reasons) or None,
         )
-        return queries.to_view(row)
+        return replace(view, id=comment_id)
 
     def save_draft(self, session: Session, author: Actor, *, article_slug: str, text: str) -> int:
         cleaned = self.prepare(text)
