@@ -14,7 +14,7 @@ from discord import app_commands
 
 from bots.discord import respond
 from bots.discord import text as t
-from bots.discord.views import CommentModal, ReasonModal
+from bots.discord.views import REJECT_ACTION, CommentModal, ReasonModal
 from core.actors import Actor, Request
 from core.app import Core, Outcome
 from core.commands import Audience, CommandSpec
@@ -171,9 +171,10 @@ class Adapter:
             if not await respond.acknowledge(interaction, update=True):
                 return
             request = request_of(interaction)
-            if reason:
-                comment_id = action.rsplit(":", 1)[-1]
-                outcome = await self.core.execute(request, "reject", f"{comment_id} {reason}")
+            match = REJECT_ACTION.match(action)
+            if reason and match:
+                args = f"{match['comment']} {reason}"
+                outcome = await self.core.execute(request, "reject", args)
             else:
                 outcome = await self.core.press(request, action)
             if outcome.replayed:

@@ -13,16 +13,15 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bots.discord import text as t
-from core.replies import ActionButton, Button, LinkButton
+from bots.discord.render import BUTTONS_PER_ROW, ROWS
+from core.replies import ActionButton, Button
 
 if TYPE_CHECKING:
     from bots.discord.client import NewsroomClient
 
 PREFIX = "nb:"
-BUTTONS_PER_ROW = 5
-ROWS = 5
 MODAL_TIMEOUT = 15 * 60.0
-TITLE_LIMIT = 45
+URL_LIMIT = 512
 # Actions that open a Discord form instead of going straight to the core (see core/cards.py,
 # core/handlers/reading.py): a moderator's reject asks for a reason, "Comment" opens the form.
 REJECT_ACTION = re.compile(r"^m:r:(?P<comment>\d+)$")
@@ -66,13 +65,14 @@ class ActionItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"nb:(
             await client.adapter.press(interaction, self.action)
 
 
-def _to_item(button: Button, row: int) -> discord.ui.Item[Any]:
-    if isinstance(button, LinkButton):
-        url = t.safe_url(button.url) or "https://discord.com"
-        label = t.clip(t.plain(button.label), t.LABEL_LIMIT) or t.ELLIPSIS
-        return discord.ui.Button(style=discord.ButtonStyle.link, label=label, url=url, row=row)
-    assert isinstance(button, ActionButton)
-    return ActionItem(button.action, button.label, row=row)
+def _to_item(button: Button, row: int) -> discord.ui.Item[Any] | None:
+    if isinstance(button, ActionButton):
+        return ActionItem(button.action, button.label, row=row)
+    url = t.safe_url(button.url)
+    if url is None or len(url) > URL_LIMIT:
+        return None  # Discord refuses the whole message for one bad link button
+    label = t.clip(t.plain(button.label), t.LABEL_LIMIT) or t.ELLIPSIS
+    return discord.ui.Button(style=discord.ButtonStyle.link, label=label, url=url, row=row)
 
 
 def build_view(rows: tuple[tuple[Button, ...], ...]) -> discord.ui.View | None:
@@ -82,8 +82,9 @@ def build_view(rows: tuple[tuple[Button, ...], ...]) -> discord.ui.View | None:
     view = discord.ui.View(timeout=None)
     for index, row in enumerate(rows[:ROWS]):
         for button in row[:BUTTONS_PER_ROW]:
-            view.add_item(_to_item(button, index))
-    return view
+            if (item := _to_item(button, index)) is not None:
+                view.add_item(item)
+    return view if view.children else None
 
 
 class CommentModal(discord.ui.Modal):

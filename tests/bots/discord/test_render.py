@@ -213,3 +213,14 @@ def test_escape_is_inert_for_discord(text: str) -> None:
     escaped = escape(text)
     assert not LIVE_MENTION.search(escaped)
     assert discord.utils.remove_markdown(escaped) is not None
+
+
+def test_link_buttons_with_unusable_urls_are_left_out() -> None:
+    r = reply(
+        paragraph("x"),
+        buttons=[
+            [LinkButton(label="bad", url="javascript:alert(1)")],
+            [LinkButton(label="long", url="https://e.com/" + "a" * 600)],
+        ],
+    )
+    assert "components" not in payload(render_one(r))
