@@ -171,3 +171,20 @@ async def test_comment_decided_from_the_console(
     notice = await api.wait_sent(READER_ID, after=mark)
     assert "was approved" in notice.params["text"]
     assert "Judge me from the console" in text_of(await chat.say(OTHER_READER, "/comments"))
+
+
+async def test_comments_are_paginated_by_editing(
+    chat: Conversation, api: FakeBotApi, tg_core: Core
+) -> None:
+    operator = Actor(platform="console", user_id="operator", display_name="Operator")
+    for n in range(6):
+        comment_id, _ = await submit(chat, api, f"Comment number {n}")
+        request = Request(operator, chat_id="console", event_key=f"console:page:{n}")
+        assert not (await tg_core.execute(request, "approve", str(comment_id))).reply.is_error
+        await tg_core.events.drain()  # the author's notice is out before the next comment
+    [page1] = sent(await chat.say(OTHER_READER, "/comments"))
+    assert "page 1 of 2" in text_of([page1])
+    calls = await chat.press(OTHER_READER, message_of(page1), buttons(page1)["Older ▶"])
+    [page2] = sent(calls, "editMessageText")
+    assert page2.params["message_id"] == message_of(page1)["message_id"]
+    assert "page 2 of 2" in text_of([page2]) and "◀ Newer" in buttons(page2)

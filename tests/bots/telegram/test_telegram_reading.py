@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bots.telegram.app import TelegramAdapter
+from core.app import Core
 from tests.bots.telegram.conftest import (
     MOD,
     MOD_ID,
@@ -9,8 +13,10 @@ from tests.bots.telegram.conftest import (
     READER_ID,
     Conversation,
     buttons,
+    fast_limiter,
     message_of,
     sent,
+    telegram_settings,
     text_of,
 )
 from tests.bots.telegram.tg_fake_api import FakeBotApi
@@ -100,3 +106,18 @@ async def test_command_menus_are_scoped(api: FakeBotApi, chat: Conversation) -> 
     assert {"start", "help", "stargate", "faq", "comment"} <= names
     assert "approve" not in names
     assert {"approve", "pending", "export"} <= {c["command"] for c in moderator}
+
+
+async def test_links_are_url_buttons(
+    api: FakeBotApi, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHANNEL_WEBSITE_URL", "https://news.example/")
+    core = await Core.open(telegram_settings(sqlite_url, api.root))
+    bot = TelegramAdapter(core, poll_timeout=1, limiter=fast_limiter())
+    await bot.start()
+    try:
+        [links] = sent(await Conversation(api).say(READER, "/links"))
+    finally:
+        await bot.stop()
+        await core.close()
+    assert "https://news.example/" in buttons(links).values()
