@@ -284,3 +284,14 @@ async def test_a_long_queue_is_split_over_messages_within_limits(
     assert all(f"{n}:word" in pending.texts() for n in range(5))
     with_buttons = [r for r in sent if r.body.get("components")]
     assert len(with_buttons) == 1  # the buttons come once, with the last message
+
+
+async def test_without_a_moderation_channel_comments_still_queue(
+    open_core: OpenCore, start: StartHarness, fake: FakeDiscord
+) -> None:
+    bot = await start(await open_core(discord_moderation_channel_id=None))
+    submitted = await comment_via_modal(bot, READER, "Nobody posts a card")
+    assert "waiting for a moderator" in submitted.texts()
+    assert not [r for r in fake.requests if r.path.startswith("/channels/")]
+    pending = await bot.send(bot.slash("pending", MODERATOR))
+    assert "Nobody posts a card" in pending.texts()
