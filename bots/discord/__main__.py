@@ -41,15 +41,16 @@ async def sync_and_exit(settings: Settings) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, then run the adapter or sync its commands."""
     args = sys.argv[1:] if argv is None else argv
     if args not in ([], ["sync"]):
         print(USAGE, file=sys.stderr)
         return 2
     settings = Settings()
-    configure_logging(settings)
     if settings.discord_bot_token is None:
-        print("DISCORD_BOT_TOKEN is not set", file=sys.stderr)
+        print("DISCORD_BOT_TOKEN is not set (environment or .env)", file=sys.stderr)
         return 2
+    configure_logging(settings)
     asyncio.run(sync_and_exit(settings) if args else run_alone(settings))
     return 0
 

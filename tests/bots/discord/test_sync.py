@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from bots.discord.__main__ import sync_and_exit
+from bots.discord.__main__ import main, sync_and_exit
 from bots.discord.client import Sync
 from bots.discord.sync import STATE_KEY
 from core.app import Core
@@ -104,11 +105,18 @@ async def test_python_m_bots_discord_sync_syncs_and_exits(
     assert await core.load_state(STATE_KEY)
 
 
-@pytest.mark.parametrize("argv", [["nonsense"], ["sync", "extra"]])
-def test_main_refuses_unknown_arguments(argv: list[str]) -> None:
-    from bots.discord.__main__ import main
-
+@pytest.mark.parametrize("argv", [["nonsense"], ["sync", "extra"], [], ["sync"]])
+def test_main_refuses_unknown_arguments_and_a_missing_token(
+    argv: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.delenv("DISCORD_BOT_TOKEN", raising=False)
     assert main(argv) == 2
+    expected = "DISCORD_BOT_TOKEN is not set" if argv in ([], ["sync"]) else "usage"
+    assert expected in capsys.readouterr().err
 
 
 async def test_a_refused_sync_is_logged_and_retried_at_the_next_start(
