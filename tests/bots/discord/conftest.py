@@ -34,7 +34,8 @@ def discord_settings(url: str, **overrides: Any) -> Settings:
 
 @pytest.fixture
 async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    """The fake API; every request it received is checked against Discord's limits."""
+    """The fake API; every request it received is checked against Discord's limits, and
+    nothing was sent on an interaction's token before the interaction was acknowledged."""
     server = FakeDiscord()
     url = await server.start()
     monkeypatch.setattr(discord.http.Route, "BASE", url)
@@ -44,6 +45,7 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
         await server.stop()
     broken = {f"{r.method} {r.path}": p for r in server.requests if (p := limits.problems(r))}
     assert not broken, broken
+    assert not limits.unacknowledged(server.requests)
 
 
 OpenCore = Callable[..., Coroutine[Any, Any, Core]]

@@ -106,3 +106,15 @@ def problems(record: Recorded) -> list[str]:
     if record.method in ("POST", "PATCH") and MESSAGE_PATHS.match(record.path):
         return message_problems(body)
     return []
+
+
+def unacknowledged(requests: list[Recorded]) -> list[str]:
+    """Requests on an interaction token that came before its acknowledgement (callback)."""
+    acknowledged: set[str] = set()
+    early = []
+    for record in requests:
+        if record.interaction_id is not None:
+            acknowledged.add(record.token or "")
+        elif record.token is not None and record.token not in acknowledged:
+            early.append(f"{record.method} {record.path}")
+    return early
