@@ -7,6 +7,8 @@ import logging
 import signal
 import sys
 
+from telegram.error import InvalidToken
+
 from bots.logs import configure_logging
 from bots.telegram.app import PollingConflict, PollingFailed, TelegramAdapter
 from core.app import Core
@@ -31,6 +33,9 @@ async def main(settings: Settings) -> int:
         await TelegramAdapter(core).run(stop)
     except PollingConflict:
         return EXIT_CONFLICT
+    except InvalidToken:
+        log.error("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather")
+        return EXIT_CONFIG
     except PollingFailed:
         return EXIT_FAILED
     finally:

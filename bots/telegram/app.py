@@ -221,11 +221,11 @@ class TelegramAdapter:
 
     async def run(self, stop: asyncio.Event) -> None:
         """start(), wait(stop), stop(): the whole life of the adapter in a shared loop."""
-        await self.start()
         try:
+            await self.start()
             await self.wait(stop)
         finally:
-            await self.stop()
+            await self.stop()  # also after a failed start: nothing is left half-open
 
 
 async def run_telegram(core: Core, stop: asyncio.Event) -> None:
