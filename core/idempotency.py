@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,16 +36,18 @@ class Effect:
 Work = Callable[[Session], Effect]
 
 
+_STORED = select(ProcessedEvent.reply_json).where(ProcessedEvent.key == bindparam("key"))
+_REMEMBER = insert(ProcessedEvent)
+
+
 def _stored(session: Session, key: str) -> Effect | None:
-    stored = session.scalar(select(ProcessedEvent.reply_json).where(ProcessedEvent.key == key))
+    stored = session.connection().scalar(_STORED, {"key": key})
     return Effect(Reply.model_validate_json(stored), replayed=True) if stored else None
 
 
 def _remember(session: Session, key: str, effect: Effect, at: datetime) -> None:
-    session.execute(
-        insert(ProcessedEvent).values(
-            key=key, created_at=at, reply_json=effect.reply.model_dump_json()
-        )
+    session.connection().execute(
+        _REMEMBER, {"key": key, "created_at": at, "reply_json": effect.reply.model_dump_json()}
     )
 
 

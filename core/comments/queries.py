@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -44,6 +44,30 @@ def _by_author(platform: str, user_id: str) -> tuple[ColumnElement[bool], Column
     return Comment.author_platform == platform, Comment.author_user_id == user_id
 
 
+# Hot-path statements are built once with bind parameters: building and cache-keying a fresh
+# statement with literal values cost more than executing it.
+_INSERT_AUDIT = insert(AuditEntry)
+_ACTIVE_BAN = and_(
+    Ban.author_key == bindparam("author_key"),
+    or_(Ban.until.is_(None), Ban.until > bindparam("now", type_=Ban.until.type)),
+)
+_MINE = and_(
+    Comment.author_platform == bindparam("platform"),
+    Comment.author_user_id == bindparam("user_id"),
+)
+_STANDING = select(
+    exists().where(_ACTIVE_BAN),
+    select(Ban.until).where(_ACTIVE_BAN).scalar_subquery(),
+    select(func.max(Comment.created_at)).where(_MINE).scalar_subquery(),
+    exists().where(
+        _MINE,
+        Comment.article_slug == bindparam("article_slug"),
+        Comment.text_digest == bindparam("text_digest"),
+        Comment.status != Status.WITHDRAWN,
+    ),
+)
+
+
 def audit(
     session: Session,
     *,
@@ -56,18 +80,19 @@ def audit(
     to_status: str | None = None,
     reason: str | None = None,
 ) -> None:
-    session.execute(
-        insert(AuditEntry).values(
-            at=at,
-            action=action,
-            comment_id=comment_id,
-            subject_key=subject_key,
-            actor_key=actor.key,
-            actor_name=actor.display_name,
-            from_status=from_status,
-            to_status=to_status,
-            reason=reason,
-        )
+    session.connection().execute(
+        _INSERT_AUDIT,
+        {
+            "at": at,
+            "action": action,
+            "comment_id": comment_id,
+            "subject_key": subject_key,
+            "actor_key": actor.key,
+            "actor_name": actor.display_name,
+            "from_status": from_status,
+            "to_status": to_status,
+            "reason": reason,
+        },
     )
 
 
@@ -84,21 +109,21 @@ class Standing:
 def standing(
     session: Session, author: Actor, article_slug: str, text_digest: str, now: datetime
 ) -> Standing:
-    active_ban = and_(Ban.author_key == author.key, or_(Ban.until.is_(None), Ban.until > now))
-    mine = _by_author(author.platform, author.user_id)
-    row = session.execute(
-        select(
-            exists().where(active_ban),
-            select(Ban.until).where(active_ban).scalar_subquery(),
-            select(func.max(Comment.created_at)).where(*mine).scalar_subquery(),
-            exists().where(
-                *mine,
-                Comment.article_slug == article_slug,
-                Comment.text_digest == text_digest,
-                Comment.status != Status.WITHDRAWN,
-            ),
+    row = (
+        session.connection()
+        .execute(
+            _STANDING,
+            {
+                "author_key": author.key,
+                "now": now,
+                "platform": author.platform,
+                "user_id": author.user_id,
+                "article_slug": article_slug,
+                "text_digest": text_digest,
+            },
         )
-    ).one()
+        .one()
+    )
     return Standing(bool(row[0]), row[1], row[2], bool(row[3]))
 
 

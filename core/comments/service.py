@@ -24,6 +24,7 @@ from core.config import CommentRules
 from core.errors import NotFound, UserError
 from core.store.tables import Ban, Comment, CommentDraft
 
+_INSERT_COMMENT = insert(Comment).returning(Comment.id)
 DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you’ve already said that!"
 KNOWN_PLATFORMS = frozenset({"telegram", "discord", "console"})
 
@@ -128,21 +129,20 @@ class CommentService:
             created_at=now,
         )
         try:
-            comment_id = session.scalar(
-                insert(Comment)
-                .values(
-                    article_slug=article_slug,
-                    author_platform=author.platform,
-                    author_user_id=author.user_id,
-                    author_name=name,
-                    text=cleaned,
-                    text_digest=text_digest,
-                    status=verdict.status,
-                    hold_reasons="\n".join(verdict.reasons),
-                    created_at=now,
-                    delivery=Delivery.NOT_NEEDED,
-                )
-                .returning(Comment.id)
+            comment_id = session.connection().scalar(
+                _INSERT_COMMENT,
+                {
+                    "article_slug": article_slug,
+                    "author_platform": author.platform,
+                    "author_user_id": author.user_id,
+                    "author_name": name,
+                    "text": cleaned,
+                    "text_digest": text_digest,
+                    "status": verdict.status,
+                    "hold_reasons": "\n".join(verdict.reasons),
+                    "created_at": now,
+                    "delivery": Delivery.NOT_NEEDED,
+                },
             )
         except IntegrityError as exc:  # a concurrent twin won the unique index
             raise UserError(DUPLICATE_MESSAGE) from exc

@@ -40,7 +40,7 @@ def _as_postgres_user(command: list[str]) -> list[str]:
 
 
 @contextmanager
-def running_server(bindir: Path) -> Iterator[str]:
+def running_server(bindir: Path, *, durable: bool = False) -> Iterator[str]:
     """Start a server on a free loopback port; yields an asyncpg URL of its admin database."""
     root = Path(tempfile.mkdtemp(prefix="newsroom-pg-"))
     if os.geteuid() == 0:
@@ -54,14 +54,9 @@ def running_server(bindir: Path) -> Iterator[str]:
         check=True,
         capture_output=True,
     )
-    # A throwaway server: durability buys nothing and costs seconds.
-    settings = {
-        "listen_addresses": "127.0.0.1",
-        "fsync": "off",
-        "synchronous_commit": "off",
-        "full_page_writes": "off",
-        "max_connections": "200",
-    }
+    settings = {"listen_addresses": "127.0.0.1", "max_connections": "200"}
+    if not durable:  # a throwaway server for tests: durability buys nothing and costs seconds
+        settings |= {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
     options = [arg for name, value in settings.items() for arg in ("-c", f"{name}={value}")]
     server = subprocess.Popen(
         _as_postgres_user(
