@@ -188,3 +188,16 @@ async def test_comments_are_paginated_by_editing(
     [page2] = sent(calls, "editMessageText")
     assert page2.params["message_id"] == message_of(page1)["message_id"]
     assert "page 2 of 2" in text_of([page2]) and "◀ Newer" in buttons(page2)
+
+
+async def test_force_reply_in_a_group_routes_only_the_replier(
+    chat: Conversation, api: FakeBotApi
+) -> None:
+    group = -100700
+    [prompt] = sent(await chat.say(READER, "/comment", chat_id=group))
+    assert prompt.params["reply_markup"] == {"force_reply": True, "selective": True}
+    assert "reply_parameters" in prompt.params  # selective: shown to the one who asked
+    api.message(OTHER_READER, "unrelated chatter", chat_id=group)
+    calls = await chat.say(READER, "From the group", chat_id=group, reply_to=message_of(prompt))
+    [preview] = sent(calls)
+    assert "From the group" in text_of([preview]) and "unrelated" not in text_of(calls)

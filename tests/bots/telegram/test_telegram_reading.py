@@ -121,3 +121,20 @@ async def test_links_are_url_buttons(
         await bot.stop()
         await core.close()
     assert "https://news.example/" in buttons(links).values()
+
+
+async def test_buttons_on_inline_messages_edit_them(chat: Conversation, api: FakeBotApi) -> None:
+    api.inline(READER, "stargate")
+    answer = await api.wait_for(lambda c: c.method == "answerInlineQuery")
+    summary = next(r for r in answer.params["results"] if "Stargate Announcement" in r["title"])
+    data = next(
+        b["callback_data"]
+        for row in summary["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b.get("callback_data", "").startswith("s:")
+    )
+    mark = len(api.calls)
+    api.inline_press(READER, "inline-msg-1", data)
+    edit = await api.wait_for(lambda c: c.method == "editMessageText", after=mark)
+    assert edit.params["inline_message_id"] == "inline-msg-1"
+    await api.wait_for(lambda c: c.method == "answerCallbackQuery", after=mark)

@@ -180,6 +180,17 @@ class FakeBotApi:
         }
         return self.push({"callback_query": query})
 
+    def inline_press(self, user: dict[str, Any], inline_message_id: str, data: str) -> dict:
+        """Push a press on a button of a message sent through inline mode (no chat message)."""
+        query = {
+            "id": f"q{next(self._query_ids)}",
+            "from": user,
+            "chat_instance": "ci",
+            "inline_message_id": inline_message_id,
+            "data": data,
+        }
+        return self.push({"callback_query": query})
+
     def inline(self, user: dict[str, Any], query: str) -> dict[str, Any]:
         inline_query = {
             "id": f"iq{next(self._query_ids)}",
