@@ -86,7 +86,8 @@ class TelegramAdapter:
             .concurrent_updates(PerChatOrder(concurrency))
             # Every concurrent handler may hold a connection, plus event deliveries.
             .connection_pool_size(concurrency + 4)
-            .get_updates_read_timeout(poll_timeout + 10)
+            # PTB adds the long-poll timeout itself; this is the margin for a slow network.
+            .get_updates_read_timeout(10)
             .build()
         )
         self.sender = Sender(self.app.bot)
