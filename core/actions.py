@@ -9,7 +9,8 @@ from core.actors import Request
 from core.outcome import Outcome
 from core.replies import Reply
 
-ActionHandler = Callable[[Request, list[str]], Awaitable[Outcome | Reply]]
+# (request, the action id's arguments, text the actor typed into the button's input if any)
+ActionHandler = Callable[[Request, list[str], str | None], Awaitable[Outcome | Reply]]
 
 
 def action_id(prefix: str, *args: object) -> str:

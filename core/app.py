@@ -149,14 +149,17 @@ class Core:
             return Outcome(error(f"/{name} is for moderators only."))
         return await self._guarded(request, spec.mutates, lambda: handler(request, args))
 
-    async def press(self, request: Request, action: str) -> Outcome:
+    async def press(self, request: Request, action: str, text: str | None = None) -> Outcome:
+        """An action button was pressed; `text` is what the actor typed into its `input`."""
         resolved = self.actions.resolve(action)
         if resolved is None:
             return Outcome(error("That button no longer works. Send /help to start again."))
         route, args = resolved
         if route.moderators_only and not self.is_moderator(request.actor):
             return Outcome(error("Only moderators can do that."))
-        return await self._guarded(request, route.mutates, lambda: route.handler(request, args))
+        return await self._guarded(
+            request, route.mutates, lambda: route.handler(request, args, text)
+        )
 
     async def submit_comment(
         self,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.actions import action_id
 from core.comments.views import CommentView, Delivery, Status
-from core.replies import ActionButton, Block, Reply, Span
+from core.replies import ActionButton, Block, Reply, Span, TextInput
 from core.replies.build import heading, item, paragraph, quote, reply
 
 PRIVACY_LINE = (
@@ -31,6 +31,15 @@ def when(comment: CommentView) -> str:
     return f"{comment.created_at:%Y-%m-%d %H:%M} UTC"
 
 
+def comment_button(article_slug: str, max_length: int) -> ActionButton:
+    """Opens the comment form where the platform has one; elsewhere prompts for the text."""
+    return ActionButton(
+        label="✍️ Comment",
+        action=action_id("k", article_slug),
+        input=TextInput(label="Your comment", required=True, max_length=min(max_length, 4000)),
+    )
+
+
 def moderation_card(comment: CommentView, article_title: str) -> Reply:
     """The message moderators act on; once decided it shows who decided and has no buttons."""
     blocks: list[Block] = [
@@ -48,7 +57,11 @@ def moderation_card(comment: CommentView, article_title: str) -> Reply:
         buttons = [
             [
                 ActionButton(label="✅ Approve", action=action_id("m", "a", comment.id)),
-                ActionButton(label="❌ Reject", action=action_id("m", "r", comment.id)),
+                ActionButton(
+                    label="❌ Reject",
+                    action=action_id("m", "r", comment.id),
+                    input=TextInput(label="Reason (optional, told to the author)", max_length=500),
+                ),
             ],
             [
                 ActionButton(label="🗑 Spam", action=action_id("m", "s", comment.id)),

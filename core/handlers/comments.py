@@ -11,7 +11,13 @@ from core.actions import action_id
 from core.actors import Request
 from core.commands import Argument, CommandSpec
 from core.comments import queries
-from core.comments.cards import PRIVACY_LINE, moderation_card, own_entry, public_entry
+from core.comments.cards import (
+    PRIVACY_LINE,
+    comment_button,
+    moderation_card,
+    own_entry,
+    public_entry,
+)
 from core.comments.views import CommentView, Status
 from core.content.models import Article
 from core.events import CommentDecided, CommentQueued, Event
@@ -39,7 +45,7 @@ async def _comments_page(core: Core, article: Article, page: int, *, edit: bool)
         return reply(
             paragraph(f"No comments on “{article.title}” yet."),
             paragraph("Be the first: ", Span.code("/comment your text")),
-            buttons=[[ActionButton(label="✍️ Comment", action=action_id("k", article.slug))]],
+            buttons=[[comment_button(article.slug, core.settings.comment_rules.max_length)]],
             edit_in_place=edit,
         )
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
@@ -56,7 +62,7 @@ async def _comments_page(core: Core, article: Article, page: int, *, edit: bool)
         nav.append(ActionButton(label="Older ▶", action=action_id("c", article.slug, page + 1)))
     return reply(
         *blocks,
-        buttons=[nav, [ActionButton(label="✍️ Comment", action=action_id("k", article.slug))]],
+        buttons=[nav, [comment_button(article.slug, core.settings.comment_rules.max_length)]],
         edit_in_place=edit,
     )
 
@@ -175,7 +181,7 @@ def install(core: Core) -> None:
 
         return await core.once(request, work)
 
-    async def confirm(request: Request, args: list[str]) -> Outcome:
+    async def confirm(request: Request, args: list[str], text: str | None = None) -> Outcome:
         draft_id = parse_id(args[0] if args else "", "draft")
 
         def work(session: Session) -> Effect:
@@ -185,7 +191,7 @@ def install(core: Core) -> None:
 
         return await core.once(request, work)
 
-    async def cancel(request: Request, args: list[str]) -> Outcome:
+    async def cancel(request: Request, args: list[str], text: str | None = None) -> Outcome:
         draft_id = parse_id(args[0] if args else "", "draft")
 
         def work(session: Session) -> Effect:
@@ -244,7 +250,9 @@ def install(core: Core) -> None:
             ephemeral=True,
         )
 
-    async def forget(request: Request, args: list[str]) -> Outcome | Reply:
+    async def forget(
+        request: Request, args: list[str], text: str | None = None
+    ) -> Outcome | Reply:
         if args != ["y"]:
             return Reply(blocks=(paragraph("Nothing was erased."),), edit_in_place=True)
 
@@ -268,16 +276,22 @@ def install(core: Core) -> None:
 
         return await core.once(request, work)
 
-    async def open_page(request: Request, args: list[str]) -> Reply:
+    async def open_page(request: Request, args: list[str], text: str | None = None) -> Reply:
         article = article_by_slug(core, args[0] if args else "")
         page = parse_page(args[1] if len(args) > 1 else "1")
         return await _comments_page(core, article, page, edit=True)
 
-    async def open_prompt(request: Request, args: list[str]) -> Reply:
+    async def open_prompt(
+        request: Request, args: list[str], text: str | None = None
+    ) -> Outcome | Reply:
         article = article_by_slug(core, args[0] if args else "")
+        if text is not None:  # typed into the button's form: nothing left to preview
+            return await submit_form(core, request, text, None, article.slug)
         return prompt(article, default=article is core.library.default_article)
 
-    async def press_withdraw(request: Request, args: list[str]) -> Outcome:
+    async def press_withdraw(
+        request: Request, args: list[str], text: str | None = None
+    ) -> Outcome:
         return await withdraw_comment(request, parse_id(args[0] if args else ""))
 
     core.registry.add(
@@ -309,7 +323,7 @@ def install(core: Core) -> None:
     )
     core.registry.add(CommandSpec("forgetme", "Erase all your comments"), forgetme)
     core.actions.add("c", open_page)
-    core.actions.add("k", open_prompt)
+    core.actions.add("k", open_prompt, mutates=True)
     core.actions.add("cc", confirm, mutates=True)
     core.actions.add("cx", cancel, mutates=True)
     core.actions.add("w", press_withdraw, mutates=True)

@@ -160,12 +160,12 @@ def install(core: Core) -> None:
         unanswered,
     )
 
-    async def show_answer(request: Request, args: list[str]) -> Reply:
+    async def show_answer(request: Request, args: list[str], text: str | None = None) -> Reply:
         if len(args) == 2 and (found := answer_by_id(core, args[1], args[0])) is not None:
             return found
         return reply(paragraph("That question is no longer in the FAQ. Send /faq for the list."))
 
-    async def show_list(request: Request, args: list[str]) -> Reply:
+    async def show_list(request: Request, args: list[str], text: str | None = None) -> Reply:
         article = core.library.article(args[0]) if args else None
         return question_list(article or core.library.default_article)
 

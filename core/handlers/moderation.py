@@ -249,12 +249,12 @@ def install(core: Core) -> None:
     )
     core.registry.add(CommandSpec("export", "All comments as JSON and CSV", audience=mod), export)
 
-    async def press(request: Request, args: list[str]) -> Outcome:
+    async def press(request: Request, args: list[str], text: str | None = None) -> Outcome:
         if len(args) != 2 or args[0] not in {"a", "r", "s", "b"}:
             raise UserError("That button no longer works.")
         comment_id = parse_id(args[1])
         status = {"a": Status.APPROVED, "r": Status.REJECTED, "s": Status.SPAM, "b": Status.SPAM}
-        reason = "author banned" if args[0] == "b" else None
+        reason = "author banned" if args[0] == "b" else (text or "").strip() or None
         return await decide(
             request,
             comment_id,

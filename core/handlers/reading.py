@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from core.actions import action_id
 from core.actors import Request
 from core.commands import Argument, Audience, CommandSpec, Handler
+from core.comments.cards import comment_button
 from core.content.models import Article
 from core.handlers.common import article_by_slug
 from core.replies import ActionButton, Block, Button, LinkButton, Reply, Span
@@ -16,17 +17,17 @@ if TYPE_CHECKING:
     from core.app import Core
 
 
-def article_buttons(article: Article) -> list[list[Button]]:
+def article_buttons(article: Article, comment_limit: int) -> list[list[Button]]:
     return [
         [ActionButton(label="❓ FAQ", action=action_id("fl", article.slug))],
         [
             ActionButton(label="💬 Comments", action=action_id("c", article.slug, 1)),
-            ActionButton(label="✍️ Comment", action=action_id("k", article.slug)),
+            comment_button(article.slug, comment_limit),
         ],
     ]
 
 
-def summary(article: Article) -> Reply:
+def summary(article: Article, comment_limit: int) -> Reply:
     """Title, lead, the list of sections as buttons, and where the text comes from."""
     p = article.provenance
     blocks: list[Block] = [
@@ -40,10 +41,10 @@ def summary(article: Article) -> Reply:
         [ActionButton(label=f"{n}. {s.title}"[:64], action=action_id("s", article.slug, n))]
         for n, s in enumerate(article.sections, start=1)
     ]
-    return reply(*blocks, buttons=[*sections, *article_buttons(article)])
+    return reply(*blocks, buttons=[*sections, *article_buttons(article, comment_limit)])
 
 
-def section(article: Article, number: int) -> Reply:
+def section(article: Article, number: int, comment_limit: int) -> Reply:
     """One section, with buttons to move between sections by editing the message."""
     number = max(1, min(number, len(article.sections)))
     current = article.sections[number - 1]
@@ -61,10 +62,14 @@ def section(article: Article, number: int) -> Reply:
     nav.append(ActionButton(label="📰 Summary", action=action_id("a", article.slug)))
     if number < len(article.sections):
         nav.append(ActionButton(label="Next ▶", action=action_id("s", article.slug, number + 1)))
-    return reply(*blocks, buttons=[nav, *article_buttons(article)], edit_in_place=True)
+    return reply(
+        *blocks, buttons=[nav, *article_buttons(article, comment_limit)], edit_in_place=True
+    )
 
 
 def install(core: Core) -> None:
+    limit = core.settings.comment_rules.max_length
+
     async def start(request: Request, args: str) -> Reply:
         """Welcome the reader; deep links `faq_<id>` and `<article>` open what they name."""
         payload = args.strip()
@@ -75,7 +80,7 @@ def install(core: Core) -> None:
             if found is not None:
                 return found
         if (article := core.library.article(payload.lower())) is not None:
-            return summary(article)
+            return summary(article, limit)
         articles = core.library.articles
         blocks = [
             heading("Welcome!"),
@@ -130,20 +135,20 @@ def install(core: Core) -> None:
                 f"Summary: {article.title}"[:100],
                 (Argument("section", "section number", kind=int),),
             ),
-            _article_command(article),
+            _article_command(article, limit),
         )
     core.registry.add(CommandSpec("links", "Where to follow us: website, YouTube, …"), links)
 
-    async def open_section(request: Request, args: list[str]) -> Reply:
+    async def open_section(request: Request, args: list[str], text: str | None = None) -> Reply:
         article = article_by_slug(core, args[0] if args else "")
         number = int(args[1]) if len(args) > 1 and args[1].isdigit() else 1
-        return section(article, number)
+        return section(article, number, limit)
 
-    async def open_summary(request: Request, args: list[str]) -> Reply:
+    async def open_summary(request: Request, args: list[str], text: str | None = None) -> Reply:
         article = article_by_slug(core, args[0] if args else "")
-        return summary(article).model_copy(update={"edit_in_place": True})
+        return summary(article, limit).model_copy(update={"edit_in_place": True})
 
-    async def open_links(request: Request, args: list[str]) -> Reply:
+    async def open_links(request: Request, args: list[str], text: str | None = None) -> Reply:
         return links_reply(core)
 
     core.actions.add("s", open_section)
@@ -151,13 +156,13 @@ def install(core: Core) -> None:
     core.actions.add("l", open_links)
 
 
-def _article_command(article: Article) -> Handler:
+def _article_command(article: Article, limit: int) -> Handler:
     async def show_article(request: Request, args: str) -> Reply:
         """The article's summary, or one section by number."""
         token = args.strip()
         if token.isdigit() and 0 < int(token) <= len(article.sections):
-            return section(article, int(token)).model_copy(update={"edit_in_place": False})
-        return summary(article)
+            return section(article, int(token), limit).model_copy(update={"edit_in_place": False})
+        return summary(article, limit)
 
     return show_article
 

@@ -12,6 +12,7 @@ from core.replies.model import (
     Reply,
     Span,
     SpanStyle,
+    TextInput,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "Reply",
     "Span",
     "SpanStyle",
+    "TextInput",
 ]

@@ -79,10 +79,20 @@ class LinkButton(_Frozen):
     url: str
 
 
+class TextInput(_Frozen):
+    """Text a platform may ask for before pressing (a Discord modal); the press carries it."""
+
+    label: str
+    required: bool = False
+    max_length: int = Field(default=2000, ge=1, le=4000)
+
+
 class ActionButton(_Frozen):
     type: Literal["action"] = "action"
     label: str
     action: str
+    # Platforms that can ask for text on a press (Discord) do; others press without it.
+    input: TextInput | None = None
 
     @field_validator("action")
     @classmethod
