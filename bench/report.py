@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import statistics
 from collections.abc import Sequence
@@ -21,9 +22,8 @@ def median(values: Sequence[float]) -> float:
 
 
 def machine() -> str:
-    import os
-
-    return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}"
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{python}, {os.cpu_count()} cores, {platform.machine()}"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

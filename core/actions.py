@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from core.actors import Request
 from core.outcome import Outcome
-from core.replies import Reply
+from core.replies import Reply, TextInput
 
 # (request, the action id's arguments, text the actor typed into the button's input if any)
 ActionHandler = Callable[[Request, list[str], str | None], Awaitable[Outcome | Reply]]
@@ -17,11 +17,21 @@ def action_id(prefix: str, *args: object) -> str:
     return ":".join([prefix, *(str(a) for a in args)])
 
 
+InputFor = Callable[[list[str]], TextInput | None]
+
+
+def _no_input(args: list[str]) -> TextInput | None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class ActionRoute:
     handler: ActionHandler
     moderators_only: bool = False
     mutates: bool = False
+    # The text a press of this action asks for, if any (kept here, not only on the button, so
+    # a platform can ask again for a button posted before a restart).
+    input_for: InputFor = _no_input
 
 
 class ActionRouter:
@@ -35,10 +45,13 @@ class ActionRouter:
         *,
         moderators_only: bool = False,
         mutates: bool = False,
+        input_for: InputFor = _no_input,
     ) -> None:
         if prefix in self._routes or ":" in prefix:
             raise ValueError(f"bad or duplicate action prefix {prefix!r}")
-        self._routes[prefix] = ActionRoute(handler, moderators_only, mutates or moderators_only)
+        self._routes[prefix] = ActionRoute(
+            handler, moderators_only, mutates or moderators_only, input_for
+        )
 
     def resolve(self, action: str) -> tuple[ActionRoute, list[str]] | None:
         prefix, *args = action.split(":")

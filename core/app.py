@@ -37,7 +37,7 @@ from core.events import EventBus
 from core.faq.library import FaqLibrary
 from core.idempotency import Work, run_once
 from core.outcome import FaqChoice, Outcome
-from core.replies import Reply
+from core.replies import Reply, TextInput
 from core.replies.build import error
 from core.store.engine import Database
 from core.store.migrate import upgrade_to_head
@@ -160,6 +160,11 @@ class Core:
         return await self._guarded(
             request, route.mutates, lambda: route.handler(request, args, text)
         )
+
+    def input_for(self, action: str) -> TextInput | None:
+        """The text a press of `action` asks for first, if any (no database, no authority)."""
+        resolved = self.actions.resolve(action)
+        return resolved[0].input_for(resolved[1]) if resolved else None
 
     async def submit_comment(
         self,

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     discord_moderation_channel_id: str | None = None
     discord_moderator_role_ids: CsvList = Field(default_factory=list)
     discord_moderator_ids: CsvList = Field(default_factory=list)
+    # Shards to open; unset follows Discord's recommendation (needed from 2,500 guilds).
+    discord_shard_count: int | None = Field(default=None, ge=1)
 
     # Console identities that count as moderators (`python -m bots.console --moderator`).
     console_moderator_ids: CsvList = Field(default_factory=lambda: ["operator"])

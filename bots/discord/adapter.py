@@ -14,10 +14,11 @@ from discord import app_commands
 
 from bots.discord import respond
 from bots.discord import text as t
-from bots.discord.views import REJECT_ACTION, CommentModal, ReasonModal
+from bots.discord.views import CommentModal, InputModal
 from core.actors import Actor, Request
 from core.app import Core, Outcome
 from core.commands import Audience, CommandSpec
+from core.replies import TextInput
 
 log = logging.getLogger(__name__)
 
@@ -146,46 +147,25 @@ class Adapter:
 
     # Buttons -----------------------------------------------------------------------------
 
-    async def press(self, interaction: discord.Interaction[Any], action: str) -> None:
-        """A core action button: defer (update), press, then edit in place or follow up."""
+    async def press(
+        self, interaction: discord.Interaction[Any], action: str, text: str | None = None
+    ) -> None:
+        """A core action button (or its form): defer (update), press, edit or follow up."""
 
         async def run() -> None:
-            if not await respond.acknowledge(interaction):
+            if not await respond.acknowledge(interaction, update=True):
                 return
-            outcome = await self.core.press(request_of(interaction), action)
+            outcome = await self.core.press(request_of(interaction), action, text)
             if not outcome.replayed:
                 await respond.reply_to_component(interaction, outcome.reply)
 
         await self._guard(interaction, run())
 
-    async def ask_reason(self, interaction: discord.Interaction[Any], action: str) -> None:
-        """Reject asks for an optional reason in a modal before anything is decided."""
-        await self._guard(interaction, interaction.response.send_modal(ReasonModal(action)))
-
-    async def reject(
-        self, interaction: discord.Interaction[Any], action: str, reason: str
+    async def ask_for_text(
+        self, interaction: discord.Interaction[Any], action: str, wanted: TextInput
     ) -> None:
-        """The reject modal was submitted: decide through the core with the reason."""
-
-        async def run() -> None:
-            if not await respond.acknowledge(interaction, update=True):
-                return
-            request = request_of(interaction)
-            match = REJECT_ACTION.match(action)
-            if reason and match:
-                args = f"{match['comment']} {reason}"
-                outcome = await self.core.execute(request, "reject", args)
-            else:
-                outcome = await self.core.press(request, action)
-            if outcome.replayed:
-                return
-            reply = outcome.reply
-            if not reply.ephemeral:
-                # The decided card replaces the card the form was opened from.
-                reply = reply.model_copy(update={"edit_in_place": True})
-            await respond.reply_to_component(interaction, reply)
-
-        await self._guard(interaction, run())
+        """The action wants text first: the form is the initial response, nothing is stored."""
+        await self._guard(interaction, interaction.response.send_modal(InputModal(action, wanted)))
 
     # Answering ---------------------------------------------------------------------------
 

@@ -83,7 +83,7 @@ async def run_discord(core: Core, stop: asyncio.Event) -> None:
     token = core.settings.discord_bot_token
     if token is None:
         raise RuntimeError("DISCORD_BOT_TOKEN is not set")
-    shard_count = getattr(core.settings, "discord_shard_count", None)
+    shard_count = core.settings.discord_shard_count
     client = NewsroomClient(core, shard_count=shard_count)
     async with client:
         await client.login(token.get_secret_value())

@@ -14,7 +14,7 @@ import discord
 
 from bots.discord import text as t
 from bots.discord.render import BUTTONS_PER_ROW, ROWS
-from core.replies import ActionButton, Button
+from core.replies import ActionButton, Button, TextInput
 
 if TYPE_CHECKING:
     from bots.discord.client import NewsroomClient
@@ -22,10 +22,8 @@ if TYPE_CHECKING:
 PREFIX = "nb:"
 MODAL_TIMEOUT = 15 * 60.0
 URL_LIMIT = 512
-# Actions that open a Discord form instead of going straight to the core (see core/cards.py,
-# core/handlers/reading.py): a moderator's reject asks for a reason, "Comment" opens the form.
-REJECT_ACTION = re.compile(r"^m:r:(?P<comment>\d+)$")
-COMMENT_ACTION = re.compile(r"^k:(?P<article>[a-z0-9_]+)$")
+MODAL_TITLE_LIMIT = 45
+INPUT_LABEL_LIMIT = 45
 
 
 class ActionItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"nb:(?P<action>.+)"):
@@ -55,12 +53,11 @@ class ActionItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"nb:(
         return cls(match["action"], label)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        """Hand the press to the core (or ask for a reason first when rejecting)."""
+        """Hand the press to the core, first asking in a form for any text the action wants."""
         client: NewsroomClient = interaction.client
-        if REJECT_ACTION.match(self.action):
-            await client.adapter.ask_reason(interaction, self.action)
-        elif match := COMMENT_ACTION.match(self.action):
-            await client.adapter.open_comment_form(interaction, match["article"])
+        wanted = client.adapter.core.input_for(self.action)
+        if wanted is not None:
+            await client.adapter.ask_for_text(interaction, self.action, wanted)
         else:
             await client.adapter.press(interaction, self.action)
 
@@ -117,21 +114,22 @@ class CommentModal(discord.ui.Modal):
         await client.adapter.submit_comment(interaction, self.comment.value, name, self.article)
 
 
-class ReasonModal(discord.ui.Modal):
-    """The optional reason a moderator gives when rejecting a comment."""
+class InputModal(discord.ui.Modal):
+    """The text an action asks for (a reject reason, a comment), then the press itself."""
 
-    def __init__(self, action: str) -> None:
-        super().__init__(title="Reject comment", timeout=MODAL_TIMEOUT)
+    def __init__(self, action: str, wanted: TextInput) -> None:
+        title = t.clip(t.plain(wanted.title), MODAL_TITLE_LIMIT) or t.ELLIPSIS
+        super().__init__(title=title, timeout=MODAL_TIMEOUT)
         self.action = action
-        self.reason: discord.ui.TextInput[ReasonModal] = discord.ui.TextInput(
-            label="Reason (optional)",
+        self.text: discord.ui.TextInput[InputModal] = discord.ui.TextInput(
+            label=t.clip(t.plain(wanted.label), INPUT_LABEL_LIMIT) or t.ELLIPSIS,
             style=discord.TextStyle.paragraph,
-            required=False,
-            max_length=500,
+            required=wanted.required,
+            max_length=min(wanted.max_length, 4000),
         )
-        self.add_item(self.reason)
+        self.add_item(self.text)
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        """Reject through the core with the reason given."""
+        """Press the action through the core with the text typed."""
         client: NewsroomClient = interaction.client
-        await client.adapter.reject(interaction, self.action, self.reason.value.strip())
+        await client.adapter.press(interaction, self.action, self.text.value.strip() or None)

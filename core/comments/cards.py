@@ -31,12 +31,22 @@ def when(comment: CommentView) -> str:
     return f"{comment.created_at:%Y-%m-%d %H:%M} UTC"
 
 
+REASON_INPUT = TextInput(title="Reject comment", label="Reason (optional)", max_length=500)
+
+
+def comment_input(max_length: int) -> TextInput:
+    return TextInput(
+        title="Leave a comment",
+        label="Your comment",
+        required=True,
+        max_length=min(max_length, 4000),
+    )
+
+
 def comment_button(article_slug: str, max_length: int) -> ActionButton:
     """Opens the comment form where the platform has one; elsewhere prompts for the text."""
     return ActionButton(
-        label="✍️ Comment",
-        action=action_id("k", article_slug),
-        input=TextInput(label="Your comment", required=True, max_length=min(max_length, 4000)),
+        label="✍️ Comment", action=action_id("k", article_slug), input=comment_input(max_length)
     )
 
 
@@ -60,7 +70,7 @@ def moderation_card(comment: CommentView, article_title: str) -> Reply:
                 ActionButton(
                     label="❌ Reject",
                     action=action_id("m", "r", comment.id),
-                    input=TextInput(label="Reason (optional, told to the author)", max_length=500),
+                    input=REASON_INPUT,
                 ),
             ],
             [

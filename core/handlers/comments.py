@@ -14,6 +14,7 @@ from core.comments import queries
 from core.comments.cards import (
     PRIVACY_LINE,
     comment_button,
+    comment_input,
     moderation_card,
     own_entry,
     public_entry,
@@ -323,7 +324,8 @@ def install(core: Core) -> None:
     )
     core.registry.add(CommandSpec("forgetme", "Erase all your comments"), forgetme)
     core.actions.add("c", open_page)
-    core.actions.add("k", open_prompt, mutates=True)
+    limit = core.settings.comment_rules.max_length
+    core.actions.add("k", open_prompt, mutates=True, input_for=lambda _: comment_input(limit))
     core.actions.add("cc", confirm, mutates=True)
     core.actions.add("cx", cancel, mutates=True)
     core.actions.add("w", press_withdraw, mutates=True)

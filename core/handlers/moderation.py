@@ -14,7 +14,7 @@ from core.actions import action_id
 from core.actors import Request
 from core.commands import Argument, Audience, CommandSpec
 from core.comments import queries
-from core.comments.cards import author_notice, moderation_card
+from core.comments.cards import REASON_INPUT, author_notice, moderation_card
 from core.comments.service import parse_until
 from core.comments.views import CommentView, Status
 from core.errors import UserError
@@ -95,7 +95,11 @@ def install(core: Core) -> None:
             buttons.append(
                 [
                     ActionButton(label=f"✅ #{view.id}", action=action_id("m", "a", view.id)),
-                    ActionButton(label=f"❌ #{view.id}", action=action_id("m", "r", view.id)),
+                    ActionButton(
+                        label=f"❌ #{view.id}",
+                        action=action_id("m", "r", view.id),
+                        input=REASON_INPUT,
+                    ),
                     ActionButton(label=f"🗑 #{view.id}", action=action_id("m", "s", view.id)),
                 ]
             )
@@ -264,7 +268,12 @@ def install(core: Core) -> None:
             ban_author=args[0] == "b",
         )
 
-    core.actions.add("m", press, moderators_only=True)
+    core.actions.add(
+        "m",
+        press,
+        moderators_only=True,
+        input_for=lambda args: REASON_INPUT if args[:1] == ["r"] else None,
+    )
 
 
 def _author_key(session: Session, who: str) -> str:

@@ -82,7 +82,8 @@ class LinkButton(_Frozen):
 class TextInput(_Frozen):
     """Text a platform may ask for before pressing (a Discord modal); the press carries it."""
 
-    label: str
+    title: str  # of the form that asks, e.g. "Reject comment #12"
+    label: str  # of the field
     required: bool = False
     max_length: int = Field(default=2000, ge=1, le=4000)
 

@@ -157,7 +157,7 @@ async def test_comment_button_opens_the_form(bot: Harness, fake: FakeDiscord) ->
     pressed = await bot.send(bot.press(message, "nb:k:stargate", READER))
     assert pressed.first.body["type"] == 9
     modal = pressed.first.body["data"]
-    values = {"Comment": "From the button", "Name (optional)": ""}
+    values = {"Your comment": "From the button"}
     submitted = await bot.send(bot.submit(modal, values, READER))
     assert "waiting for a moderator" in submitted.texts()
 
