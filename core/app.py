@@ -36,7 +36,7 @@ from core.errors import UserError
 from core.events import EventBus
 from core.faq.library import FaqLibrary
 from core.idempotency import Work, run_once
-from core.outcome import FaqChoice, Outcome
+from core.outcome import FaqChoice, InlineResult, Outcome
 from core.replies import Reply, TextInput
 from core.replies.build import error
 from core.store.engine import Database
@@ -46,7 +46,7 @@ from core.store.tables import ModerationPost as ModerationPostRow
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Core", "FaqChoice", "ModerationPost", "Outcome"]
+__all__ = ["Core", "FaqChoice", "InlineResult", "ModerationPost", "Outcome"]
 
 STORE_UNAVAILABLE = (
     "Sorry, I can't reach my storage right now. Nothing was lost: please try again in a minute."
@@ -181,6 +181,22 @@ class Core:
 
     def faq_choices(self, query: str, limit: int = 25) -> list[FaqChoice]:
         return self.faq.choices(query, limit)
+
+    def inline_results(self, query: str, limit: int = 20) -> list[InlineResult]:
+        """Answers for inline search: the FAQ answers that match, then each article's summary."""
+        from core.handlers.faq import answer
+        from core.handlers.reading import summary
+
+        results = [
+            InlineResult(f"f:{article.slug}:{entry.id}", entry.question, answer(article, entry))
+            for article, entry, _ in self.faq.ranked(query, limit)
+        ]
+        limit_chars = self.settings.comment_rules.max_length
+        for article in self.library.articles:
+            results.append(
+                InlineResult(f"a:{article.slug}", article.title, summary(article, limit_chars))
+            )
+        return results[:limit]
 
     # Units of work ------------------------------------------------------------------------
 

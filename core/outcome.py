@@ -22,3 +22,12 @@ class FaqChoice:
     label: str
     action: str
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class InlineResult:
+    """One answer offered in a platform's inline search (`@bot question` on Telegram)."""
+
+    id: str  # stable for the same answer, at most 64 bytes
+    title: str
+    reply: Reply

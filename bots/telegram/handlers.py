@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from telegram import (
@@ -16,12 +15,12 @@ from telegram.constants import InlineQueryLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bots.telegram.extract import actor_of, parse_command, request_of
+from bots.telegram.extract import parse_command, request_of
 from bots.telegram.memory import Bounded, RecentIds
 from bots.telegram.render import keyboard, plain_text, render
 from bots.telegram.send import Sender
 from core.actors import Request
-from core.app import Core, Outcome
+from core.app import Core, InlineResult, Outcome
 from core.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -153,17 +152,8 @@ class Handlers:
         query = update.inline_query
         if query is None:
             return
-        request = Request(actor=actor_of(query.from_user), chat_id="", is_private_chat=False)
-        replies: list[tuple[str, Reply]] = []
-        for choice in self.core.faq_choices(query.query, limit=INLINE_RESULTS):
-            outcome = await self.core.press(request, choice.action)
-            if not outcome.reply.is_error:
-                replies.append((choice.label, outcome.reply))
-        for article in self.core.library.articles:
-            outcome = await self.core.execute(request, article.slug)
-            if not outcome.reply.is_error:
-                replies.append((article.title, outcome.reply))
-        results = [_article_result(title, reply) for title, reply in replies]
+        found = self.core.inline_results(query.query, limit=INLINE_RESULTS)
+        results = [_article_result(result) for result in found]
         await query.answer(
             [r for r in results if r is not None][: InlineQueryLimit.RESULTS], cache_time=60
         )
@@ -202,14 +192,14 @@ async def _answer(
     return True
 
 
-def _article_result(title: str, reply: Reply) -> InlineQueryResultArticle | None:
+def _article_result(result: InlineResult) -> InlineQueryResultArticle | None:
+    reply = result.reply
     rendered = render(reply)
     if not rendered.chunks:
         return None
-    result_id = hashlib.sha256(f"{title}\n{reply.text}".encode()).hexdigest()[:32]
     return InlineQueryResultArticle(
-        id=result_id,
-        title=title[:256],
+        id=result.id,
+        title=result.title[:256],
         description=plain_text(reply, 120),
         input_message_content=InputTextMessageContent(
             rendered.chunks[0], parse_mode=ParseMode.HTML

@@ -35,19 +35,21 @@ class FaqLibrary:
         assert best is not None  # a library always has an article
         return best
 
+    def ranked(self, query: str, limit: int = 25) -> list[tuple[Article, FaqEntry, float]]:
+        """Best entries across every article for a partial question (autocomplete, inline)."""
+        found = [
+            (article, entry, score)
+            for article, index in self._indexes
+            for entry, score in index.rank(query, limit)
+        ]
+        found.sort(key=lambda hit: -hit[2])
+        return found[: max(0, limit)]
+
     def choices(self, query: str, limit: int = 25) -> list[FaqChoice]:
-        ranked: list[FaqChoice] = []
-        for article, index in self._indexes:
-            ranked.extend(
-                FaqChoice(
-                    label=entry.question,
-                    action=action_id("f", article.slug, entry.id),
-                    score=score,
-                )
-                for entry, score in index.rank(query, limit)
-            )
-        ranked.sort(key=lambda c: -c.score)
-        return ranked[: max(0, min(limit, 25))]
+        return [
+            FaqChoice(label=entry.question, action=action_id("f", article.slug, entry.id), score=s)
+            for article, entry, s in self.ranked(query, min(limit, 25))
+        ]
 
     def find(self, entry_id: str, slug: str | None = None) -> tuple[Article, FaqEntry] | None:
         for article, _ in self._indexes:

@@ -51,3 +51,12 @@ async def test_comment_button_with_text_stores_it(core: Core) -> None:
     assert "waiting for a moderator" in out.reply.text and out.reply.ephemeral
     prompt = await core.press(request_for(READER), "k:stargate")
     assert prompt.reply.awaits_text_for == "comment"
+
+
+async def test_inline_results_answer_and_summarise(core: Core) -> None:
+    results = core.inline_results("microsoft absent")
+    assert results[0].title == "Why wasn’t Microsoft part of the announcement?"
+    assert "tensions over computing capacity" in results[0].reply.text
+    assert results[-1].id == "a:stargate" and "In this article" in results[-1].reply.text
+    assert len({r.id for r in results}) == len(results)
+    assert all(len(r.id.encode()) <= 64 for r in results)
