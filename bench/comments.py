@@ -32,8 +32,8 @@ from core.actors import Actor, Request
 from core.app import Core
 from core.config import CommentRules, Settings
 from core.store.engine import Database
-from core.store.migrate import upgrade_to_head
 from core.store.tables import Comment
+from tests.support.databases import migrate
 from tests.support.postgres import find_bindir, running_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,11 +158,7 @@ async def floor(url: str, synchronous: str, load: Callable[[Submit], Awaitable])
 
 
 async def migrated(url: str) -> str:
-    database = Database.connect(url, pool_size=1)
-    try:
-        await upgrade_to_head(database)
-    finally:
-        await database.close()
+    await migrate(url)
     return url
 
 
