@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import contextlib
 import getpass
+import queue
 import sys
+import threading
 from pathlib import Path
 
 from bots.console.session import HELP, ConsoleSession
@@ -40,12 +42,11 @@ async def run_console(core: Core, args: argparse.Namespace) -> None:
     if interactive:
         _enable_history()
         print("Newsroom bot console. " + HELP)
-    loop = asyncio.get_running_loop()
+    lines = LineReader(asyncio.get_running_loop(), interactive)
     while True:
         prompt = f"{session.actor.display_name}> " if interactive else ""
-        try:
-            line = await loop.run_in_executor(None, _read_line, prompt)
-        except EOFError:
+        line = await lines.next(prompt)
+        if line is None:
             break
         if not interactive and line.strip():
             print(f"> {line.strip()}", flush=True)
@@ -54,13 +55,33 @@ async def run_console(core: Core, args: argparse.Namespace) -> None:
         await core.events.drain()
 
 
-def _read_line(prompt: str) -> str:
-    if prompt:
-        return input(prompt)
-    line = sys.stdin.readline()
-    if not line:
-        raise EOFError
-    return line
+class LineReader:
+    """Reads stdin on a daemon thread, one line when asked, so Ctrl-C is never stuck in input()."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, interactive: bool) -> None:
+        self._loop = loop
+        self._interactive = interactive
+        self._asked: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._lines: asyncio.Queue[str | None] = asyncio.Queue()
+        threading.Thread(target=self._run, name="console-input", daemon=True).start()
+
+    async def next(self, prompt: str) -> str | None:
+        """The next line, or None at the end of input."""
+        self._asked.put(prompt)
+        return await self._lines.get()
+
+    def _run(self) -> None:
+        while True:
+            prompt = self._asked.get()
+            try:
+                line: str | None = input(prompt) if self._interactive else sys.stdin.readline()
+            except (EOFError, KeyboardInterrupt):
+                line = None
+            if line == "" and not self._interactive:
+                line = None  # readline() gives "" only at the end of input
+            self._loop.call_soon_threadsafe(self._lines.put_nowait, line)
+            if line is None:
+                return
 
 
 def _enable_history() -> None:
