@@ -54,3 +54,14 @@ async def sync_commands(
             except TelegramError as exc:
                 # Telegram knows a chat only once the moderator has started the bot / joined.
                 log.warning("moderator menu for %s not set: %s", user_id, exc)
+
+
+async def show_moderator_menu(bot: Bot, core: Core, actor: Actor) -> None:
+    """A moderator's private menu, once they have started the bot (before that Telegram
+    refuses a chat scope for them, so the start-up sync may have missed it)."""
+    try:
+        await bot.set_my_commands(
+            bot_commands(core.commands_for(actor)), scope=BotCommandScopeChat(int(actor.user_id))
+        )
+    except (TelegramError, ValueError) as exc:
+        log.warning("moderator menu for %s not set: %s", actor.user_id, exc)

@@ -15,6 +15,7 @@ from telegram.constants import InlineQueryLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bots.telegram.commands import show_moderator_menu
 from bots.telegram.extract import parse_command, request_of
 from bots.telegram.memory import Bounded, RecentIds
 from bots.telegram.render import keyboard, plain_text, render
@@ -68,6 +69,9 @@ class Handlers:
         self.awaiting.pop((message.chat_id, int(request.actor.user_id)))
         outcome = await self.core.execute(request, command.name, command.args)
         await self._answer_message(message, request, outcome)
+        started = command.name == "start" and request.is_private_chat and not outcome.replayed
+        if started and self.core.is_moderator(request.actor):
+            await show_moderator_menu(context.bot, self.core, request.actor)
 
     async def on_text(self, update: Update, context: Context) -> None:
         """Plain text: the answer to a prompt (ForceReply), or a question in a private chat."""

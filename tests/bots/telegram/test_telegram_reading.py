@@ -138,3 +138,14 @@ async def test_buttons_on_inline_messages_edit_them(chat: Conversation, api: Fak
     edit = await api.wait_for(lambda c: c.method == "editMessageText", after=mark)
     assert edit.params["inline_message_id"] == "inline-msg-1"
     await api.wait_for(lambda c: c.method == "answerCallbackQuery", after=mark)
+
+
+async def test_a_moderator_who_starts_the_bot_gets_the_full_menu(
+    api: FakeBotApi, chat: Conversation
+) -> None:
+    scope = f'{{"chat_id": {MOD_ID}, "type": "chat"}}'
+    api.commands.pop(scope, None)  # as if Telegram refused the scope at start-up
+    await chat.say(READER, "/start")
+    assert scope not in api.commands
+    await chat.say(MOD, "/start")
+    assert "approve" in {c["command"] for c in api.commands[scope]}
