@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from core.actions import ActionRouter
 from core.actors import Actor, Request
 from core.commands import Audience, CommandRegistry, CommandSpec
-from core.comments.service import CommentService, utc_now
+from core.comments.service import CommentService, purge_expired, utc_now
 from core.config import Settings
 from core.content.loader import load_library
 from core.content.models import Library
@@ -113,6 +113,7 @@ class Core:
         try:
             if migrate:
                 await upgrade_to_head(database)
+            await database.write(lambda session: purge_expired(session, clock()))
         except BaseException:
             await database.close()
             raise
@@ -202,7 +203,9 @@ class Core:
 
     async def once(self, request: Request, work: Work) -> Outcome:
         """Run a state change at most once per event key, then publish its events."""
-        effect = await run_once(self.database, request.event_key, work, now=self.clock)
+        effect = await run_once(
+            self.database, request.event_key, work, now=self.clock, actor_key=request.actor.key
+        )
         if not effect.replayed:
             for event in effect.events:
                 self.events.publish(event)

@@ -31,6 +31,10 @@ class Effect:
     reply: Reply
     events: list[Event] = field(default_factory=list)
     replayed: bool = False
+    # The comment this effect concerned, if any: erasing its author erases the stored reply.
+    comment_id: int | None = None
+    # Store the event key without who sent it (the erasure of that very person).
+    anonymous: bool = False
 
 
 Work = Callable[[Session], Effect]
@@ -45,14 +49,26 @@ def _stored(session: Session, key: str) -> Effect | None:
     return Effect(Reply.model_validate_json(stored), replayed=True) if stored else None
 
 
-def _remember(session: Session, key: str, effect: Effect, at: datetime) -> None:
+def _remember(session: Session, key: str, effect: Effect, at: datetime, actor_key: str) -> None:
     session.connection().execute(
-        _REMEMBER, {"key": key, "created_at": at, "reply_json": effect.reply.model_dump_json()}
+        _REMEMBER,
+        {
+            "key": key,
+            "created_at": at,
+            "reply_json": effect.reply.model_dump_json(),
+            "actor_key": None if effect.anonymous else actor_key,
+            "comment_id": effect.comment_id,
+        },
     )
 
 
 async def run_once(
-    database: Database, key: str | None, work: Work, *, now: Callable[[], datetime]
+    database: Database,
+    key: str | None,
+    work: Work,
+    *,
+    now: Callable[[], datetime],
+    actor_key: str,
 ) -> Effect:
     """Run `work` in a write transaction, at most once per key."""
 
@@ -61,14 +77,14 @@ async def run_once(
             return stored
         effect = work(session)
         if key is not None:
-            _remember(session, key, effect, now())
+            _remember(session, key, effect, now(), actor_key)
         return effect
 
     def refusal(session: Session, effect: Effect) -> Effect:
         assert key is not None
         if (stored := _stored(session, key)) is not None:
             return stored
-        _remember(session, key, effect, now())
+        _remember(session, key, effect, now(), actor_key)
         return effect
 
     def replay(session: Session) -> Effect | None:

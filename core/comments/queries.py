@@ -208,6 +208,11 @@ def count_pending(session: Session) -> int:
     )
 
 
+def comment_ids_of(session: Session, author: Actor) -> list[int]:
+    mine = _by_author(author.platform, author.user_id)
+    return list(session.scalars(select(Comment.id).where(*mine)))
+
+
 def erase_author(session: Session, actor: Actor) -> int:
     result = session.execute(
         delete(Comment)

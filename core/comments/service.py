@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from core.comments.rules import clean_name, clean_text, digest, evaluate, length
 from core.comments.views import CommentView, Delivery, Status
 from core.config import CommentRules
 from core.errors import NotFound, UserError
-from core.store.tables import Ban, Comment, CommentDraft
+from core.store.tables import AuditEntry, Ban, Comment, CommentDraft, ProcessedEvent
 
 _INSERT_COMMENT = insert(Comment).returning(Comment.id)
 DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you’ve already said that!"
@@ -253,13 +253,33 @@ class CommentService:
         return queries.to_view(row)
 
     def erase(self, session: Session, author: Actor) -> int:
+        """Erase the author's comments, drafts and stored replies; keep the trail anonymous."""
+        ids = queries.comment_ids_of(session, author)
+        session.execute(delete(ProcessedEvent).where(ProcessedEvent.comment_id.in_(ids)))
         erased = queries.erase_author(session, author)
+        session.execute(
+            delete(CommentDraft).where(
+                CommentDraft.author_platform == author.platform,
+                CommentDraft.author_user_id == author.user_id,
+            )
+        )
+        session.execute(delete(ProcessedEvent).where(ProcessedEvent.actor_key == author.key))
+        session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.actor_key == author.key)
+            .values(actor_key=f"{author.platform}:erased", actor_name="(erased)")
+        )
+        session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.subject_key == author.key)
+            .values(subject_key=f"{author.platform}:erased")
+        )
         queries.audit(
             session,
             at=self.clock(),
             action="erased",
-            actor=author,
-            subject_key=author.key,
+            actor=Actor(author.platform, "erased", "(erased)"),
+            subject_key=f"{author.platform}:erased",
             reason=f"{erased} comments erased at the author's request",
         )
         return erased
@@ -323,6 +343,19 @@ class CommentService:
             for b in rows
             if b.until is None or b.until > now
         ]
+
+
+# Platforms re-deliver for at most a day (Telegram keeps updates 24 h); a week is ample.
+EVENT_KEYS_KEPT = timedelta(days=7)
+DRAFTS_KEPT = timedelta(days=1)
+
+
+def purge_expired(session: Session, now: datetime) -> None:
+    """Forget event keys no platform can replay any more, and previews never sent."""
+    session.execute(
+        delete(ProcessedEvent).where(ProcessedEvent.created_at < now - EVENT_KEYS_KEPT)
+    )
+    session.execute(delete(CommentDraft).where(CommentDraft.created_at < now - DRAFTS_KEPT))
 
 
 def parse_until(value: str, now: datetime) -> datetime | None:

@@ -120,7 +120,9 @@ def store_comment(
         display_name=display_name,
         exempt_from_flood=core.is_moderator(request.actor),
     )
-    return Effect(submitted(view, privacy_line=from_form), intake_events(core, view))
+    return Effect(
+        submitted(view, privacy_line=from_form), intake_events(core, view), comment_id=view.id
+    )
 
 
 async def submit_form(
@@ -227,6 +229,7 @@ def install(core: Core) -> None:
             return Effect(
                 message(f"Comment #{comment_id} is withdrawn.", ephemeral=True),
                 decided_elsewhere_events(core, [view]),
+                comment_id=comment_id,
             )
 
         return await core.once(request, work)
@@ -273,6 +276,7 @@ def install(core: Core) -> None:
                     edit_in_place=True,
                 ),
                 decided_elsewhere_events(core, gone),
+                anonymous=True,
             )
 
         return await core.once(request, work)

@@ -64,10 +64,10 @@ def install(core: Core) -> None:
                         f"Comment #{comment_id} was already {_VERB.get(view.status, view.status)} "
                         f"by {view.decided_by_name}."
                     )
-                return Effect(message(said, ephemeral=True))
+                return Effect(message(said, ephemeral=True), comment_id=comment_id)
             notice = author_notice(view, _title(core, view))
             shown = card.model_copy(update={"edit_in_place": from_card})
-            return Effect(shown, [CommentDecided(view, card, notice)])
+            return Effect(shown, [CommentDecided(view, card, notice)], comment_id=comment_id)
 
         return await core.once(request, work)
 

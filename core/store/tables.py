@@ -130,8 +130,12 @@ class ProcessedEvent(Base):
     __tablename__ = "processed_events"
 
     key: Mapped[str] = mapped_column(String(160), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(Timestamp())
+    created_at: Mapped[datetime] = mapped_column(Timestamp(), index=True)
     reply_json: Mapped[str] = mapped_column(Text)
+    # Whose event it was and which comment it concerned, so erasing an author also erases the
+    # stored replies that quote them (their own, and moderators' cards of their comments).
+    actor_key: Mapped[str | None] = mapped_column(String(96), nullable=True, index=True)
+    comment_id: Mapped[int | None] = mapped_column(Id, nullable=True, index=True)
 
 
 class CommentDraft(Base):

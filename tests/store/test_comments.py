@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 
 from core.actors import Actor
 from core.app import Core
+from core.comments.service import purge_expired
 from core.comments.views import Delivery, Status
 from core.events import CommentDecided, CommentQueued, Event
-from core.store.tables import AuditEntry, Comment, ProcessedEvent
+from core.store.tables import AuditEntry, Base, Comment, CommentDraft, ProcessedEvent
 from tests.conftest import (
     DISCORD_MODERATOR,
     MODERATOR,
@@ -351,3 +352,33 @@ async def test_someone_elses_preview_cannot_be_sent(core: Core) -> None:
     out = await core.press(request_for(OTHER_READER), confirm)
     assert out.reply.is_error
     assert await count(core, Comment) == 0
+
+
+async def test_forgetme_leaves_nothing_that_names_the_author(core: Core, clock: Clock) -> None:
+    await submit(core, READER, "Remember me not")
+    clock.advance(20)
+    await core.execute(request_for(READER), "comment", "An unsent preview")
+    await core.execute(request_for(MODERATOR), "approve", "1")
+    await core.press(request_for(READER), "fm:y")
+
+    def everything(session: Any) -> str:
+        dump = []
+        for table in Base.metadata.sorted_tables:
+            dump += [repr(tuple(row)) for row in session.execute(table.select())]
+        return "\n".join(dump)
+
+    remaining = await core.database.read(everything)
+    for trace in ("Ada Reader", "telegram:501", "'501'", "Remember me not", "unsent preview"):
+        assert trace not in remaining
+    # The trail itself stays: who decided what, and that an erasure happened.
+    assert await count(core, AuditEntry, AuditEntry.action == "decided") == 1
+    assert await count(core, AuditEntry, AuditEntry.action == "erased") == 1
+
+
+async def test_expired_event_keys_and_drafts_are_purged(core: Core, clock: Clock) -> None:
+    await core.execute(request_for(READER, key="old:1"), "comment", "Stale preview")
+    clock.advance(8 * 86400)
+    await core.execute(request_for(READER, key="new:1"), "comment", "Fresh preview")
+    await core.database.write(lambda session: purge_expired(session, clock()))
+    assert await count(core, ProcessedEvent) == 1
+    assert await count(core, CommentDraft) == 1
