@@ -140,7 +140,9 @@ class CallIndex:
         self.api = api
         self.keys = keys
         self.by_key: defaultdict[Hashable, list[Call]] = defaultdict(list)
-        self._waiters: defaultdict[Hashable, list[asyncio.Future[Call]]] = defaultdict(list)
+        self._waiters: defaultdict[Hashable, list[tuple[int, asyncio.Future[Call]]]] = defaultdict(
+            list
+        )
         self._seen = 0
         self._task: asyncio.Task[None] | None = None
 
@@ -154,7 +156,7 @@ class CallIndex:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         for waiters in self._waiters.values():
-            for waiter in waiters:
+            for _, waiter in waiters:
                 waiter.cancel()
 
     def scan(self) -> None:
@@ -163,19 +165,26 @@ class CallIndex:
             if not call.ok:
                 continue
             for key in self.keys(call):
-                self.by_key[key].append(call)
-                for waiter in self._waiters.pop(key, []):
+                found = self.by_key[key]
+                found.append(call)
+                waiters = self._waiters.get(key, [])
+                for n, waiter in [w for w in waiters if w[0] < len(found)]:
+                    waiters.remove((n, waiter))
                     if not waiter.done():
-                        waiter.set_result(call)
+                        waiter.set_result(found[n])
         self._seen = len(calls)
 
     async def first(self, key: Hashable) -> Call:
         """The first call under `key`, waiting for it (callers bound the wait)."""
+        return await self.nth(key, 0)
+
+    async def nth(self, key: Hashable, n: int) -> Call:
+        """The call number `n` (from 0) under `key`, waiting for it."""
         self.scan()
-        if found := self.by_key.get(key):
-            return found[0]
+        if len(found := self.by_key.get(key, [])) > n:
+            return found[n]
         waiter: asyncio.Future[Call] = asyncio.get_running_loop().create_future()
-        self._waiters[key].append(waiter)
+        self._waiters[key].append((n, waiter))
         return await waiter
 
     def count(self, key: Hashable) -> int:

@@ -1,0 +1,1 @@
+"""CI runs of the fault drills, reduced in rounds."""
