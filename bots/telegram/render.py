@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-import unicodedata
+import re
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -17,7 +17,9 @@ MAX_ROW = 8
 # Text for a message that only carries buttons or a ForceReply: Telegram refuses empty text.
 PLACEHOLDER = "…"
 _SAFE_SCHEMES = ("https://", "http://", "tg://")
-_KEEP_CONTROLS = {"\n", "\t"}
+# Unicode categories Cc (controls) and Cs (surrogates) except tab and newline; one regex pass
+# instead of a category lookup per character (rendering is on every reply's path).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +37,7 @@ def utf16_len(text: str) -> int:
 
 def clean(text: str) -> str:
     """Drop what Telegram or JSON cannot carry: lone surrogates and control characters."""
-    return "".join(
-        ch for ch in text if ch in _KEEP_CONTROLS or unicodedata.category(ch) not in {"Cc", "Cs"}
-    )
+    return _UNSAFE.sub("", text)
 
 
 def safe_url(url: str | None) -> str | None:
