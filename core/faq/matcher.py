@@ -38,11 +38,14 @@ PHRASE_COVERAGE_SHARE = 0.25
 STRING_SHARE = 0.15
 RESCORED = 8
 # Below this query coverage a phrase cannot reach SUGGEST_MIN even with a perfect string score,
-# so only phrases sharing two query words, or one word this heavy, are candidates.
+# so only phrases whose query words weigh this much together are candidates.
 CANDIDATE_FLOOR = (SUGGEST_MIN - STRING_SHARE) / (1 - STRING_SHARE)
 # Bounds for hostile or degenerate queries (dozens of words, or one word in every phrase).
 MAX_SLOTS = 12
 MAX_CANDIDATES = 1000
+# Coverage asked of the first phrases scored, and how much less each later pass asks.
+FIRST_LEVEL = 0.7
+LEVEL_STEP = 0.2
 
 # Typo correction: one edit for words of 4+ letters, two for words of 7+.
 TYPO_MIN_LEN = 4
@@ -108,6 +111,8 @@ class FaqIndex:
         self._entries = entries
         self._exact = exact
         self._phrases = phrases
+        self._phrase_entry = [phrase.entry for phrase in phrases]
+        self._phrase_weight = [phrase.weight for phrase in phrases]
         self._postings = postings
         self._weights = weights
         self._unknown_weight = max(weights.values(), default=1.0) * UNKNOWN_FACTOR
@@ -223,23 +228,77 @@ class FaqIndex:
         total = sum(slot.weight for slot in slots)
         if total <= 0:
             return []
-        floor = CANDIDATE_FLOOR * total
         holders = [self._holders(slot) for slot in slots]
-        # A phrase reaching the floor holds one word that heavy, or two words i < j (slots are
-        # heaviest first) with w[i] + w[j] + w[j+1] + ... >= floor. Set algebra runs in C.
+        keep = max(limit, RESCORED)
+        # Score the phrases that could cover most of the query first. Once `keep` entries score
+        # at least the coverage asked for, no phrase below it can change the result; otherwise
+        # ask less, down to the floor. Common words ("how many jobs") in a large FAQ would
+        # otherwise make thousands of phrases candidates for every question.
+        per_entry: dict[int, tuple[float, int]] = {}
+        seen: set[int] = set()
+        level = FIRST_LEVEL
+        while True:
+            # The margin keeps float rounding from dropping a phrase right at the level.
+            fresh = self._reaching(slots, holders, level * total * (1 - 1e-9)) - seen
+            fresh = self._capped(fresh, MAX_CANDIDATES - len(seen))
+            seen |= fresh
+            for entry, found in self._scored(slots, fresh, total).items():
+                current = per_entry.get(entry)
+                if current is None or found[0] > current[0]:
+                    per_entry[entry] = found
+            if level <= CANDIDATE_FLOOR or len(seen) >= MAX_CANDIDATES:
+                break
+            bar = 0.0
+            if len(per_entry) >= keep:
+                bar = heapq.nlargest(keep, (score for score, _ in per_entry.values()))[-1]
+            if bar >= level:
+                break
+            level = max(CANDIDATE_FLOOR, bar, level - LEVEL_STEP)
+        top = heapq.nlargest(keep, per_entry.items(), key=lambda item: (item[1][0], -item[0]))
+        rescored = [
+            (
+                i,
+                (1 - STRING_SHARE) * score
+                + STRING_SHARE * fuzz.token_sort_ratio(text, self._phrases[pid].text) / 100,
+            )
+            for i, (score, pid) in top
+        ]
+        rescored.sort(key=lambda item: (-item[1], item[0]))
+        return rescored[:limit]
+
+    @staticmethod
+    def _reaching(slots: list[_Slot], holders: list[frozenset[int]], floor: float) -> set[int]:
+        """Phrases holding query words that weigh `floor` or more together."""
+        # Depth first over the slots a phrase holds, heaviest first, intersecting their
+        # postings (set algebra runs in C); a branch ends once even every lighter slot added
+        # could not reach the floor.
         lighter = [0.0] * (len(slots) + 1)
         for j in range(len(slots) - 1, -1, -1):
             lighter[j] = lighter[j + 1] + slots[j].weight
-        candidates: set[int] = set()
-        for i, slot in enumerate(slots):
-            if slot.weight >= floor:
-                candidates |= holders[i]
-            for j in range(i + 1, len(slots)):
-                if slot.weight + lighter[j] < floor:
+        found: set[int] = set()
+        stack: list[tuple[int, frozenset[int] | None, float]] = [(-1, None, 0.0)]
+        while stack:
+            last, held, weight = stack.pop()
+            for j in range(last + 1, len(slots)):
+                if weight + lighter[j] < floor:
                     break
-                candidates |= holders[i] & holders[j]
-        if len(candidates) > MAX_CANDIDATES:
-            candidates = set(sorted(candidates)[:MAX_CANDIDATES])
+                both = holders[j] if held is None else held & holders[j]
+                if not both:
+                    continue
+                if weight + slots[j].weight >= floor:
+                    found |= both
+                else:
+                    stack.append((j, both, weight + slots[j].weight))
+        return found
+
+    @staticmethod
+    def _capped(candidates: set[int], limit: int) -> set[int]:
+        return candidates if len(candidates) <= limit else set(sorted(candidates)[: max(0, limit)])
+
+    def _scored(
+        self, slots: list[_Slot], candidates: set[int], total: float
+    ) -> dict[int, tuple[float, int]]:
+        """Each candidate entry's best phrase as entry index -> (score, phrase id)."""
         query_share = dict.fromkeys(candidates, 0.0)
         phrase_share = dict.fromkeys(candidates, 0.0)
         for slot in slots:
@@ -252,31 +311,23 @@ class FaqIndex:
                 for pid in hits:
                     query_share[pid] += q_gain
                     phrase_share[pid] += p_gain
+        floor = CANDIDATE_FLOOR * total
+        kept, share = 1 - PHRASE_COVERAGE_SHARE, PHRASE_COVERAGE_SHARE
+        entry_of, weight_of = self._phrase_entry, self._phrase_weight
         per_entry: dict[int, tuple[float, int]] = {}
         for pid, q_gain in query_share.items():
             if q_gain < floor:
                 continue
-            phrase = self._phrases[pid]
-            p_cover = min(1.0, phrase_share[pid] / phrase.weight)
-            score = min(1.0, q_gain / total) * (
-                1 - PHRASE_COVERAGE_SHARE + PHRASE_COVERAGE_SHARE * p_cover
+            # min() as conditionals: this loop runs for every candidate phrase.
+            cover = phrase_share[pid] / weight_of[pid]
+            score = (q_gain / total if q_gain < total else 1.0) * (
+                kept + share * (cover if cover < 1.0 else 1.0)
             )
-            current = per_entry.get(phrase.entry)
+            entry = entry_of[pid]
+            current = per_entry.get(entry)
             if current is None or score > current[0]:
-                per_entry[phrase.entry] = (score, pid)
-        top = heapq.nlargest(
-            max(limit, RESCORED), per_entry.items(), key=lambda item: (item[1][0], -item[0])
-        )
-        rescored = [
-            (
-                i,
-                (1 - STRING_SHARE) * score
-                + STRING_SHARE * fuzz.token_sort_ratio(text, self._phrases[pid].text) / 100,
-            )
-            for i, (score, pid) in top
-        ]
-        rescored.sort(key=lambda item: (-item[1], item[0]))
-        return rescored[:limit]
+                per_entry[entry] = (score, pid)
+        return per_entry
 
     def _holders(self, slot: _Slot) -> frozenset[int]:
         """The phrases holding any of the slot's alternatives."""
