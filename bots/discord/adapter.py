@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 PERSONAL_COMMANDS = frozenset({"mycomments", "withdraw", "forgetme", "comment", "cancel"})
 CHOICE_LIMIT = 100  # characters in an autocomplete choice's name and value
 AUTOCOMPLETE_CHOICES = 25
+_ALREADY_ANSWERED = frozenset({respond.UNKNOWN_INTERACTION, respond.ALREADY_ACKNOWLEDGED})
 
 
 def role_ids(user: discord.User | discord.Member) -> frozenset[str]:
@@ -71,7 +72,11 @@ class Adapter:
     async def _guard(self, interaction: discord.Interaction[Any], work: Awaitable[None]) -> None:
         try:
             await work
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, discord.HTTPException) and exc.code in _ALREADY_ANSWERED:
+                # A re-delivered interaction (e.g. a form's): its first delivery answered it.
+                log.info("interaction %s not answered: %s", interaction.id, exc)
+                return
             log.exception("failed to answer interaction %s", interaction.id)
             await respond.apologise(interaction)
         finally:
