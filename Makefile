@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install migrate run console postgres lint format test
+.PHONY: install migrate run console postgres lint format test bench drills
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,13 @@ format: install
 # Every test, on SQLite and on a throwaway PostgreSQL server the tests start themselves.
 test: install postgres lint
 	REQUIRE_POSTGRES=1 $(BIN)/pytest
+
+# Benchmarks print tables of measured figures (README "Performance and reliability").
+BENCHES := comments faq telegram_read discord_interactions memory
+bench: install postgres
+	@for b in $(BENCHES); do $(BIN)/python -m bench.$$b || exit 1; done
+
+# Full fault drills (reduced versions run in `make test`); each says what it injected and lost.
+DRILLS := replays races platform_faults hostile kill9 sigterm db_outage
+drills: install postgres
+	@for d in $(DRILLS); do $(BIN)/python -m drills.$$d || exit 1; done
