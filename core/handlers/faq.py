@@ -91,16 +91,32 @@ async def record_unanswered(core: Core, article: Article, question: str) -> None
 
 
 def install(core: Core) -> None:
+    # The content is fixed for the core's life: each answer and list is built once and shared,
+    # so the replay cache holds references, not a copy per reader (and no rebuild per event).
+    answers: dict[tuple[str, str], Reply] = {}
+    lists: dict[str, Reply] = {}
+
+    def shared_answer(article: Article, entry: FaqEntry) -> Reply:
+        key = (article.slug, entry.id)
+        if (built := answers.get(key)) is None:
+            built = answers[key] = answer(article, entry)
+        return built
+
+    def shared_list(article: Article) -> Reply:
+        if (built := lists.get(article.slug)) is None:
+            built = lists[article.slug] = question_list(article)
+        return built
+
     async def faq(request: Request, args: str) -> Reply:
         """List the questions, or answer the one asked."""
         article, question = pick_article(core, args)
         if not question:
-            return question_list(article)
+            return shared_list(article)
         question = question[:MAX_QUESTION]
         found = core.faq.match(question)
         match = found.match
         if match.band in (MatchBand.EXACT, MatchBand.STRONG) and match.entry is not None:
-            return answer(found.article, match.entry)
+            return shared_answer(found.article, match.entry)
         if match.band is MatchBand.SUGGEST and match.suggestions:
             return reply(
                 paragraph("I'm not sure I understood. Did you mean:"),
@@ -161,13 +177,13 @@ def install(core: Core) -> None:
     )
 
     async def show_answer(request: Request, args: list[str], text: str | None = None) -> Reply:
-        if len(args) == 2 and (found := answer_by_id(core, args[1], args[0])) is not None:
-            return found
+        if len(args) == 2 and (found := core.faq.find(args[1], args[0])) is not None:
+            return shared_answer(*found)
         return reply(paragraph("That question is no longer in the FAQ. Send /faq for the list."))
 
     async def show_list(request: Request, args: list[str], text: str | None = None) -> Reply:
         article = core.library.article(args[0]) if args else None
-        return question_list(article or core.library.default_article)
+        return shared_list(article or core.library.default_article)
 
     core.actions.add("f", show_answer)
     core.actions.add("fl", show_list)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from core.actions import action_id
@@ -69,6 +70,14 @@ def section(article: Article, number: int, comment_limit: int) -> Reply:
 
 def install(core: Core) -> None:
     limit = core.settings.comment_rules.max_length
+    # The content is fixed for the core's life: each summary is built once and shared, so the
+    # replay cache holds references, not a copy per reader (and no rebuild per event).
+    summaries: dict[str, Reply] = {}
+
+    def shared_summary(article: Article) -> Reply:
+        if (built := summaries.get(article.slug)) is None:
+            built = summaries[article.slug] = summary(article, limit)
+        return built
 
     async def start(request: Request, args: str) -> Reply:
         """Welcome the reader; deep links `faq_<id>` and `<article>` open what they name."""
@@ -80,7 +89,7 @@ def install(core: Core) -> None:
             if found is not None:
                 return found
         if (article := core.library.article(payload.lower())) is not None:
-            return summary(article, limit)
+            return shared_summary(article)
         articles = core.library.articles
         blocks = [
             heading("Welcome!"),
@@ -135,13 +144,13 @@ def install(core: Core) -> None:
                 f"Summary: {article.title}"[:100],
                 (Argument("section", "section number", kind=int),),
             ),
-            _article_command(article, limit),
+            _article_command(article, limit, shared_summary),
         )
     core.registry.add(CommandSpec("links", "Where to follow us: website, YouTube, …"), links)
 
     async def open_section(request: Request, args: list[str], text: str | None = None) -> Reply:
         article = article_by_slug(core, args[0] if args else "")
-        number = int(args[1]) if len(args) > 1 and args[1].isdigit() else 1
+        number = int(args[1]) if len(args) > 1 and args[1].isascii() and args[1].isdigit() else 1
         return section(article, number, limit)
 
     async def open_summary(request: Request, args: list[str], text: str | None = None) -> Reply:
@@ -156,13 +165,15 @@ def install(core: Core) -> None:
     core.actions.add("l", open_links)
 
 
-def _article_command(article: Article, limit: int) -> Handler:
+def _article_command(
+    article: Article, limit: int, shared_summary: Callable[[Article], Reply]
+) -> Handler:
     async def show_article(request: Request, args: str) -> Reply:
         """The article's summary, or one section by number."""
         token = args.strip()
-        if token.isdigit() and 0 < int(token) <= len(article.sections):
+        if token.isascii() and token.isdigit() and 0 < int(token) <= len(article.sections):
             return section(article, int(token), limit).model_copy(update={"edit_in_place": False})
-        return summary(article, limit)
+        return shared_summary(article)
 
     return show_article
 
