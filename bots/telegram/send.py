@@ -16,12 +16,14 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bots.telegram.render import render
+from bots.telegram.memory import Bounded
+from bots.telegram.render import Rendered, render
 from core.replies import Reply
 
 log = logging.getLogger(__name__)
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+RENDERED_CACHE = 256
 
 
 def not_modified(exc: BadRequest) -> bool:
@@ -34,6 +36,18 @@ class Sender:
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+        # The core shares one reply object per piece of fixed content (FAQ answers, summaries):
+        # render each once. Keyed by identity; the entry keeps the reply alive, so no reuse.
+        self._rendered: Bounded[int, tuple[Reply, Rendered]] = Bounded(RENDERED_CACHE)
+
+    def render(self, reply: Reply) -> Rendered:
+        """The reply as Telegram HTML chunks and keyboard, from the cache when seen before."""
+        hit = self._rendered.get(id(reply))
+        if hit is not None and hit[0] is reply:
+            return hit[1]
+        rendered = render(reply)
+        self._rendered.put(id(reply), (reply, rendered))
+        return rendered
 
     async def send(
         self,
@@ -44,7 +58,7 @@ class Sender:
         force_reply: bool = False,
     ) -> list[Message]:
         """Send every chunk (keyboard or ForceReply on the last), then any attachments."""
-        rendered = render(reply)
+        rendered = self.render(reply)
         sent: list[Message] = []
         for index, chunk in enumerate(rendered.chunks):
             last = index == len(rendered.chunks) - 1
@@ -80,7 +94,7 @@ class Sender:
         inline_message_id: str | None = None,
     ) -> None:
         """Replace a message with the reply; chunks beyond the first follow as new messages."""
-        rendered = render(reply)
+        rendered = self.render(reply)
         if not rendered.chunks:
             return
         single = len(rendered.chunks) == 1
