@@ -50,6 +50,7 @@ class Window:
 class LeanBotApi:
     def __init__(self) -> None:
         self.root = ""
+        self.first_call_at: float | None = None  # any method: the adapter began talking
         self.first_poll_at: float | None = None
         self.polls = 0
         self.sends = 0
@@ -125,6 +126,8 @@ class LeanBotApi:
         if request.match_info["token"] != TOKEN:
             return web.json_response({"ok": False, "error_code": 401}, status=401)
         method = request.match_info["method"]
+        if self.first_call_at is None:
+            self.first_call_at = time.monotonic()
         params: dict[str, Any] = dict(await request.post())
         if not params and request.can_read_body:
             params = dict(await request.json())
