@@ -83,7 +83,7 @@ class ConsoleSession:
         return True
 
     async def _dispatch(self, request: Request, line: str) -> Outcome:
-        if line.isdigit():
+        if line.isascii() and line.isdigit():
             buttons = self._last.action_buttons if self._last else ()
             index = int(line) - 1
             if not 0 <= index < len(buttons):

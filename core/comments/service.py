@@ -364,7 +364,7 @@ def parse_until(value: str, now: datetime) -> datetime | None:
     if value in {"", "forever", "permanent", "permanently"}:
         return None
     units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-    if value[:-1].isdigit() and value[-1] in units and len(value) < 8:
+    if value[:-1].isascii() and value[:-1].isdigit() and value[-1] in units and len(value) < 8:
         return now + timedelta(**{units[value[-1]]: int(value[:-1])})
     try:
         parsed = datetime.fromisoformat(value.upper() if "t" in value else value)

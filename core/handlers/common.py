@@ -35,7 +35,7 @@ def article_by_slug(core: Core, slug: str) -> Article:
 def parse_id(text: str, what: str = "comment") -> int:
     """A positive id from `12` or `#12`, or a friendly refusal."""
     token = text.strip().removeprefix("#")
-    if not token.isdigit() or not 0 < int(token) < MAX_ID:
+    if not _digits(token) or not 0 < int(token) < MAX_ID:
         raise UserError(f"Please give a {what} number, like 12.")
     return int(token)
 
@@ -44,6 +44,11 @@ def parse_page(text: str) -> int:
     token = text.strip()
     if not token:
         return 1
-    if not token.isdigit() or not 0 < int(token) < 100_000:
+    if not _digits(token) or not 0 < int(token) < 100_000:
         raise UserError("Please give a page number, like 2.")
     return int(token)
+
+
+def _digits(token: str) -> bool:
+    # str.isdigit() also accepts "²" and other digits int() refuses.
+    return token.isascii() and token.isdigit()
