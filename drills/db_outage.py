@@ -1,6 +1,7 @@
 """Drill: stop PostgreSQL under the running Telegram bot, start it again, measure the recovery.
 
-Run: `.venv/bin/python -m drills.db_outage [--rounds 3] [--outage 5] [--readers 16]`
+Run: `.venv/bin/python -m drills.db_outage [--rounds 3] [--outage 5] [--readers 16]
+[--stop-mode fast|immediate]`
 
 Readers (one chat each, one request at a time) alternate `/comments` (a read from the store)
 and `/comment <text>` (a stored draft and its preview) against `python -m bots.telegram` on a
@@ -108,6 +109,7 @@ async def run(
     readers: int = 16,
     before: float = 2.0,
     after: float = 5.0,
+    stop_mode: str = "fast",
     keep: Path | None = None,
 ) -> DrillReport:
     quiet_fake_server()
@@ -115,8 +117,8 @@ async def run(
     if bindir is None:
         raise SystemExit("PostgreSQL is not installed (initdb not found): `make postgres`")
     report = DrillReport(
-        f"database outage drill: {rounds} rounds, PostgreSQL down {outage:g} s each, "
-        f"{readers} readers",
+        f"database outage drill: {rounds} rounds, PostgreSQL stopped ({stop_mode}) for "
+        f"{outage:g} s each, {readers} readers",
         HEADERS,
     )
     cluster = PgCluster(bindir)
@@ -132,7 +134,9 @@ async def run(
             load = Readers(api, index, readers)
             await bot.start()
             for round_ in range(1, rounds + 1):
-                await _one_round(load, cluster, bot, round_, outage, before, after, report)
+                await _one_round(
+                    load, cluster, bot, round_, (outage, before, after), stop_mode, report
+                )
     finally:
         await bot.close()
         await api.stop()
@@ -149,17 +153,17 @@ async def _one_round(
     cluster: PgCluster,
     bot: BotProcess,
     round_: int,
-    outage: float,
-    before: float,
-    after: float,
+    timing: tuple[float, float, float],
+    stop_mode: str,
     report: DrillReport,
 ) -> None:
+    outage, before, after = timing
     first = len(load.sent)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(load.read(u, stop, pause=0.05)) for u in load.users]
     await asyncio.sleep(before)
     down_at = time.monotonic()
-    await asyncio.to_thread(cluster.stop, "fast")
+    await asyncio.to_thread(cluster.stop, stop_mode)
     await asyncio.sleep(max(0.0, outage - (time.monotonic() - down_at)))
     await asyncio.to_thread(cluster.start)
     up_at = time.monotonic()
@@ -204,8 +208,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--outage", type=float, default=5.0, help="seconds PostgreSQL is down")
     parser.add_argument("--readers", type=int, default=16)
+    parser.add_argument(
+        "--stop-mode",
+        choices=["fast", "immediate"],
+        default="fast",
+        help="pg_ctl stop mode: fast cuts sessions cleanly, immediate is a crash",
+    )
     args = parser.parse_args(argv)
-    report = asyncio.run(run(args.rounds, args.outage, args.readers))
+    report = asyncio.run(run(args.rounds, args.outage, args.readers, stop_mode=args.stop_mode))
     print(report.render())
     return 0 if report.ok else 1
 
