@@ -110,6 +110,7 @@ async def run(
     before: float = 2.0,
     after: float = 5.0,
     stop_mode: str = "fast",
+    entry: str = "bots.telegram",
     keep: Path | None = None,
 ) -> DrillReport:
     quiet_fake_server()
@@ -124,7 +125,7 @@ async def run(
     cluster = PgCluster(bindir)
     root = keep or workdir("drill-outage-")
     api = FakeBotApi()
-    bot = BotProcess(bot_env("", cluster.url), root)
+    bot = BotProcess(bot_env("", cluster.url), root, entry)
     try:
         cluster.create()
         cluster.start()
@@ -214,8 +215,14 @@ def main(argv: list[str] | None = None) -> int:
         default="fast",
         help="pg_ctl stop mode: fast cuts sessions cleanly, immediate is a crash",
     )
+    parser.add_argument(
+        "--entry", default="bots.telegram", help="module the bot runs as: bots.telegram or bots"
+    )
     args = parser.parse_args(argv)
-    report = asyncio.run(run(args.rounds, args.outage, args.readers, stop_mode=args.stop_mode))
+    report = asyncio.run(
+        run(args.rounds, args.outage, args.readers, stop_mode=args.stop_mode, entry=args.entry)
+    )
+    print(f"bot: python -m {args.entry}")
     print(report.render())
     return 0 if report.ok else 1
 

@@ -129,6 +129,7 @@ async def run(
     authors: int = 24,
     seed: int = 1,
     replay_window: float = REPLAY_WINDOW,
+    entry: str = "bots.telegram",
     keep: Path | None = None,
 ) -> DrillReport:
     quiet_fake_server()
@@ -142,7 +143,7 @@ async def run(
     db = root / "bot.sqlite3"
     api = FakeBotApi()
     await api.start()
-    bot = BotProcess(bot_env(api.root, f"sqlite+aiosqlite:///{db}"), root)
+    bot = BotProcess(bot_env(api.root, f"sqlite+aiosqlite:///{db}"), root, entry)
     try:
         async with CallIndex(api, keys) as index:
             load = Load(api, index, authors)
@@ -293,8 +294,12 @@ def main(argv: list[str] | None = None) -> int:
         help="deliver again the updates of this many seconds before each kill (0: only what "
         "the fake holds unconfirmed, as Telegram does)",
     )
+    parser.add_argument(
+        "--entry", default="bots.telegram", help="module the bot runs as: bots.telegram or bots"
+    )
     args = parser.parse_args(argv)
-    report = asyncio.run(run(args.rounds, args.authors, args.seed, args.replay_window))
+    report = asyncio.run(run(args.rounds, args.authors, args.seed, args.replay_window, args.entry))
+    print(f"bot: python -m {args.entry}")
     print(report.render())
     return 0 if report.ok else 1
 

@@ -76,7 +76,12 @@ class Feeder:
 
 
 async def run(
-    rounds: int = 5, chats: int = 40, rate: float = 80.0, seed: int = 1, keep: Path | None = None
+    rounds: int = 5,
+    chats: int = 40,
+    rate: float = 80.0,
+    seed: int = 1,
+    entry: str = "bots.telegram",
+    keep: Path | None = None,
 ) -> DrillReport:
     quiet_fake_server()
     rng = random.Random(seed)
@@ -88,7 +93,7 @@ async def run(
     root = keep or workdir("drill-sigterm-")
     api = FakeBotApi()
     await api.start()
-    bot = BotProcess(bot_env(api.root, f"sqlite+aiosqlite:///{root / 'bot.sqlite3'}"), root)
+    bot = BotProcess(bot_env(api.root, f"sqlite+aiosqlite:///{root / 'bot.sqlite3'}"), root, entry)
     try:
         async with CallIndex(api, keys) as index:
             feeder = Feeder(api, chats, rate)
@@ -181,8 +186,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chats", type=int, default=40)
     parser.add_argument("--rate", type=float, default=80.0, help="updates pushed per second")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--entry", default="bots.telegram", help="module the bot runs as: bots.telegram or bots"
+    )
     args = parser.parse_args(argv)
-    report = asyncio.run(run(args.rounds, args.chats, args.rate, args.seed))
+    report = asyncio.run(run(args.rounds, args.chats, args.rate, args.seed, args.entry))
+    print(f"bot: python -m {args.entry}")
     print(report.render())
     return 0 if report.ok else 1
 

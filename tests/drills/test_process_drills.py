@@ -19,7 +19,8 @@ async def test_kill9_loses_no_acknowledged_comment() -> None:
 
 
 async def test_sigterm_under_load_answers_every_update_once() -> None:
-    report = await sigterm.run(rounds=2, chats=20, rate=60, seed=7)
+    # `python -m bots` as the Procfile runs it; the other drills run `python -m bots.telegram`.
+    report = await sigterm.run(rounds=2, chats=20, rate=60, seed=7, entry="bots")
     assert report.ok, report.render()
     assert all(row[4] == 0 for row in report.rows), report.render()
 
