@@ -72,7 +72,7 @@ class BotProcess:
 
     async def start(self, within: float = 30.0) -> float:
         """Spawn the bot and wait until it polls; returns the seconds that took."""
-        assert not self.running, "already running"
+        assert self.process is None or self.process.returncode is not None, "already running"
         started = time.monotonic()
         self._log = self._log or self.log_path.open("ab")
         self._log.flush()

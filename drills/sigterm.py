@@ -48,7 +48,8 @@ HEADERS = [
 def keys(call: Call) -> list[Hashable]:
     chat = call.params.get("chat_id")
     if call.method == "sendMessage" and isinstance(chat, int) and chat > 0:
-        return [m.group() for m in TOKEN_RE.finditer(str(call.params.get("text") or ""))][:1]
+        found = TOKEN_RE.search(str(call.params.get("text") or ""))
+        return [found.group()] if found else []
     return []
 
 
