@@ -222,8 +222,13 @@ def erase_author(session: Session, actor: Actor) -> int:
     return rows_matched(result)
 
 
-def all_comments(session: Session) -> list[CommentView]:
-    rows = session.scalars(select(Comment).order_by(Comment.id))
+def all_comments(
+    session: Session, *, after_id: int = 0, limit: int | None = None
+) -> list[CommentView]:
+    """Comments in id order; a page of them with `after_id` and `limit`."""
+    rows = session.scalars(
+        select(Comment).where(Comment.id > after_id).order_by(Comment.id).limit(limit)
+    )
     return [to_view(r) for r in rows]
 
 
