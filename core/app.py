@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,19 +30,21 @@ from core.actions import ActionRouter
 from core.actors import Actor, Request
 from core.commands import Audience, CommandRegistry, CommandSpec
 from core.comments.service import CommentService, purge_expired, utc_now
+from core.comments.views import CommentView, Status
 from core.config import Settings
 from core.content.loader import load_library
 from core.content.models import Library
 from core.errors import UserError
-from core.events import EventBus
+from core.events import CommentQueued, EventBus
 from core.faq.library import FaqLibrary
-from core.idempotency import Work, run_once
+from core.idempotency import Work, mark_delivered, run_once
 from core.outcome import FaqChoice, InlineResult, Outcome
 from core.replies import Reply, TextInput
 from core.replies.build import error
 from core.store.engine import Database
 from core.store.migrate import upgrade_to_head
 from core.store.tables import BotState
+from core.store.tables import Comment as CommentRow
 from core.store.tables import ModerationPost as ModerationPostRow
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,26 @@ def settings_environment() -> dict[str, str]:
     return {**from_file, **os.environ}
 
 
+class ThrottledFailureLog:
+    """One traceback per interval for a failure that repeats (an outage fails every request),
+    with the count of the ones not shown, instead of thousands of identical tracebacks."""
+
+    def __init__(self, what: str, logger: logging.Logger, interval: float = 30.0) -> None:
+        self._what, self._log, self._interval = what, logger, interval
+        self._last = float("-inf")
+        self._unshown = 0
+
+    def report(self, key: str | None) -> None:
+        now = time.monotonic()
+        if now - self._last < self._interval:
+            self._unshown += 1
+            self._log.debug("%s while handling %s", self._what, key or "an event")
+            return
+        since = f" ({self._unshown} more since the last report)" if self._unshown else ""
+        self._log.exception("%s while handling %s%s", self._what, key or "an event", since)
+        self._last, self._unshown = now, 0
+
+
 class Core:
     def __init__(
         self,
@@ -88,6 +111,7 @@ class Core:
         self.registry = CommandRegistry()
         self.actions = ActionRouter()
         self._recent_reads: OrderedDict[str, Reply] = OrderedDict()
+        self._store_trouble = ThrottledFailureLog("store unavailable", log)
         self._moderators = {
             "telegram": frozenset(settings.telegram_moderator_ids),
             "discord": frozenset(settings.discord_moderator_ids),
@@ -209,7 +233,43 @@ class Core:
         if not effect.replayed:
             for event in effect.events:
                 self.events.publish(event)
-        return Outcome(effect.reply, replayed=effect.replayed)
+        return Outcome(
+            effect.reply,
+            replayed=effect.replayed,
+            redeliver=effect.replayed and not effect.delivered,
+            confirm_key=request.event_key if not effect.delivered else None,
+        )
+
+    async def mark_delivered(self, confirm_key: str) -> None:
+        """The adapter sent the reply of `Outcome.confirm_key`; replays of it send nothing."""
+        await mark_delivered(self.database, confirm_key, self.clock())
+
+    async def unposted_cards(self, platform: str, limit: int = 100) -> list[CommentQueued]:
+        """Pending comments whose card never reached `platform`'s moderators (e.g. the process
+        died after storing the comment): post these at start-up, oldest first."""
+        from core.comments.cards import moderation_card
+        from core.comments.queries import to_view
+
+        def find(session: Session) -> list[CommentView]:
+            posted = select(ModerationPostRow.comment_id).where(
+                ModerationPostRow.platform == platform
+            )
+            rows = session.scalars(
+                select(CommentRow)
+                .where(CommentRow.status == Status.PENDING, CommentRow.id.not_in(posted))
+                .order_by(CommentRow.id)
+                .limit(limit)
+            )
+            return [to_view(row) for row in rows]
+
+        views = await self.database.read(find)
+        titles = {a.slug: a.title for a in self.library.articles}
+        return [
+            CommentQueued(
+                view, moderation_card(view, titles.get(view.article_slug, view.article_slug))
+            )
+            for view in views
+        ]
 
     async def _guarded(
         self, request: Request, mutates: bool, call: Callable[[], Awaitable[Outcome | Reply]]
@@ -222,7 +282,7 @@ class Core:
         except UserError as refusal:
             result = error(refusal.message)
         except (OperationalError, DBAPIError, OSError, ConnectionError, TimeoutError):
-            log.exception("store unavailable while handling %s", key or "an event")
+            self._store_trouble.report(key)
             result = error(STORE_UNAVAILABLE)
         except Exception:
             log.exception("unexpected error while handling %s", key or "an event")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,18 +35,25 @@ class Effect:
     comment_id: int | None = None
     # Store the event key without who sent it (the erasure of that very person).
     anonymous: bool = False
+    # For a replay: whether the first reply was confirmed delivered.
+    delivered: bool = False
 
 
 Work = Callable[[Session], Effect]
 
 
-_STORED = select(ProcessedEvent.reply_json).where(ProcessedEvent.key == bindparam("key"))
+_STORED = select(ProcessedEvent.reply_json, ProcessedEvent.delivered_at).where(
+    ProcessedEvent.key == bindparam("key")
+)
 _REMEMBER = insert(ProcessedEvent)
 
 
 def _stored(session: Session, key: str) -> Effect | None:
-    stored = session.connection().scalar(_STORED, {"key": key})
-    return Effect(Reply.model_validate_json(stored), replayed=True) if stored else None
+    row = session.connection().execute(_STORED, {"key": key}).first()
+    if row is None:
+        return None
+    reply = Reply.model_validate_json(row.reply_json)
+    return Effect(reply, replayed=True, delivered=row.delivered_at is not None)
 
 
 def _remember(session: Session, key: str, effect: Effect, at: datetime, actor_key: str) -> None:
@@ -107,3 +114,17 @@ async def run_once(
         if (stored := await database.read(replay)) is not None:
             return stored
         raise
+
+
+_DELIVERED = (
+    update(ProcessedEvent)
+    .where(ProcessedEvent.key == bindparam("event_key"), ProcessedEvent.delivered_at.is_(None))
+    .values(delivered_at=bindparam("at", type_=ProcessedEvent.delivered_at.type))
+)
+
+
+async def mark_delivered(database: Database, key: str, at: datetime) -> None:
+    """The reply to `key` went out: a later replay of it sends nothing."""
+    await database.write(
+        lambda session: session.connection().execute(_DELIVERED, {"event_key": key, "at": at})
+    )

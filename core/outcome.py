@@ -10,9 +10,19 @@ from core.replies import Reply
 @dataclass(frozen=True, slots=True)
 class Outcome:
     reply: Reply
-    # The event key had been processed before: this is the first reply, nothing was done again,
-    # and the adapter should send nothing new.
+    # The event key had been processed before: this is the first reply and nothing was done
+    # again. Send nothing, unless `redeliver` says the first reply may never have gone out.
     replayed: bool = False
+    # A replay whose first reply was never confirmed delivered (the process died between
+    # storing the effect and answering): send `reply` now.
+    redeliver: bool = False
+    # After sending `reply`, call `Core.mark_delivered(confirm_key)` so a later replay of this
+    # event sends nothing. None when there is nothing to confirm (reads, no event key).
+    confirm_key: str | None = None
+
+    @property
+    def should_send(self) -> bool:
+        return not self.replayed or self.redeliver
 
 
 @dataclass(frozen=True, slots=True)

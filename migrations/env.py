@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
 from core.config import Settings
 from core.store.engine import Database
-from core.store.tables import Base
+from core.store.tables import Base, Timestamp
 
 config = context.config
 target_metadata = Base.metadata
@@ -19,12 +20,20 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 
+def _render_item(kind: str, item: Any, autogen_context: Any) -> str | bool:
+    # Migrations stay free of app imports: the app's UTC timestamp is a plain timestamptz.
+    if kind == "type" and isinstance(item, Timestamp):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

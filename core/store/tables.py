@@ -136,6 +136,8 @@ class ProcessedEvent(Base):
     # stored replies that quote them (their own, and moderators' cards of their comments).
     actor_key: Mapped[str | None] = mapped_column(String(96), nullable=True, index=True)
     comment_id: Mapped[int | None] = mapped_column(Id, nullable=True, index=True)
+    # When the adapter confirmed the reply went out; a replay before that sends it again.
+    delivered_at: Mapped[datetime | None] = mapped_column(Timestamp(), nullable=True)
 
 
 class CommentDraft(Base):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from core.app import Core
+import logging
+
+import pytest
+
+from core.app import Core, ThrottledFailureLog
 from core.replies import ActionButton
 from tests.conftest import MODERATOR, READER, request_for
 
@@ -60,3 +64,19 @@ async def test_inline_results_answer_and_summarise(core: Core) -> None:
     assert results[-1].id == "a:stargate" and "In this article" in results[-1].reply.text
     assert len({r.id for r in results}) == len(results)
     assert all(len(r.id.encode()) <= 64 for r in results)
+
+
+def test_a_repeating_failure_logs_one_traceback_per_interval(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    log = logging.getLogger("test.throttle")
+    throttled = ThrottledFailureLog("store unavailable", log, interval=60)
+    with caplog.at_level(logging.DEBUG, logger="test.throttle"):
+        for n in range(50):
+            try:
+                raise OSError("connection refused")
+            except OSError:
+                throttled.report(f"k{n}")
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].exc_info is not None
+    assert len([r for r in caplog.records if r.levelno == logging.DEBUG]) == 49

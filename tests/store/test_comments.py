@@ -382,3 +382,32 @@ async def test_expired_event_keys_and_drafts_are_purged(core: Core, clock: Clock
     await core.database.write(lambda session: purge_expired(session, clock()))
     assert await count(core, ProcessedEvent) == 1
     assert await count(core, CommentDraft) == 1
+
+
+async def test_a_replay_resends_only_an_unconfirmed_reply(core: Core) -> None:
+    preview = await core.execute(request_for(READER), "comment", "Crash after commit")
+    confirm = preview.reply.action_buttons[0].action
+    first = await core.press(request_for(READER, key="tg:9"), confirm)
+    assert first.should_send and first.confirm_key == "tg:9"
+    # The process died before answering: the re-delivered update must get its answer.
+    again = await core.press(request_for(READER, key="tg:9"), confirm)
+    assert again.replayed and again.redeliver and again.should_send
+    assert again.reply == first.reply
+    await core.mark_delivered("tg:9")
+    third = await core.press(request_for(READER, key="tg:9"), confirm)
+    assert third.replayed and not third.should_send
+    assert await count(core, Comment) == 1
+
+
+async def test_cards_that_never_reached_a_platform_are_found(core: Core, clock: Clock) -> None:
+    await submit(core, READER, "Card posted")
+    clock.advance(20)
+    await submit(core, READER, "Card lost in a crash")
+    clock.advance(20)
+    await submit(core, READER, "Decided already")
+    await core.execute(request_for(MODERATOR), "approve", "3")
+    await core.record_moderation_post(1, "telegram", "-100", "7")
+    missing = await core.unposted_cards("telegram")
+    assert [e.comment.id for e in missing] == [2]
+    assert missing[0].card.action_buttons[0].action == "m:a:2"
+    assert [e.comment.id for e in await core.unposted_cards("discord")] == [1, 2]
