@@ -20,7 +20,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import random
+import sys
+import tempfile
 import time
 from collections import Counter
 from typing import Any
@@ -37,12 +40,14 @@ from drills._inprocess import (
     sqlite_store,
     verdict,
 )
-from tests.bots.telegram.tg_fake_api import ApiError, FakeBotApi
+from tests.bots.telegram.tg_fake_api import TOKEN, ApiError, FakeBotApi
+from tests.conftest import ROOT
 
 READ_TIMEOUT = 2.0
 HELD = READ_TIMEOUT + 0.5
 CHAOTIC = ("sendMessage", "getUpdates")
 SERVER_ERRORS = (500, 502, 503, 504)
+BURST, BURST_EVERY = 0.5, 1.5  # seconds
 KNOWN = ("/help", "/faq how much money", "/stargate", "/links")
 
 
@@ -164,9 +169,9 @@ async def faults_under_load(
         api.rate = api.target_rate
         users = [FakeBotApi.user(40_000 + n, f"Chat{n}") for n in range(chats)]
         done = asyncio.Event()
-        flooding = asyncio.create_task(floods(api, done, every=3.0, burst=0.3))
+        flooding = asyncio.create_task(floods(api, done, every=BURST_EVERY, burst=BURST))
         started = time.monotonic()
-        expected = await load(api, users, per_chat, learnt)
+        expected = await load(api, users, per_chat, learnt, pause=0.2)
         total = sum(len(v) for v in expected.values())
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -195,7 +200,9 @@ async def faults_under_load(
              repeated, disordered, f"{max(gaps):.1f}", f"{elapsed:.1f}"]
         )  # fmt: skip
         injected = [[m, kind, n] for (m, kind), n in sorted(api.injected.items())]
-        injected.append(["sendMessage", "bursts of 429 (0.3 s each, every 3 s)", bursts])
+        injected.append(
+            ["sendMessage", f"bursts of 429 ({BURST} s each, every {BURST_EVERY} s)", bursts]
+        )
         if lost or repeated or disordered:
             problems.append(f"{lost} lost, {repeated} repeated, {disordered} chats out of order")
         if adapter.failure is not None:
@@ -260,6 +267,62 @@ async def conflict_under_load(
         await api.stop()
 
 
+async def conflict_as_a_process(chats: int, per_chat: int) -> tuple[list[object], list[str]]:
+    """The same under `python -m bots.telegram`: it must exit with status 3 and say why."""
+    api = FakeBotApi()
+    await api.start()
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="drill-") as directory:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_"))}
+        env.update(
+            TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api.root, TELEGRAM_RATE_LIMIT="off",
+            DATABASE_URL=f"sqlite+aiosqlite:///{directory}/bot.sqlite3",
+            CONTENT_DIR=str(ROOT / "content"), PYTHONPATH=str(ROOT),
+        )  # fmt: skip
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bots.telegram", cwd=directory, env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            # Polling starts right after the webhook is cleared.
+            await api.wait_for(lambda c: c.method == "deleteWebhook", within=30)
+            await asyncio.sleep(0.3)
+            users = [FakeBotApi.user(60_000 + n, f"Chat{n}") for n in range(chats)]
+            feeding = asyncio.create_task(load(api, users, per_chat, pause=0.1))
+            await asyncio.sleep(0.1 * per_chat / 2)
+            api.conflict()
+            began = time.monotonic()
+            _, stderr = await asyncio.wait_for(process.communicate(), 30)
+            exited = time.monotonic() - began
+            await feeding
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+            await api.stop()
+    log = stderr.decode()
+    taken = {u["update_id"] for c in api.polls if c.ok for u in c.result or []}
+    answered = Counter(
+        (c.params["chat_id"], c.params["text"])
+        for c in api.calls
+        if c.ok and c.method == "sendMessage"
+    )
+    twice = sum(1 for n in answered.values() if n > 1)
+    if process.returncode != 3 or "another instance is polling with this bot token" not in log:
+        problems.append(f"exit status {process.returncode}; log: {log[-300:]!r}")
+    if twice or len(answered) != len(taken):
+        problems.append(f"process: took {len(taken)}, answered {len(answered)}, {twice} twice")
+    row: list[object] = [
+        chats * per_chat,
+        len(taken),
+        len(answered),
+        twice,
+        process.returncode,
+        f"{exited:.2f}",
+    ]
+    return row, problems
+
+
 async def run(chats: int, per_chat: int, rate: float, seed: int) -> list[str]:
     problems: list[str] = []
     with sqlite_store() as url:
@@ -287,6 +350,14 @@ async def run(chats: int, per_chat: int, rate: float, seed: int) -> list[str]:
             "A second poller appears (409) under load",
             ["updates sent", "taken", "answered", "answered twice", "left for the other poller",
              "409 -> PollingConflict s", "stop() s"],
+            [row],
+        )  # fmt: skip
+        row, found = await conflict_as_a_process(chats, per_chat)
+        problems += found
+        report(
+            "The same, `python -m bots.telegram` as a process",
+            ["updates sent", "taken", "answered", "answered twice", "exit status",
+             "409 -> exit s"],
             [row],
         )  # fmt: skip
     return problems

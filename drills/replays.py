@@ -405,7 +405,7 @@ async def dc_reader(
     form = bot.slash("comment", user)
     await one("/comment (form)", form, False)
     cards_before = len(dc_cards(fake))
-    text = f"Replayed Discord comment by {user.name}"
+    text = f"Replayed Discord comment by user {user.id}."
     submission = bot.submit(modal_of(fake, form), {"Comment": text, "Name (optional)": ""}, user)
     await one("submit comment form", submission, True)
     await one("/mycomments", bot.slash("mycomments", user), False)
@@ -475,9 +475,47 @@ async def discord_drill(readers: int, copies: int) -> tuple[Ledger, Ledger, list
                 problems.append(
                     f"discord: {len(repeated)} requests answered replays after restart"
                 )
+            problems += await accepted_again(stack, events, before, after_restart)
             broken = [p for r in fake.requests for p in limits.problems(r)]
             problems += [f"discord: request Discord would refuse: {p}" for p in broken[:5]]
     return ledger, after_restart, problems
+
+
+async def accepted_again(
+    stack: DiscordStack,
+    events: list[tuple[str, dict[str, Any], bool]],
+    before: Counter[str],
+    ledger: Ledger,
+) -> list[str]:
+    """State changes again, with Discord taking the acknowledgement (its first never arrived).
+
+    Only the core's event keys stand between these and a second effect. A command's
+    placeholder is filled with the first reply; a press or a form gets nothing more.
+    """
+    fake = stack.fake
+    fake.reject_duplicate_acks = False
+    mark = len(fake.requests)
+    chosen = [payload for _, payload, mutating in events if mutating]
+    for payload in chosen:
+        replay(stack, payload)
+    await settle(lambda: len(fake.requests), 0.5)
+    await stack.core.events.drain()  # type: ignore[union-attr]
+    answers = [
+        r for r in fake.requests[mark:] if r.interaction_id is None and 200 <= r.status < 300
+    ]
+    commands = sum(1 for p in chosen if p["type"] == 2)
+    ledger.rows["state changes, ack accepted again (after restart)"] = Counter(
+        events=len(chosen), deliveries=len(chosen), got=len(answers), mutating=1
+    )
+    after = await dc_effects(stack, [])
+    problems = [
+        f"discord: {key} went from {before[key]} to {after[key]} when acks were accepted again"
+        for key in ("comments", "drafts", "audit", "bans", "events", "cards", "cards posted")
+        if before[key] != after[key]
+    ]
+    if len(answers) > commands:
+        problems.append(f"discord: {len(answers)} answers to {commands} replayed commands")
+    return problems
 
 
 async def dc_effects(stack: DiscordStack, users: list[User]) -> Counter[str]:
@@ -514,10 +552,16 @@ def report_restart(title: str, ledger: Ledger) -> None:
         ["events re-delivered", "state change", "deliveries", "replies", "note"],
         [
             [kind, "yes" if r["mutating"] else "no", r["deliveries"], r["got"],
-             "must be 0" if r["mutating"] else "reads are not journaled: answered again"]
+             note(kind, r)]
             for kind, r in ledger.rows.items()
         ],
     )  # fmt: skip
+
+
+def note(kind: str, row: Counter[str]) -> str:
+    if "accepted again" in kind:
+        return "only /reject's placeholder, filled with the first reply"
+    return "must be 0" if row["mutating"] else "reads are not journaled: answered again"
 
 
 def main(argv: list[str] | None = None) -> int:
