@@ -255,6 +255,10 @@ def main() -> None:
         f"{len(samples)} samples, {replies:,} Telegram replies"
     )
     print(table(["figure", "value", "target", "met"], rows))
+    # Where the growth happens: a leak climbs to the end, bounded caches level off.
+    step = max(1, round(60 / opts.every))
+    curve = ", ".join(f"{t / 60:.0f}′ {r:.1f}" for t, r in samples[step - 1 :: step])
+    print(f"soak RSS (MB) by minute under load: {curve}")
 
 
 def _met(ok: bool) -> str:
