@@ -17,14 +17,14 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import discord
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from bench._discord_fake import FakeProcess
 from bots.discord.client import NewsroomClient, Sync
 from core.actors import Request
 from core.app import Core, Outcome
-from core.store.tables import Comment
+from core.store.tables import Comment, ModerationPost
 from tests.bots.discord.harness import Payloads, User
 
 T = TypeVar("T")
@@ -128,7 +128,7 @@ async def calibrate_sql(core: Core, seconds: float) -> int:
 
 
 async def prefill(core: Core, comments: int) -> None:
-    """Pending comments for /pending to count and list."""
+    """Pending comments for /pending to count and list, their cards already posted."""
     now = datetime.now(UTC)
     rows = [
         {
@@ -145,7 +145,20 @@ async def prefill(core: Core, comments: int) -> None:
         }
         for n in range(comments)
     ]
-    await core.database.write(lambda s: s.execute(insert(Comment), rows))
+
+    def store(session: Session) -> None:
+        session.execute(insert(Comment), rows)
+        # Their cards were posted long ago (or the start-up catch-up would post 2,000 now).
+        ids = session.scalars(select(Comment.id).where(Comment.text_digest.like("prefill-%")))
+        session.execute(
+            insert(ModerationPost),
+            [
+                {"comment_id": i, "platform": "discord", "chat_id": "1", "message_id": str(i)}
+                for i in ids
+            ],
+        )
+
+    await core.database.write(store)
 
 
 async def product_client(core: Core, on_handled: Callable[[int], None]) -> discord.Client:
