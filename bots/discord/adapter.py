@@ -14,6 +14,7 @@ from discord import app_commands
 
 from bots.discord import respond
 from bots.discord import text as t
+from bots.discord.render import render_one
 from bots.discord.views import CommentModal, InputModal
 from core.actors import Actor, Request
 from core.app import Core, Outcome
@@ -99,6 +100,19 @@ class Adapter:
             return
         outcome = await self.core.execute(request_of(interaction), spec.name, args)
         await self._answer(interaction, outcome, deferred_ephemeral=private)
+
+    async def unknown_command(self, interaction: discord.Interaction[Any], name: str) -> None:
+        """A command Discord still offers that this version lacks (e.g. a removed article)."""
+
+        async def answer() -> None:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+                return
+            outcome = await self.core.execute(request_of(interaction), name)  # no store work
+            message = render_one(outcome.reply)
+            await interaction.response.send_message(ephemeral=True, **respond.send_kwargs(message))
+
+        await self._guard(interaction, answer())
 
     async def faq_autocomplete(
         self, interaction: discord.Interaction[Any], current: str

@@ -35,6 +35,19 @@ def intents() -> discord.Intents:
     return wanted
 
 
+class NewsroomTree(app_commands.CommandTree["NewsroomClient"]):
+    """The command tree; a command Discord still shows but this version lacks gets an answer."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[NewsroomClient], error: app_commands.AppCommandError
+    ) -> None:
+        """Answer a stale command (Discord would say "did not respond"); log anything else."""
+        if isinstance(error, app_commands.CommandNotFound):
+            await interaction.client.adapter.unknown_command(interaction, error.name)
+            return
+        await super().on_error(interaction, error)
+
+
 class NewsroomClient(discord.AutoShardedClient):
     """One bot connection; sharded by Discord's recommendation or the operator's shard count."""
 
@@ -51,7 +64,7 @@ class NewsroomClient(discord.AutoShardedClient):
         self.sync_mode = sync
         self.adapter = Adapter(core)
         self.relay = ModerationRelay(self, core)
-        self.tree: app_commands.CommandTree[NewsroomClient] = app_commands.CommandTree(self)
+        self.tree: app_commands.CommandTree[NewsroomClient] = NewsroomTree(self)
         guild_id = core.settings.discord_guild_id
         self.command_guild = discord.Object(id=int(guild_id)) if guild_id else None
         self._subscribed = False
