@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.actors import Actor, Request
 from core.app import Core
 from core.comments.rules import clean_text
 from core.store.tables import AuditEntry, Ban, Comment, CommentDraft
@@ -79,6 +80,7 @@ AUTHORS = ["telegram:-1", "discord:" + "9" * 40, "console:operator", ":", "teleg
            "telegram:5 0h", "telegram:6 12h reason <b>bold</b>"]  # fmt: skip
 UNKNOWN = ["/unknown", "/" + "a" * 40, "/ДА", "/faq@other_bot", f"/faq@{BOT_USERNAME}", "/",
            "//", "/_", "/1", "/start@", "/FAQ", "/Stargate"]  # fmt: skip
+TARGETED = frozenset({"approve", "reject", "spam", "ban", "unban", "withdraw"})
 SPLITS = (64, 100, 200, 256, 1024, 2000, 4000, 4096)
 
 
@@ -149,7 +151,10 @@ def telegram_messages(core: Core, rng: random.Random, count: int) -> Iterator[tu
         if roll < 0.75:
             name = rng.choice(names)
             suffix = rng.choice(["", "", "", f"@{BOT_USERNAME}", "@other_bot"])
-            yield f"/{name}", f"/{name}{suffix} {arguments(rng)}".rstrip(" ")
+            args = arguments(rng)
+            if name in TARGETED and rng.random() < 0.5:  # aim at a real comment
+                args = f"{rng.randint(1, SEEDED)} {args}"
+            yield f"/{name}", f"/{name}{suffix} {args}".rstrip(" ")
         elif roll < 0.85:
             yield "unknown command", rng.choice(UNKNOWN) + " " + arguments(rng)
         else:
@@ -158,7 +163,17 @@ def telegram_messages(core: Core, rng: random.Random, count: int) -> Iterator[tu
 
 # Telegram ---------------------------------------------------------------------------------------
 
-TG_READERS = [FakeBotApi.user(61_000 + n, f"Hostile{n}") for n in range(30)]
+_NAMES = random.Random(5)
+
+
+def hostile_name(n: int, limit: int) -> str:
+    """Every other reader has a name made of hostile pieces (Telegram allows 64, Discord 32)."""
+    name = "".join(piece(_NAMES) for _ in range(2)).strip() if n % 2 else ""
+    return (name or f"Hostile{n}")[:limit]
+
+
+TG_READERS = [FakeBotApi.user(61_000 + n, hostile_name(n, 64)) for n in range(30)]
+SEEDED = 20  # comments waiting for a moderator before the hostile traffic starts
 TG_GROUP = -100_777
 
 
@@ -167,6 +182,13 @@ async def telegram_drill(stack: TelegramStack, count: int, seed: int) -> tuple[l
     assert core is not None
     rng = random.Random(seed)
     sent = Sent()
+    for n, user in enumerate(TG_READERS[:SEEDED]):  # hostile texts on the moderators' cards
+        author = Actor("telegram", str(user["id"]), user["first_name"])
+        text = (arguments(rng) or piece(rng) or "?")[:2000]
+        request = Request(author, chat_id=str(user["id"]), event_key=f"seed:{n}")
+        await core.submit_comment(request, text)
+        sent.may_comment(author.key, text)
+    await core.events.drain()
     started = time.monotonic()
     batch = 0
     for kind, text in telegram_messages(core, rng, count):
@@ -201,12 +223,14 @@ async def telegram_drill(stack: TelegramStack, count: int, seed: int) -> tuple[l
 
 # Discord ----------------------------------------------------------------------------------------
 
-DC_READERS = [User(71_000 + n, f"Hostile {n}") for n in range(30)]
+DC_READERS = [User(71_000 + n, hostile_name(n, 32)) for n in range(30)]
 INT_RANGE = 2**53  # Discord refuses integer options outside ±2^53
 
 
 def option_value(rng: random.Random, kind: type) -> Any:
     if kind is int:
+        if rng.random() < 0.5:
+            return rng.randint(1, SEEDED)  # a real comment, most of the time
         text = rng.choice(NUMBERS)
         try:
             value = int(text.strip().lstrip("#"))
@@ -259,6 +283,10 @@ async def discord_drill(stack: DiscordStack, count: int, seed: int) -> tuple[lis
             fake.messages[message["id"]] = message
             feed(bot.press(message, forged, user), "forged button press")
             sent.kinds["forged button press"] += 1
+        elif roll < 0.13:  # a command Discord still shows that this version lacks
+            name = rng.choice(["oldcommand", "stargate2", "removed_article"])
+            feed(bot.slash(name, user, guild=rng.random() < 0.8), "stale command")
+            sent.kinds["stale command"] += 1
         elif roll < 0.18:
             value = option_value(rng, str)[:100]
             feed(bot.autocomplete("faq", "question", value, user), "autocomplete")
@@ -346,16 +374,10 @@ async def stored_problems(core: Core, sent: Sent, platform: str) -> tuple[list[A
     return rows, problems
 
 
-def _actor(key: str) -> Any:
-    from core.actors import Actor
-
+def _actor(key: str) -> Actor:
     platform, _, user_id = key.partition(":")
-    roles = (
-        frozenset({"777"})
-        if platform == "discord" and user_id == str(DISCORD_MOD.id)
-        else frozenset()
-    )
-    return Actor(platform, user_id, "", role_ids=roles)
+    is_role_mod = platform == "discord" and user_id == str(DISCORD_MOD.id)
+    return Actor(platform, user_id, "", role_ids=frozenset({"777"} if is_role_mod else ()))
 
 
 # Entry point ------------------------------------------------------------------------------------
@@ -383,6 +405,8 @@ async def run(messages: int, seed: int) -> list[str]:
                 traffic += rows
                 kinds.update({f"discord {k}": v for k, v in sent.kinds.items()})
                 assert dstack.core is not None
+                if sent.dropped:
+                    problems.append(f"discord: {sent.dropped} interactions never answered")
                 rows, found = await stored_problems(dstack.core, sent, "discord")
                 storage += rows
                 problems += found
