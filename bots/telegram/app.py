@@ -10,7 +10,7 @@ import os
 from urllib.parse import urlsplit
 
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -25,6 +25,7 @@ from bots.telegram.handlers import Handlers
 from bots.telegram.limits import FloodControl
 from bots.telegram.logs import protect_token
 from bots.telegram.moderation import ModerationRelay
+from bots.telegram.polling import MAX_IN_FLIGHT, Poller
 from bots.telegram.processor import PerChatOrder
 from bots.telegram.send import Sender
 from core.app import Core
@@ -33,8 +34,13 @@ from core.config import Settings
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
-# Time to finish in-flight event deliveries on shutdown before giving up on them.
-DRAIN_SECONDS = 10.0
+# A host sends SIGKILL some seconds after SIGTERM (10 s in our drills, ~30 s on Heroku): stop()
+# takes at most this long. In-flight updates get most of it; event deliveries (cards, author
+# notices) the rest. What does not finish is delivered again (updates) or posted at the next
+# start (cards).
+STOP_SECONDS = 8.0
+IN_FLIGHT_SECONDS = 6.0
+BOOTSTRAP_RETRIES = 3
 
 
 class PollingConflict(RuntimeError):
@@ -60,6 +66,7 @@ class TelegramAdapter:
         *,
         poll_timeout: float = 30.0,
         concurrency: int | None = None,
+        max_in_flight: int = MAX_IN_FLIGHT,
         limiter: FloodControl | None = None,
         webhook_listen: str = "0.0.0.0",
     ) -> None:
@@ -74,7 +81,10 @@ class TelegramAdapter:
         self.failure: BaseException | None = None
         self._failed = asyncio.Event()
         self._stopping = False
-        concurrency = concurrency or default_concurrency()
+        self.concurrency = concurrency = concurrency or default_concurrency()
+        self.max_in_flight = max_in_flight
+        self.poller: Poller | None = None
+        self._missed_cards: asyncio.Task[int] | None = None
         root = self.settings.telegram_api_base_url.rstrip("/")
         self.limiter = limiter or FloodControl(pacing=self.settings.telegram_rate_limit)
         self.app = (
@@ -127,13 +137,8 @@ class TelegramAdapter:
         if self.webhook_mode:
             await self._start_webhook()
         else:
-            await self.app.updater.start_polling(  # type: ignore[union-attr]
-                timeout=self.poll_timeout,
-                allowed_updates=ALLOWED_UPDATES,
-                bootstrap_retries=3,
-                error_callback=self._polling_error,
-            )
-            self._watch_polling()
+            await self._start_polling()
+        self._post_missed_cards()
         log.info(
             "Telegram adapter running as @%s (%s)",
             self.app.bot.username,
@@ -159,6 +164,28 @@ class TelegramAdapter:
             bootstrap_retries=3,
         )
 
+    async def _start_polling(self) -> None:
+        # Polling and a webhook exclude each other: make sure none is set (as PTB's bootstrap).
+        for attempt in range(BOOTSTRAP_RETRIES + 1):
+            try:
+                await self.app.bot.delete_webhook()
+                break
+            except (NetworkError, RetryAfter) as exc:
+                if attempt == BOOTSTRAP_RETRIES:
+                    raise
+                log.warning("could not delete the webhook (retrying): %s", exc)
+                await asyncio.sleep(1.0)
+        self.poller = Poller(
+            self.app.bot,
+            self.app.process_update,
+            concurrency=self.concurrency,
+            timeout=self.poll_timeout,
+            allowed_updates=ALLOWED_UPDATES,
+            max_in_flight=self.max_in_flight,
+            on_error=self._polling_error,
+        )
+        self.poller.start().add_done_callback(self._polling_ended)
+
     def _polling_error(self, exc: TelegramError) -> None:
         if isinstance(exc, Conflict):
             self._fail(
@@ -170,21 +197,24 @@ class TelegramAdapter:
             return
         log.warning("polling Telegram failed (will retry with backoff): %s", exc)
 
-    def _watch_polling(self) -> None:
-        # PTB retries network errors forever but ends the polling task on e.g. InvalidToken;
-        # without this the process would stay up and silently receive nothing.
-        task = getattr(self.app.updater, "_Updater__polling_task", None)
-        if isinstance(task, asyncio.Task):
-            task.add_done_callback(self._polling_ended)
-
-    def _polling_ended(self, task: asyncio.Task[object]) -> None:
+    def _polling_ended(self, task: asyncio.Task[None]) -> None:
+        # The loop retries every network error; it ends on its own only for a refused token
+        # (or a bug): without this the process would stay up and silently receive nothing.
         if self._stopping or task.cancelled():
             return
         error = task.exception()
         if isinstance(error, InvalidToken):
             self._fail(PollingFailed("Telegram refused the bot token (revoked or wrong)."))
-        elif not self._stopping:
+        else:
             self._fail(PollingFailed(f"polling stopped unexpectedly: {error!r}"))
+
+    def _post_missed_cards(self) -> None:
+        # In the background: a long backlog (paced 20/min in a group) must not delay polling.
+        if self.relay.chat_id is None:
+            return
+        self._missed_cards = asyncio.create_task(
+            self.relay.post_unposted(), name="telegram-missed-cards"
+        )
 
     def _fail(self, error: BaseException) -> None:
         if self.failure is None:
@@ -207,17 +237,25 @@ class TelegramAdapter:
     async def stop(self) -> None:
         """Stop taking updates, finish in-flight ones, confirm the offset, let events drain."""
         self._stopping = True
+        deadline = asyncio.get_running_loop().time() + STOP_SECONDS
+        if self._missed_cards is not None:
+            self._missed_cards.cancel()  # the next start posts whatever is still missing
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._missed_cards
+        if self.poller is not None:
+            await self.poller.stop(IN_FLIGHT_SECONDS)  # confirms what was handled
         updater = self.app.updater
         if updater is not None and updater.running:
-            await updater.stop()  # polling: one last getUpdates confirms the offset
+            await updater.stop()  # webhook mode
         if self.app.running:
-            await self.app.stop()  # waits for the updates already taken
+            await self.app.stop()  # waits for the updates a webhook delivered
         with contextlib.suppress(ValueError):
             self.core.events.unsubscribe(self.relay)
+        left = max(1.0, deadline - asyncio.get_running_loop().time())
         try:
-            await asyncio.wait_for(self.core.events.drain(), DRAIN_SECONDS)
+            await asyncio.wait_for(self.core.events.drain(), left)
         except TimeoutError:
-            log.warning("some event deliveries did not finish within %.0f s", DRAIN_SECONDS)
+            log.warning("some event deliveries did not finish within %.0f s", left)
         await self.app.shutdown()
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -88,10 +88,22 @@ class Handlers:
         await self._answer_message(message, request, outcome)
 
     async def _answer_message(self, message: Message, request: Request, outcome: Outcome) -> None:
-        if outcome.replayed:
+        if not outcome.should_send:
             return  # the first delivery already answered
         reply = outcome.reply
         await self._send(message.chat_id, request, reply, reply_to=_thread(message, request))
+        await self._delivered(outcome)
+
+    async def _delivered(self, outcome: Outcome) -> None:
+        """Tell the core the reply went out, so a re-delivery after a restart sends nothing."""
+        if outcome.confirm_key is None:
+            return
+        try:
+            await self.core.mark_delivered(outcome.confirm_key)
+        except Exception:
+            # The reader has the answer; at worst a re-delivery after a crash repeats it.
+            log.warning("could not record that %s was answered", outcome.confirm_key,
+                        exc_info=True)  # fmt: skip
 
     async def _send(
         self, chat_id: int, request: Request, reply: Reply, reply_to: int | None = None
@@ -115,15 +127,16 @@ class Handlers:
                 return
             outcome = await self.core.press(request, query.data)
             reply = outcome.reply
-            if outcome.replayed:
+            if not outcome.should_send:
                 return
             if reply.ephemeral:
                 answered = await _answer(query, plain_text(reply, TOAST_LIMIT) or None, reply)
                 if len(reply.text) > TOAST_LIMIT:
                     await self._private(query, request, reply)
-                return
-            answered = await _answer(query)
-            await self._show(query, request, reply)
+            else:
+                answered = await _answer(query)
+                await self._show(query, request, reply)
+            await self._delivered(outcome)
         finally:
             if not answered:
                 await _answer(query)

@@ -102,7 +102,7 @@ class FloodControl(BaseRateLimiter[int]):
                     log.error("%s: still flood-limited after %d retries", endpoint, flood_tries)
                     raise
                 flood_tries += 1
-                seconds = _seconds(exc)
+                seconds = retry_seconds(exc)
                 log.info("%s: flood limit, retrying in %.1f s", endpoint, seconds)
                 await self._hold(chat, seconds + 0.1)
             except BadRequest:
@@ -139,7 +139,7 @@ class FloodControl(BaseRateLimiter[int]):
             gate.set()
 
 
-def _seconds(exc: RetryAfter) -> float:
+def retry_seconds(exc: RetryAfter) -> float:
     # `retry_after` turns from int into timedelta in PTB 23; accept both without the warning.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBDeprecationWarning)

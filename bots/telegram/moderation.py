@@ -7,11 +7,18 @@ import logging
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bots.telegram.extract import PLATFORM
+from bots.telegram.memory import Bounded
 from bots.telegram.send import Sender
 from core.app import Core
 from core.events import CommentDecided, CommentQueued, Event
 
 log = logging.getLogger(__name__)
+
+# Comment ids whose card this process posted (or is posting): a comment committed while the
+# start-up catch-up runs may reach both paths, and must get one card.
+CLAIMED_CARDS = 10_000
+# Unposted cards are read in pages; the catch-up stops after this many (the next start goes on).
+CATCH_UP_PAGES = 50
 
 
 class ModerationRelay:
@@ -21,6 +28,7 @@ class ModerationRelay:
         self.core = core
         self.sender = sender
         self.chat_id = _chat_id(moderation_chat_id) if moderation_chat_id else None
+        self._claimed: Bounded[int, None] = Bounded(CLAIMED_CARDS)
 
     async def __call__(self, event: Event) -> None:
         """Dispatch one core event (runs as its own task; failures are logged by the bus)."""
@@ -32,15 +40,45 @@ class ModerationRelay:
 
     async def post_card(self, event: CommentQueued) -> None:
         """Show a new comment to moderators with its Approve/Reject/Spam/Ban buttons."""
-        if self.chat_id is None:
+        comment_id = event.comment.id
+        if self.chat_id is None or comment_id in self._claimed:
             return
-        sent = await self.sender.send(self.chat_id, event.card)
+        self._claimed.put(comment_id, None)
+        try:
+            sent = await self.sender.send(self.chat_id, event.card)
+        except BaseException:
+            self._claimed.pop(comment_id)  # not posted: the catch-up may try again
+            raise
         if sent:
             # The buttons sit on the last chunk: that is the message to edit later.
             last = sent[-1]
             await self.core.record_moderation_post(
-                event.comment.id, PLATFORM, str(last.chat_id), str(last.message_id)
+                comment_id, PLATFORM, str(last.chat_id), str(last.message_id)
             )
+
+    async def post_unposted(self) -> int:
+        """At start-up: post the cards of pending comments that never reached this chat
+        (the process died between storing a comment and posting its card); oldest first."""
+        posted = 0
+        try:
+            for _ in range(CATCH_UP_PAGES):
+                missed = await self.core.unposted_cards(PLATFORM)
+                fresh = [e for e in missed if e.comment.id not in self._claimed]
+                for event in fresh:
+                    try:
+                        await self.post_card(event)
+                    except TelegramError as exc:
+                        log.warning("could not post the card of comment %s: %s",
+                                    event.comment.id, exc)  # fmt: skip
+                        return posted  # Telegram is unwell: the next start tries again
+                    posted += 1
+                if not fresh:
+                    break
+        except Exception:
+            log.exception("could not post the moderation cards missed while down")
+        if posted:
+            log.info("posted %d moderation cards missed while the bot was down", posted)
+        return posted
 
     async def update_cards(self, event: CommentDecided) -> None:
         """Replace every Telegram card of the comment with the decided one (no buttons)."""

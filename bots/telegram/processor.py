@@ -22,7 +22,7 @@ class PerChatOrder(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
         """Run the update's handlers once earlier updates of the same chat are done."""
-        key = _chat_key(update)
+        key = chat_key(update)
         if key is None:
             await coroutine
             return
@@ -44,7 +44,7 @@ class PerChatOrder(BaseUpdateProcessor):
         """Nothing to release."""
 
 
-def _chat_key(update: object) -> int | None:
+def chat_key(update: object) -> int | None:
     if not isinstance(update, Update):
         return None
     if update.effective_chat is not None:

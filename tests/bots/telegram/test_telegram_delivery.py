@@ -1,0 +1,287 @@
+"""At-least-once intake, exactly-once replies across crashes, cards missed while down.
+
+The offset confirms only updates whose handling finished; intake is bounded and never spins;
+a reply whose sending was never confirmed is sent when the update comes again after a restart,
+once; moderation cards the dead process never posted are posted at start-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from telegram import Update
+
+from bots.telegram.app import TelegramAdapter
+from bots.telegram.extract import request_of
+from core.actors import Actor, Request
+from core.app import Core, Outcome
+from core.config import Settings
+from tests.bots.telegram.conftest import (
+    MOD_CHAT,
+    OTHER_READER,
+    READER,
+    READER_ID,
+    Conversation,
+    buttons,
+    fast_limiter,
+    message_of,
+    sent,
+    text_of,
+)
+from tests.bots.telegram.tg_fake_api import FakeBotApi
+
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
+_update_ids = itertools.count(90_000)
+
+
+class GatedCore:
+    """The real core; `execute` waits for `gate` when the request's chat is held."""
+
+    def __init__(self, core: Core, held: set[int] | None = None) -> None:
+        self._core = core
+        self.held = held  # None: every chat
+        self.gate = asyncio.Event()
+        self.waiting = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._core, name)
+
+    async def execute(self, request: Request, *args: Any, **kwargs: Any) -> Outcome:
+        if self.held is None or int(request.chat_id) in self.held:
+            self.waiting += 1
+            await self.gate.wait()
+        return await self._core.execute(request, *args, **kwargs)
+
+
+async def until(condition: Callable[[], bool], within: float = 5.0) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+def offsets(api: FakeBotApi) -> list[int]:
+    return [int(p.params.get("offset") or 0) for p in api.polls]
+
+
+@pytest.fixture
+async def gated(tg_core: Core) -> AsyncIterator[Callable[..., Any]]:
+    """Starts adapters whose core calls wait at a gate; opens every gate and stops them after."""
+    started: list[tuple[TelegramAdapter, GatedCore]] = []
+
+    async def start(held: set[int] | None = None, **kwargs: Any) -> tuple[Any, GatedCore]:
+        bot = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter(), **kwargs)
+        gate = GatedCore(tg_core, held)
+        bot.handlers.core = gate  # type: ignore[assignment]
+        await bot.start()
+        started.append((bot, gate))
+        return bot, gate
+
+    try:
+        yield start
+    finally:
+        for bot, gate in started:
+            gate.gate.set()
+            await bot.stop()
+
+
+# Intake ------------------------------------------------------------------------------------
+
+
+async def test_offset_never_passes_an_update_still_being_handled(
+    api: FakeBotApi, gated: Callable[..., Any]
+) -> None:
+    bot, gate = await gated(held={READER_ID})
+    slow = api.message(READER, "/help")
+    await until(lambda: gate.waiting == 1)
+    fast = api.message(OTHER_READER, "/help")
+    await api.wait_sent(OTHER_READER["id"])  # other chats go on meanwhile
+    await asyncio.sleep(0.5)
+    # Confirming `fast` would confirm `slow` too: a crash now must get both back.
+    assert max(offsets(api)) == slow["update_id"]
+    assert {slow["update_id"], fast["update_id"]} <= {u["update_id"] for u in api._updates}
+    assert len(api.sent(chat_id=OTHER_READER["id"])) == 1  # taken once, however often seen
+
+    gate.gate.set()
+    await api.wait_sent(READER_ID)
+    await until(lambda: offsets(api)[-1] == fast["update_id"] + 1)
+    assert bot.poller.in_flight == 0
+
+
+async def test_updates_in_flight_are_bounded(api: FakeBotApi, gated: Callable[..., Any]) -> None:
+    bot, gate = await gated(max_in_flight=3, concurrency=8)
+    users = [FakeBotApi.user(700 + n, f"Reader{n}") for n in range(8)]
+    for user in users:
+        api.message(user, "/help")
+    await until(lambda: gate.waiting == 3)
+    await asyncio.sleep(0.5)
+    assert gate.waiting == 3
+    assert bot.poller.in_flight == 3
+
+    gate.gate.set()
+    for user in users:
+        await api.wait_sent(user["id"])
+    assert [len(api.sent(chat_id=u["id"])) for u in users] == [1] * 8
+
+
+async def test_a_slow_chat_holds_one_slot_not_all(
+    api: FakeBotApi, gated: Callable[..., Any]
+) -> None:
+    _, gate = await gated(held={READER_ID}, concurrency=2)
+    for _ in range(4):
+        api.message(READER, "/help")
+    await until(lambda: gate.waiting == 1)  # its others wait for their turn, not for a slot
+    api.message(OTHER_READER, "/help")
+    await api.wait_sent(OTHER_READER["id"])
+    gate.gate.set()
+    await until(lambda: len(api.sent(chat_id=READER_ID)) == 4)
+
+
+async def test_no_busy_polling_while_an_update_is_in_flight(
+    api: FakeBotApi, gated: Callable[..., Any]
+) -> None:
+    bot, gate = await gated(held={READER_ID})
+    api.message(READER, "/help")
+    await until(lambda: gate.waiting == 1)
+    before = len(api.polls)
+    await asyncio.sleep(1.0)
+    polls = len(api.polls) - before
+    # Telegram answers at once while the held update is unconfirmed: one poll per short wait.
+    assert 1 <= polls <= 1.0 / bot.poller.busy_interval + 3
+    gate.gate.set()
+    await api.wait_sent(READER_ID)
+
+
+# Replies across a crash -------------------------------------------------------------------
+
+
+def message_update(user: dict[str, Any], text: str) -> dict[str, Any]:
+    uid = next(_update_ids)
+    return {
+        "update_id": uid,
+        "message": {
+            "message_id": uid,
+            "date": int(time.time()),
+            "chat": FakeBotApi.chat(user["id"]),
+            "from": user,
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+        },
+    }
+
+
+def press_update(user: dict[str, Any], message: dict[str, Any], data: str) -> dict[str, Any]:
+    uid = next(_update_ids)
+    query = {"id": f"crash{uid}", "from": user, "chat_instance": "ci", "message": message}
+    return {"update_id": uid, "callback_query": {**query, "data": data}}
+
+
+def request_for_update(raw: dict[str, Any]) -> Request:
+    request = request_of(Update.de_json(copy.deepcopy(raw), None))
+    assert request is not None
+    return request
+
+
+async def run_once_more(api: FakeBotApi, settings: Settings, raw: dict[str, Any]) -> None:
+    """A new process (Core and adapter on the same store) receives `raw` again."""
+    core = await Core.open(settings)
+    bot = TelegramAdapter(core, poll_timeout=1, limiter=fast_limiter())
+    await bot.start()
+    try:
+        mark = len(api.calls)
+        api.push(copy.deepcopy(raw))
+        await api.wait_for(lambda c: c.method == "getUpdates", after=mark)
+        await until(lambda: raw["update_id"] not in {u["update_id"] for u in api._updates})
+        await api.idle(0.3)
+    finally:
+        await bot.stop()
+        await core.close()
+
+
+async def test_a_reply_lost_in_a_crash_is_sent_when_the_update_comes_again(
+    api: FakeBotApi, settings: Settings
+) -> None:
+    raw = message_update(READER, "/comment Said just before the crash")
+    crashed = await Core.open(settings)
+    # The dead process stored the draft, then died before its preview went out.
+    first = await crashed.execute(request_for_update(raw), "comment", "Said just before the crash")
+    assert first.confirm_key is not None and not first.replayed
+    await crashed.close()
+
+    await run_once_more(api, settings, raw)
+    [preview] = api.sent(chat_id=READER_ID)
+    assert "Said just before the crash" in text_of([preview])
+    assert "✅ Send" in buttons(preview)
+
+    await run_once_more(api, settings, raw)  # sent and confirmed: never again
+    assert len(api.sent(chat_id=READER_ID)) == 1
+
+
+async def test_a_press_answered_by_no_one_is_answered_after_the_restart(
+    api: FakeBotApi, settings: Settings, tg_core: Core
+) -> None:
+    bot = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    await bot.start()
+    [preview] = sent(await Conversation(api).say(READER, "/comment Sent as the lights went out"))
+    await bot.stop()
+    raw = press_update(READER, message_of(preview), buttons(preview)["✅ Send"])
+    crashed = await Core.open(settings)
+    # Stored, then the process died: no confirmation to the author, no card for moderators.
+    stored = await crashed.press(request_for_update(raw), buttons(preview)["✅ Send"])
+    assert "is waiting for a moderator" in stored.reply.text
+    await crashed.close()
+
+    await run_once_more(api, settings, raw)
+    [thanks] = api.sent("editMessageText", chat_id=READER_ID)
+    assert "is waiting for a moderator" in text_of([thanks])
+    [card] = api.sent(chat_id=MOD_CHAT)  # posted at start-up
+    assert "Sent as the lights went out" in text_of([card])
+
+    await run_once_more(api, settings, raw)
+    assert len(api.sent("editMessageText", chat_id=READER_ID)) == 1
+    assert len(api.sent(chat_id=MOD_CHAT)) == 1
+
+
+# Cards missed while down -------------------------------------------------------------------
+
+
+async def test_cards_never_posted_are_posted_at_start_up_oldest_first(
+    api: FakeBotApi, settings: Settings, tg_core: Core
+) -> None:
+    author = Actor("discord", "42", "Remote Author")  # any platform's comments reach Telegram
+    for n in range(3):
+        await tg_core.submit_comment(
+            Request(author, "chan", f"discord:interaction:{n}"), f"Missed card {n}"
+        )
+    bot = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    await bot.start()
+    try:
+        await until(lambda: len(api.sent(chat_id=MOD_CHAT)) == 3)
+        texts = [text_of([c]) for c in api.sent(chat_id=MOD_CHAT)]
+        assert [n for t in texts for n in range(3) if f"Missed card {n}" in t] == [0, 1, 2]
+        assert await tg_core.unposted_cards("telegram") == []
+    finally:
+        await bot.stop()
+
+    again = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    await again.start()
+    await api.idle(0.3)
+    await again.stop()
+    assert len(api.sent(chat_id=MOD_CHAT)) == 3
+
+
+async def test_a_live_card_and_the_catch_up_post_one_card(
+    chat: Conversation, api: FakeBotApi, adapter: TelegramAdapter, tg_core: Core
+) -> None:
+    [preview] = sent(await chat.say(READER, "/comment Both paths at once"))
+    await chat.press(READER, message_of(preview), buttons(preview)["✅ Send"])
+    await tg_core.events.drain()
+    await adapter.relay.post_unposted()  # as if the start-up catch-up read it too
+    assert len(api.sent(chat_id=MOD_CHAT)) == 1
