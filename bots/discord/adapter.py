@@ -175,8 +175,9 @@ class Adapter:
             if not await respond.acknowledge(interaction, update=True):
                 return
             outcome = await self.core.press(request_of(interaction), action, text)
-            if not outcome.replayed:
+            if outcome.should_send:
                 await respond.reply_to_component(interaction, outcome.reply)
+                await self._delivered(outcome)
 
         await self._guard(interaction, run())
 
@@ -191,7 +192,7 @@ class Adapter:
     async def _answer(
         self, interaction: discord.Interaction[Any], outcome: Outcome, *, deferred_ephemeral: bool
     ) -> None:
-        if outcome.replayed:
+        if not outcome.should_send:
             # Discord accepted this acknowledgement, so this token has no answer yet: the first
             # reply fills the placeholder. Nothing was done again and nothing else is sent.
             await respond.fill_placeholder(
@@ -201,3 +202,15 @@ class Adapter:
         await respond.reply_after_thinking(
             interaction, outcome.reply, deferred_ephemeral=deferred_ephemeral
         )
+        await self._delivered(outcome)
+
+    async def _delivered(self, outcome: Outcome) -> None:
+        """Tell the core the reply went out, so a re-delivery after a restart sends nothing."""
+        if outcome.confirm_key is None:
+            return
+        try:
+            await self.core.mark_delivered(outcome.confirm_key)
+        except Exception:
+            # The actor has the answer; at worst a re-delivery after a crash repeats it.
+            log.warning("could not record that %s was answered", outcome.confirm_key,
+                        exc_info=True)  # fmt: skip

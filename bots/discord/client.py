@@ -68,6 +68,7 @@ class NewsroomClient(discord.AutoShardedClient):
         guild_id = core.settings.discord_guild_id
         self.command_guild = discord.Object(id=int(guild_id)) if guild_id else None
         self._subscribed = False
+        self.missed_cards: asyncio.Task[int] | None = None
 
     async def setup_hook(self) -> None:
         """Register persistent buttons and commands, sync if needed, follow core events."""
@@ -80,9 +81,17 @@ class NewsroomClient(discord.AutoShardedClient):
             )
         self.core.events.subscribe(self.relay)
         self._subscribed = True
+        # In the background: a long backlog must not delay connecting to the gateway.
+        self.missed_cards = asyncio.create_task(
+            self.relay.post_unposted(), name="discord-missed-cards"
+        )
 
     async def close(self) -> None:
         """Stop following events, let running event handlers finish, then disconnect."""
+        if self.missed_cards is not None:
+            self.missed_cards.cancel()  # the next start posts whatever is still missing
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.missed_cards
         if self._subscribed:
             self.core.events.unsubscribe(self.relay)
             self._subscribed = False

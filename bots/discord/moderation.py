@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import discord
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
+# Comment ids whose card this client posted (or is posting): a comment committed while the
+# start-up catch-up runs may reach both paths, and must get one card.
+CLAIMED_CARDS = 10_000
+# Unposted cards are read in pages; the catch-up stops after this many (the next start goes on).
+CATCH_UP_PAGES = 50
 
 
 class ModerationRelay:
@@ -27,6 +33,7 @@ class ModerationRelay:
     def __init__(self, client: discord.Client, core: Core) -> None:
         self.client = client
         self.core = core
+        self._claimed: OrderedDict[int, None] = OrderedDict()
 
     async def __call__(self, event: Event) -> None:
         """Route a core event to the matching handler."""
@@ -40,13 +47,48 @@ class ModerationRelay:
     async def post_card(self, event: CommentQueued) -> None:
         """Post a new comment's card, with its buttons, to the moderation channel."""
         channel_id = self.core.settings.discord_moderation_channel_id
-        if not channel_id:
+        comment_id = event.comment.id
+        if not channel_id or comment_id in self._claimed:
             return
+        self._claim(comment_id)
         channel = self.client.get_partial_messageable(int(channel_id))
-        sent = await channel.send(**send_kwargs(render_one(event.card)))
-        await self.core.record_moderation_post(
-            event.comment.id, PLATFORM, channel_id, str(sent.id)
-        )
+        try:
+            sent = await channel.send(**send_kwargs(render_one(event.card)))
+        except BaseException:
+            self._claimed.pop(comment_id, None)  # not posted: the catch-up may try again
+            raise
+        await self.core.record_moderation_post(comment_id, PLATFORM, channel_id, str(sent.id))
+
+    def _claim(self, comment_id: int) -> None:
+        self._claimed[comment_id] = None
+        while len(self._claimed) > CLAIMED_CARDS:
+            self._claimed.popitem(last=False)
+
+    async def post_unposted(self) -> int:
+        """At start-up: post the cards of pending comments that never reached the channel
+        (the process died between storing a comment and posting its card); oldest first."""
+        if not self.core.settings.discord_moderation_channel_id:
+            return 0
+        posted = 0
+        try:
+            for _ in range(CATCH_UP_PAGES):
+                missed = await self.core.unposted_cards(PLATFORM)
+                fresh = [e for e in missed if e.comment.id not in self._claimed]
+                for event in fresh:
+                    try:
+                        await self.post_card(event)
+                    except discord.HTTPException as exc:
+                        log.warning("could not post the card of comment %s: %s",
+                                    event.comment.id, exc.status)  # fmt: skip
+                        return posted  # Discord is unwell: the next start tries again
+                    posted += 1
+                if not fresh:
+                    break
+        except Exception:
+            log.exception("could not post the moderation cards missed while down")
+        if posted:
+            log.info("posted %d moderation cards missed while the bot was down", posted)
+        return posted
 
     async def update_cards(self, event: CommentDecided) -> None:
         """Show the decision (and who made it) on every Discord card of the comment."""

@@ -1,0 +1,129 @@
+"""Across a crash: a reply stored but never sent goes out once; cards never posted are posted.
+
+The crashed process is a Core that stored the effect with no client to answer: the next
+process gets the same interaction (Discord accepts its acknowledgement, since nobody answered)
+and must send the stored reply, then confirm it so a third delivery sends nothing new.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from core.actors import Actor, Request
+from core.app import Core
+from tests.bots.discord.conftest import MODERATOR, READER, OpenCore, StartHarness
+from tests.bots.discord.fake_discord import MOD_CHANNEL_ID, FakeDiscord
+from tests.bots.discord.harness import User
+from tests.bots.discord.test_moderation import card_of, card_posts, card_text, new_comment
+
+
+def request_for(payload: dict[str, Any], user: User) -> Request:
+    """The request the adapter builds for `payload` (same event key, same actor)."""
+    actor = Actor(
+        platform="discord",
+        user_id=str(user.id),
+        display_name=user.name,
+        role_ids=frozenset(str(role) for role in user.roles),
+    )
+    return Request(
+        actor=actor,
+        chat_id=payload["channel_id"],
+        event_key=f"discord:interaction:{payload['id']}",
+        is_private_chat="guild_id" not in payload,
+    )
+
+
+def edits(requests: list[Any]) -> list[Any]:
+    return [r for r in requests if r.method == "PATCH"]
+
+
+async def confirmed(core: Core, payload: dict[str, Any], user: User, action: str) -> bool:
+    """Whether the store says the reply to `payload` went out (a replay needs no resend)."""
+    outcome = await core.press(request_for(payload, user), action)
+    assert outcome.replayed
+    return not outcome.redeliver
+
+
+async def test_a_press_whose_answer_died_with_the_process_is_answered_once(
+    open_core: OpenCore, start: StartHarness, fake: FakeDiscord
+) -> None:
+    first = await start(await open_core())
+    comment = await new_comment(first, fake, READER, "Approved as the power failed")
+    card = card_of(fake, comment)
+    await first.close()
+    action = f"m:a:{comment}"
+    press = first.press(copy.deepcopy(card), f"nb:{action}", MODERATOR)
+    crashed = await open_core()
+    decided = await crashed.press(request_for(press, MODERATOR), action)
+    assert decided.confirm_key is not None
+    assert "Approved by Role Mod" not in card_text(fake.messages[card["id"]])
+    fake.reject_duplicate_acks = False  # nobody answered: Discord takes the acknowledgement
+
+    second = await start(await open_core())
+    answered = await second.send(press)
+    assert answered.first.body == {"type": 6}
+    assert len(edits(answered.requests)) == 1
+    assert "by Role Mod" in card_text(fake.messages[card["id"]])
+    assert await confirmed(await open_core(), press, MODERATOR, action)
+
+    third = await start(await open_core())
+    again = await third.send(press)
+    assert [r.path.rsplit("/", 1)[-1] for r in again.all_requests] == ["callback"]
+
+
+async def test_a_command_whose_answer_died_with_the_process_is_answered(
+    open_core: OpenCore, start: StartHarness, fake: FakeDiscord
+) -> None:
+    first = await start(await open_core())
+    comment = await new_comment(first, fake, READER, "Approved by command, then a crash")
+    await first.close()
+    command = first.slash("approve", MODERATOR, comment=comment)
+    crashed = await open_core()
+    decided = await crashed.execute(request_for(command, MODERATOR), "approve", str(comment))
+    assert decided.confirm_key is not None
+    fake.reject_duplicate_acks = False
+
+    second = await start(await open_core())
+    answered = await second.send(command)
+    assert [r.method for r in answered.requests] == ["POST", "PATCH"]  # ack, then the answer
+    assert f"#{comment}" in answered.texts()
+    later = await open_core()
+    replay = await later.execute(request_for(command, MODERATOR), "approve", str(comment))
+    assert replay.replayed and not replay.redeliver
+
+
+async def test_cards_missed_while_down_are_posted_at_start_up(
+    open_core: OpenCore, start: StartHarness, fake: FakeDiscord
+) -> None:
+    core = await open_core()
+    for n in range(3):  # every platform's comments come here
+        author = Actor("telegram", f"7{n}", f"Remote Author {n}")
+        stored = await core.submit_comment(
+            Request(author, author.user_id, f"telegram:update:{n}"), f"Missed {n}"
+        )
+        assert "waiting for a moderator" in stored.reply.text
+    bot = await start(core)
+    assert bot.client.missed_cards is not None
+    assert await bot.client.missed_cards == 3
+    titles = [r.body["embeds"][0]["description"] for r in card_posts(fake)]
+    assert [n for t in titles for n in range(3) if f"Missed {n}" in t] == [0, 1, 2]
+    assert all(r.path == f"/channels/{MOD_CHANNEL_ID}/messages" for r in card_posts(fake))
+    await bot.close()
+
+    again = await start(await open_core())
+    assert again.client.missed_cards is not None
+    assert await again.client.missed_cards == 0
+    assert len(card_posts(fake)) == 3
+
+
+async def test_no_catch_up_without_a_moderation_channel(
+    open_core: OpenCore, start: StartHarness, fake: FakeDiscord
+) -> None:
+    core = await open_core(discord_moderation_channel_id=None)
+    author = Actor("telegram", "78", "Remote Author")
+    await core.submit_comment(Request(author, "78", "telegram:update:1"), "Nobody to show")
+    bot = await start(core)
+    assert bot.client.missed_cards is not None
+    assert await bot.client.missed_cards == 0
+    assert card_posts(fake) == []
