@@ -13,6 +13,7 @@ Each returns an `Outcome`: the reply to render and whether the event was a repla
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -110,7 +111,7 @@ class Core:
         self.events = EventBus()
         self.registry = CommandRegistry()
         self.actions = ActionRouter()
-        self._recent_reads: OrderedDict[str, Reply] = OrderedDict()
+        self._recent_reads: OrderedDict[str, None] = OrderedDict()
         self._store_trouble = ThrottledFailureLog("store unavailable", log)
         self._moderators = {
             "telegram": frozenset(settings.telegram_moderator_ids),
@@ -275,8 +276,9 @@ class Core:
         self, request: Request, mutates: bool, call: Callable[[], Awaitable[Outcome | Reply]]
     ) -> Outcome:
         key = request.event_key
-        if key is not None and not mutates and key in self._recent_reads:
-            return Outcome(self._recent_reads[key], replayed=True)
+        # A re-delivered read is answered again (reads are repeatable) but marked replayed, so
+        # the adapter sends nothing: only keys are kept, never whole replies.
+        seen_read = key is not None and not mutates and key in self._recent_reads
         try:
             result: Outcome | Reply = await call()
         except UserError as refusal:
@@ -288,12 +290,14 @@ class Core:
             log.exception("unexpected error while handling %s", key or "an event")
             result = error(SOMETHING_WENT_WRONG)
         outcome = result if isinstance(result, Outcome) else Outcome(result)
-        if key is not None and not mutates and not outcome.replayed:
-            self._remember_read(key, outcome.reply)
+        if seen_read:
+            return dataclasses.replace(outcome, replayed=True)
+        if key is not None and not mutates:
+            self._remember_read(key)
         return outcome
 
-    def _remember_read(self, key: str, reply: Reply) -> None:
-        self._recent_reads[key] = reply
+    def _remember_read(self, key: str) -> None:
+        self._recent_reads[key] = None
         if len(self._recent_reads) > _RECENT_READS:
             self._recent_reads.popitem(last=False)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
 from typing import Any
 
 from alembic import command
@@ -11,8 +14,9 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from core.store.engine import Database
-from core.store.migrate import alembic_config, upgrade_to_head
+from core.store.migrate import SCHEMA_HEAD, alembic_config, upgrade_to_head
 from core.store.tables import Base
+from tests.conftest import ROOT
 
 
 def _diff(connection: Connection) -> list[Any]:
@@ -55,3 +59,31 @@ async def test_downgrade_to_base_and_upgrade_again(database_url: str) -> None:
         assert set(Base.metadata.tables) <= set(tables)
     finally:
         await database.close()
+
+
+def test_the_known_head_is_the_newest_migration() -> None:
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert heads == [SCHEMA_HEAD], "update SCHEMA_HEAD in core/store/migrate.py"
+
+
+async def test_a_current_store_starts_without_importing_alembic(database_url: str) -> None:
+    code = (
+        "import asyncio, sys\n"
+        "from core.store.engine import Database\n"
+        "from core.store.migrate import upgrade_to_head\n"
+        f"db = Database.connect({database_url!r}, pool_size=1)\n"
+        "asyncio.run(upgrade_to_head(db))\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
