@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import copy
 import random
 import time
 from collections import Counter
@@ -53,6 +54,7 @@ from tests.bots.telegram.tg_fake_api import FakeBotApi
 ID_MOD = User(2001, "Id Mod")  # DISCORD_MODERATOR_IDS in tests/conftest.make_settings
 OPERATOR = Actor("console", "operator", "Operator")
 VERBS = ("approve", "reject", "spam")
+TELEGRAM_HEAD_START = 0.005  # seconds; the others act within 100 ms of the comment's start
 MODERATORS = ("telegram card", "telegram private", "discord card", "discord command", "console")
 
 
@@ -139,7 +141,9 @@ async def decide_all(race: Race, ids: list[int], rng: random.Random, spread: flo
     api, fake, bot = race.api, race.fake, race.bot
     tg_pending: list[tuple[Attempt, dict[str, Any]]] = []
     dc_pending: list[tuple[Attempt, dict[str, Any]]] = []
-    cards = {cid: (tg_card(api, cid), dc_card(fake, cid)) for cid in ids}
+    # The cards as moderators saw them: a press carries the message it was made on, and the
+    # fake edits its stored messages in place once a comment is decided.
+    cards = {cid: (tg_card(api, cid), copy.deepcopy(dc_card(fake, cid))) for cid in ids}
 
     def telegram(attempt: Attempt) -> None:
         cid, verb = attempt.comment_id, attempt.verb
@@ -184,11 +188,14 @@ async def decide_all(race: Race, ids: list[int], rng: random.Random, spread: flo
 
     timed = []
     for cid in ids:
-        start = rng.uniform(0, spread)  # a comment's five moderators act within 20 ms
+        start = rng.uniform(0, spread)
         for moderator in MODERATORS:
             attempt = Attempt(cid, moderator, rng.choice(VERBS))
             race.attempts.append(attempt)
-            timed.append(at(start + rng.uniform(0, 0.02), attempt))
+            # Telegram's updates travel through a long poll first: give them a head start so
+            # every platform wins some races.
+            window = TELEGRAM_HEAD_START if moderator.startswith("telegram") else 0.1
+            timed.append(at(start + rng.uniform(0, window), attempt))
     await asyncio.gather(*timed)
     # An interaction never handled shows up below as an attempt that got no answer.
     with contextlib.suppress(TimeoutError):
