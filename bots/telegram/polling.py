@@ -142,7 +142,8 @@ class Poller:
                 updates = await self.bot.get_updates(
                     offset=offset,
                     limit=BATCH,
-                    timeout=0 if self._in_flight else self.timeout,
+                    # Whole seconds: PTB's annotation, and Telegram's unit.
+                    timeout=0 if self._in_flight else max(1, round(self.timeout)),
                     allowed_updates=self.allowed_updates,
                 )
             except InvalidToken:

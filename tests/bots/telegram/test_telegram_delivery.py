@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bots.telegram.app import TelegramAdapter
+from bots.telegram.app import PollingFailed, TelegramAdapter
 from bots.telegram.extract import request_of
 from core.actors import Actor, Request
 from core.app import Core, Outcome
@@ -285,3 +285,33 @@ async def test_a_live_card_and_the_catch_up_post_one_card(
     await tg_core.events.drain()
     await adapter.relay.post_unposted()  # as if the start-up catch-up read it too
     assert len(api.sent(chat_id=MOD_CHAT)) == 1
+
+
+# Stopping ------------------------------------------------------------------------------------
+
+
+async def test_stop_finishes_what_it_took_then_confirms_it(api: FakeBotApi, tg_core: Core) -> None:
+    bot = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    gate = GatedCore(tg_core, {READER_ID})
+    bot.handlers.core = gate  # type: ignore[assignment]
+    await bot.start()
+    update = api.message(READER, "/help")
+    await until(lambda: gate.waiting == 1)
+    asyncio.get_running_loop().call_later(0.3, gate.gate.set)  # still working at SIGTERM
+    await bot.stop()
+    assert len(api.sent(chat_id=READER_ID)) == 1
+    assert offsets(api)[-1] == update["update_id"] + 1
+
+
+async def test_a_token_revoked_while_polling_ends_the_adapter(
+    api: FakeBotApi, tg_core: Core
+) -> None:
+    bot = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    await bot.start()
+    try:
+        api.fail("getUpdates", 401, "Unauthorized", count=10_000)
+        with pytest.raises(PollingFailed, match="refused the bot token"):
+            async with asyncio.timeout(5):
+                await bot.wait(asyncio.Event())
+    finally:
+        await bot.stop()
