@@ -208,6 +208,9 @@ class Adapter:
         """Tell the core the reply went out, so a re-delivery after a restart sends nothing."""
         if outcome.confirm_key is None:
             return
+        if outcome.redeliver:
+            log.info("re-sent the reply to %s: its first sending was never confirmed (the "
+                     "process died after storing it)", outcome.confirm_key)  # fmt: skip
         try:
             await self.core.mark_delivered(outcome.confirm_key)
         except Exception:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import itertools
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -206,8 +207,9 @@ async def run_once_more(api: FakeBotApi, settings: Settings, raw: dict[str, Any]
 
 
 async def test_a_reply_lost_in_a_crash_is_sent_when_the_update_comes_again(
-    api: FakeBotApi, settings: Settings
+    api: FakeBotApi, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bots.telegram")
     raw = message_update(READER, "/comment Said just before the crash")
     crashed = await Core.open(settings)
     # The dead process stored the draft, then died before its preview went out.
@@ -219,6 +221,7 @@ async def test_a_reply_lost_in_a_crash_is_sent_when_the_update_comes_again(
     [preview] = api.sent(chat_id=READER_ID)
     assert "Said just before the crash" in text_of([preview])
     assert "✅ Send" in buttons(preview)
+    assert f"re-sent the reply to telegram:update:{raw['update_id']}" in caplog.text
 
     await run_once_more(api, settings, raw)  # sent and confirmed: never again
     assert len(api.sent(chat_id=READER_ID)) == 1
