@@ -245,6 +245,23 @@ class Core:
         """The adapter sent the reply of `Outcome.confirm_key`; replays of it send nothing."""
         await mark_delivered(self.database, confirm_key, self.clock())
 
+    async def delivered(self, outcome: Outcome) -> None:
+        """Call after sending an outcome's reply: confirms it if it needs confirming, and never
+        raises (the actor has the answer; at worst a re-delivery after a crash repeats it)."""
+        if outcome.confirm_key is None:
+            return
+        if outcome.redeliver:
+            log.info(
+                "re-sent the reply to %s: its first sending was never confirmed",
+                outcome.confirm_key,
+            )
+        try:
+            await self.mark_delivered(outcome.confirm_key)
+        except Exception:
+            log.warning(
+                "could not record that %s was answered", outcome.confirm_key, exc_info=True
+            )
+
     async def unposted_cards(self, platform: str, limit: int = 100) -> list[CommentQueued]:
         """Pending comments whose card never reached `platform`'s moderators (e.g. the process
         died after storing the comment): post these at start-up, oldest first."""

@@ -177,7 +177,7 @@ class Adapter:
             outcome = await self.core.press(request_of(interaction), action, text)
             if outcome.should_send:
                 await respond.reply_to_component(interaction, outcome.reply)
-                await self._delivered(outcome)
+                await self.core.delivered(outcome)
 
         await self._guard(interaction, run())
 
@@ -202,18 +202,4 @@ class Adapter:
         await respond.reply_after_thinking(
             interaction, outcome.reply, deferred_ephemeral=deferred_ephemeral
         )
-        await self._delivered(outcome)
-
-    async def _delivered(self, outcome: Outcome) -> None:
-        """Tell the core the reply went out, so a re-delivery after a restart sends nothing."""
-        if outcome.confirm_key is None:
-            return
-        if outcome.redeliver:
-            log.info("re-sent the reply to %s: its first sending was never confirmed (the "
-                     "process died after storing it)", outcome.confirm_key)  # fmt: skip
-        try:
-            await self.core.mark_delivered(outcome.confirm_key)
-        except Exception:
-            # The actor has the answer; at worst a re-delivery after a crash repeats it.
-            log.warning("could not record that %s was answered", outcome.confirm_key,
-                        exc_info=True)  # fmt: skip
+        await self.core.delivered(outcome)

@@ -92,21 +92,7 @@ class Handlers:
             return  # the first delivery already answered
         reply = outcome.reply
         await self._send(message.chat_id, request, reply, reply_to=_thread(message, request))
-        await self._delivered(outcome)
-
-    async def _delivered(self, outcome: Outcome) -> None:
-        """Tell the core the reply went out, so a re-delivery after a restart sends nothing."""
-        if outcome.confirm_key is None:
-            return
-        if outcome.redeliver:
-            log.info("re-sent the reply to %s: its first sending was never confirmed (the "
-                     "process died after storing it)", outcome.confirm_key)  # fmt: skip
-        try:
-            await self.core.mark_delivered(outcome.confirm_key)
-        except Exception:
-            # The reader has the answer; at worst a re-delivery after a crash repeats it.
-            log.warning("could not record that %s was answered", outcome.confirm_key,
-                        exc_info=True)  # fmt: skip
+        await self.core.delivered(outcome)
 
     async def _send(
         self, chat_id: int, request: Request, reply: Reply, reply_to: int | None = None
@@ -139,7 +125,7 @@ class Handlers:
             else:
                 answered = await _answer(query)
                 await self._show(query, request, reply)
-            await self._delivered(outcome)
+            await self.core.delivered(outcome)
         finally:
             if not answered:
                 await _answer(query)

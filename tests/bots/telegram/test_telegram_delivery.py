@@ -210,6 +210,7 @@ async def test_a_reply_lost_in_a_crash_is_sent_when_the_update_comes_again(
     api: FakeBotApi, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="bots.telegram")
+    caplog.set_level(logging.INFO, logger="core.app")  # confirms (and logs) re-sent replies
     raw = message_update(READER, "/comment Said just before the crash")
     crashed = await Core.open(settings)
     # The dead process stored the draft, then died before its preview went out.
