@@ -57,6 +57,8 @@ STORE_UNAVAILABLE = (
 )
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again."
 _RECENT_READS = 10_000
+# Pages of `unposted_cards` one start-up catch-up works through at most.
+_CATCH_UP_PAGES = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +290,33 @@ class Core:
             )
             for view in views
         ]
+
+    async def post_missed_cards(
+        self,
+        platform: str,
+        post: Callable[[CommentQueued], Awaitable[bool]],
+        claimed: Callable[[int], bool],
+    ) -> int:
+        """At start-up: hand `post` the cards of pending comments that never reached
+        `platform` (the process died between storing a comment and posting its card), oldest
+        first, skipping those `claimed` says the live path has taken. `post` returns False when
+        the platform is unwell: the rest waits for the next start. Never raises."""
+        posted = 0
+        try:
+            for _ in range(_CATCH_UP_PAGES):
+                missed = await self.unposted_cards(platform)
+                fresh = [event for event in missed if not claimed(event.comment.id)]
+                for event in fresh:
+                    if not await post(event):
+                        return posted
+                    posted += 1
+                if not fresh:
+                    break
+        except Exception:
+            log.exception("could not post the moderation cards missed while down")
+        if posted:
+            log.info("posted %d %s moderation cards missed while down", posted, platform)
+        return posted
 
     async def _guarded(
         self, request: Request, mutates: bool, call: Callable[[], Awaitable[Outcome | Reply]]

@@ -23,8 +23,6 @@ PLATFORM = "discord"
 # Comment ids whose card this client posted (or is posting): a comment committed while the
 # start-up catch-up runs may reach both paths, and must get one card.
 CLAIMED_CARDS = 10_000
-# Unposted cards are read in pages; the catch-up stops after this many (the next start goes on).
-CATCH_UP_PAGES = 50
 
 
 class ModerationRelay:
@@ -65,30 +63,20 @@ class ModerationRelay:
             self._claimed.popitem(last=False)
 
     async def post_unposted(self) -> int:
-        """At start-up: post the cards of pending comments that never reached the channel
-        (the process died between storing a comment and posting its card); oldest first."""
+        """At start-up: post the cards that never reached the channel (see the core)."""
         if not self.core.settings.discord_moderation_channel_id:
             return 0
-        posted = 0
+        return await self.core.post_missed_cards(
+            PLATFORM, self._post_or_stop, self._claimed.__contains__
+        )
+
+    async def _post_or_stop(self, event: CommentQueued) -> bool:
         try:
-            for _ in range(CATCH_UP_PAGES):
-                missed = await self.core.unposted_cards(PLATFORM)
-                fresh = [e for e in missed if e.comment.id not in self._claimed]
-                for event in fresh:
-                    try:
-                        await self.post_card(event)
-                    except discord.HTTPException as exc:
-                        log.warning("could not post the card of comment %s: %s",
-                                    event.comment.id, exc.status)  # fmt: skip
-                        return posted  # Discord is unwell: the next start tries again
-                    posted += 1
-                if not fresh:
-                    break
-        except Exception:
-            log.exception("could not post the moderation cards missed while down")
-        if posted:
-            log.info("posted %d moderation cards missed while the bot was down", posted)
-        return posted
+            await self.post_card(event)
+        except discord.HTTPException as exc:
+            log.warning("could not post the card of comment %s: %s", event.comment.id, exc.status)
+            return False  # Discord is unwell: the next start tries again
+        return True
 
     async def update_cards(self, event: CommentDecided) -> None:
         """Show the decision (and who made it) on every Discord card of the comment."""

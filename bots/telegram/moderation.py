@@ -17,8 +17,6 @@ log = logging.getLogger(__name__)
 # Comment ids whose card this process posted (or is posting): a comment committed while the
 # start-up catch-up runs may reach both paths, and must get one card.
 CLAIMED_CARDS = 10_000
-# Unposted cards are read in pages; the catch-up stops after this many (the next start goes on).
-CATCH_UP_PAGES = 50
 
 
 class ModerationRelay:
@@ -57,28 +55,20 @@ class ModerationRelay:
             )
 
     async def post_unposted(self) -> int:
-        """At start-up: post the cards of pending comments that never reached this chat
-        (the process died between storing a comment and posting its card); oldest first."""
-        posted = 0
+        """At start-up: post the cards that never reached this chat (see the core)."""
+        if self.chat_id is None:
+            return 0
+        return await self.core.post_missed_cards(
+            PLATFORM, self._post_or_stop, self._claimed.__contains__
+        )
+
+    async def _post_or_stop(self, event: CommentQueued) -> bool:
         try:
-            for _ in range(CATCH_UP_PAGES):
-                missed = await self.core.unposted_cards(PLATFORM)
-                fresh = [e for e in missed if e.comment.id not in self._claimed]
-                for event in fresh:
-                    try:
-                        await self.post_card(event)
-                    except TelegramError as exc:
-                        log.warning("could not post the card of comment %s: %s",
-                                    event.comment.id, exc)  # fmt: skip
-                        return posted  # Telegram is unwell: the next start tries again
-                    posted += 1
-                if not fresh:
-                    break
-        except Exception:
-            log.exception("could not post the moderation cards missed while down")
-        if posted:
-            log.info("posted %d moderation cards missed while the bot was down", posted)
-        return posted
+            await self.post_card(event)
+        except TelegramError as exc:
+            log.warning("could not post the card of comment %s: %s", event.comment.id, exc)
+            return False  # Telegram is unwell: the next start tries again
+        return True
 
     async def update_cards(self, event: CommentDecided) -> None:
         """Replace every Telegram card of the comment with the decided one (no buttons)."""
