@@ -333,6 +333,13 @@ class DrillReport:
     def ok(self) -> bool:
         return not self.problems
 
+    def tidy(self, root: Path, *, keep: Path | None, what: str) -> None:
+        """Remove the drill's work directory when all went well; otherwise say where it is."""
+        if self.ok and keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+        elif not self.ok:
+            self.notes.append(f"{what} kept in {root}")
+
     def render(self) -> str:
         lines = [self.title, "", table(self.headers, self.rows), ""]
         lines += [f"note: {note}" for note in self.notes]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import sys
 import time
 from collections.abc import Hashable
@@ -142,10 +141,7 @@ async def run(
         await bot.close()
         await api.stop()
         cluster.destroy()
-        if report.ok and keep is None:
-            shutil.rmtree(root, ignore_errors=True)
-        elif not report.ok:
-            report.notes.append(f"bot log kept in {root}")
+        report.tidy(root, keep=keep, what="bot log")
     return report
 
 

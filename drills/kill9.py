@@ -22,7 +22,6 @@ import asyncio
 import copy
 import random
 import re
-import shutil
 import sys
 import time
 from collections.abc import Hashable
@@ -160,10 +159,7 @@ async def run(
     finally:
         await bot.close()
         await api.stop()
-        if report.ok and keep is None:
-            shutil.rmtree(root, ignore_errors=True)
-        elif not report.ok:
-            report.notes.append(f"store and bot log kept in {root}")
+        report.tidy(root, keep=keep, what="store and bot log")
     return report
 
 

@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import random
 import re
-import shutil
 import signal
 import sys
 import time
@@ -107,10 +106,7 @@ async def run(
     finally:
         await bot.close()
         await api.stop()
-        if report.ok and keep is None:
-            shutil.rmtree(root, ignore_errors=True)
-        elif not report.ok:
-            report.notes.append(f"store and bot log kept in {root}")
+        report.tidy(root, keep=keep, what="store and bot log")
     return report
 
 
