@@ -9,6 +9,8 @@ core call and reply included), keeps at most `max_in_flight` updates taken, and 
 Telegram answers a poll at once while updates at or above the offset exist, and our own
 unconfirmed updates are such updates: a poll that brings nothing new is followed by a wait for
 the oldest update to finish (the offset moves) or a short delay, never by an immediate re-poll.
+So every poll brings the updates still in flight again: the loop asks for the raw JSON and
+builds `Update` objects (the costly part of a poll) only for the updates it takes.
 """
 
 from __future__ import annotations
@@ -16,10 +18,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from telegram import Bot, Update
-from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
+from telegram.error import EndPointNotFound, InvalidToken, RetryAfter, TelegramError, TimedOut
+from telegram.ext import ExtBot
+from telegram.warnings import PTBUserWarning
 
 from bots.telegram.lanes import ChatLanes
 from bots.telegram.limits import retry_seconds
@@ -34,6 +41,8 @@ MAX_IN_FLIGHT = 256
 BUSY_INTERVAL = 0.2
 MIN_GAP = 0.1
 MAX_BACKOFF = 30.0
+# Read timeout of a poll beyond its long-poll timeout (as PTB's get_updates_read_timeout).
+READ_MARGIN = 10.0
 CONFIRM_READ_TIMEOUT = 3.0
 STOP_POLLING_SECONDS = 2.0
 
@@ -83,6 +92,12 @@ class Poller:
         return max(self._confirmed, after_highest)
 
     def start(self) -> asyncio.Task[None]:
+        # PTB warns that get_updates exists, but it parses every update it returns, the ones in
+        # flight again each poll: the raw request is deliberate. Here, not at import: a filter
+        # added while pytest collects is dropped before the tests run.
+        warnings.filterwarnings(
+            "ignore", message=re.escape("Please use 'Bot.getUpdates'"), category=PTBUserWarning
+        )
         self._task = asyncio.create_task(self._run(), name="telegram-polling")
         return self._task
 
@@ -139,13 +154,12 @@ class Poller:
             offset = self.offset()
             started = loop.time()
             try:
-                updates = await self.bot.get_updates(
-                    offset=offset,
-                    limit=BATCH,
-                    # Whole seconds: PTB's annotation, and Telegram's unit.
-                    timeout=0 if self._in_flight else max(1, round(self.timeout)),
-                    allowed_updates=self.allowed_updates,
+                raw = await self._get_updates(
+                    offset,
+                    # Whole seconds: Telegram's unit.
+                    wait=0 if self._in_flight else max(1, round(self.timeout)),
                 )
+                updates = self._new(raw)
             except InvalidToken:
                 raise  # the adapter turns the end of this task into PollingFailed
             except RetryAfter as exc:
@@ -170,33 +184,69 @@ class Poller:
             self.polls += 1
             self._confirmed = max(self._confirmed, offset)
             taken = self._take(updates)
-            if self._in_flight and not (len(updates) >= BATCH and taken):
+            if self._in_flight and not (len(raw) >= BATCH and taken):
                 # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation.
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.busy_interval):
                         await self._progress.wait()
             if self._in_flight:
-                # Each poll returns (and PTB parses) every unconfirmed update again: under load,
-                # space polls so that cost stays a small share of the work.
+                # Each poll returns every unconfirmed update again: under load, space polls so
+                # fetching them stays a small share of the work.
                 await asyncio.sleep(max(0.0, started + self.min_gap - loop.time()))
 
-    def _take(self, updates: Sequence[Update]) -> int:
-        taken = 0
+    async def _get_updates(self, offset: int, wait: int) -> list[dict[str, Any]]:
+        """One getUpdates, unparsed: the updates still in flight come back with every poll."""
+        try:
+            raw = await self.bot.do_api_request(
+                "getUpdates",
+                api_kwargs={
+                    "offset": offset,
+                    "limit": BATCH,
+                    "timeout": wait,
+                    "allowed_updates": self.allowed_updates,
+                },
+                return_type=None,
+                # As get_updates: the long poll may take its whole timeout before answering.
+                read_timeout=wait + READ_MARGIN,
+            )
+        except EndPointNotFound as exc:
+            # do_api_request reports a refused token (401/404) this way once the bot has
+            # initialized; getUpdates exists, so it is the token.
+            raise InvalidToken(str(exc)) from exc
+        if not isinstance(raw, list):
+            raise TelegramError(f"getUpdates returned {type(raw).__name__}, not a list")
+        return raw
+
+    def _new(self, raw: Sequence[dict[str, Any]]) -> list[Update]:
+        """The updates of a poll to take, parsed; those in flight or handled are not parsed."""
         if self._stopping:
-            return taken  # a poll that outlived stop(): its updates stay with Telegram
-        for update in sorted(updates, key=lambda u: u.update_id):
-            uid = update.update_id
+            return []  # a poll that outlived stop(): its updates stay with Telegram
+        chosen: list[dict[str, Any]] = []
+        room = self.max_in_flight - len(self._in_flight)
+        for data in sorted(raw, key=lambda d: int(d["update_id"])):
+            uid = int(data["update_id"])
             if uid in self._in_flight:
                 continue
             if self._highest is not None and self._confirmed <= uid <= self._highest:
                 continue  # handled already, not yet confirmed
-            if len(self._in_flight) >= self.max_in_flight:
+            if len(chosen) >= room:
                 break
+            chosen.append(data)
+        updates = [Update.de_json(data, self.bot) for data in chosen]
+        if isinstance(self.bot, ExtBot) and self.bot.callback_data_cache is not None:
+            for update in updates:
+                self.bot.insert_callback_data(update)  # what ExtBot.get_updates adds
+        return updates
+
+    def _take(self, updates: Sequence[Update]) -> int:
+        if self._stopping:
+            return 0
+        for update in updates:
+            uid = update.update_id
             self._in_flight.add(uid)
             self._highest = uid if self._highest is None else max(self._highest, uid)
             self.lanes.submit(update)
-            taken += 1
-        return taken
+        return len(updates)
 
     async def _room(self) -> None:
         # Back-pressure: with max_in_flight updates taken, fetch nothing until one finishes.

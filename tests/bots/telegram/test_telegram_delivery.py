@@ -116,6 +116,44 @@ async def test_offset_never_passes_an_update_still_being_handled(
     assert bot.poller.in_flight == 0
 
 
+async def test_updates_polled_again_while_in_flight_are_parsed_and_handled_once(
+    api: FakeBotApi, gated: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[int] = []
+    de_json = Update.de_json.__func__  # type: ignore[attr-defined]
+
+    def spy(cls: type[Update], data: dict[str, Any], bot: Any = None) -> Update:
+        parsed.append(data["update_id"])
+        return de_json(cls, data, bot)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Update, "de_json", classmethod(spy))
+    bot, gate = await gated(held={READER_ID})
+    slow = api.message(READER, "/help")
+    await until(lambda: gate.waiting == 1)
+    users = [FakeBotApi.user(800 + n, f"Reader{n}") for n in range(3)]
+    fast = [api.message(user, "/help") for user in users]
+    for user in users:
+        await api.wait_sent(user["id"])
+    mark = len(api.polls)
+    await until(lambda: len(api.polls) >= mark + 3)
+    # Telegram brings every unconfirmed update again with each poll, handled ones included.
+    again = [p for p in api.polls[mark:] if p.ok and p.result]
+    assert len(again) >= 3
+    assert all(
+        {u["update_id"] for u in [slow, *fast]} <= {u["update_id"] for u in p.result}
+        for p in again
+    )
+    assert max(offsets(api)) == slow["update_id"]
+
+    gate.gate.set()
+    await api.wait_sent(READER_ID)
+    await until(lambda: offsets(api)[-1] == fast[-1]["update_id"] + 1)
+    ids = [u["update_id"] for u in [slow, *fast]]
+    assert sorted(i for i in parsed if i in ids) == ids
+    assert [len(api.sent(chat_id=u["id"])) for u in [READER, *users]] == [1] * 4
+    assert bot.poller.in_flight == 0
+
+
 async def test_updates_in_flight_are_bounded(api: FakeBotApi, gated: Callable[..., Any]) -> None:
     bot, gate = await gated(max_in_flight=3, concurrency=8)
     users = [FakeBotApi.user(700 + n, f"Reader{n}") for n in range(8)]
