@@ -19,7 +19,10 @@ ZWSP = "\u200b"
 # Any "@" that could start a mention (<@id>, <@!id>, <@&id>, @everyone, @here) gets a zero-width
 # space after it: discord.utils.escape_mentions covers 17-20 digit ids only, this covers all.
 _AT = re.compile(r"@(?!\u200b)")
-_BRACKET = re.compile(r"(\\*)([\[\]])")
+# Links Discord makes clickable stay as they are (escaping would break them), as
+# discord.utils.escape_markdown does; every formatting character elsewhere is escaped.
+_URL = re.compile(r"<[^: >]+:/[^ >]+>|(?:https?|steam)://[^\s<]+[^<.,:;\"\'\]\s]")
+_FORMATTING = re.compile(r"([\\*_~|`\[\]])")
 _LINE_MARKER = re.compile(r"^([ \t]*)(?=[-#>])", re.MULTILINE)
 _LINE_START = re.compile(r"\s*-|#|>")
 _URL_UNSAFE = re.compile(r"[\s()<>\[\]]")
@@ -30,19 +33,22 @@ def neutralise_mentions(text: str) -> str:
     return _AT.sub("@" + ZWSP, discord.utils.escape_mentions(text))
 
 
-def _escape_bracket(match: re.Match[str]) -> str:
-    slashes, bracket = match.groups()
-    return slashes + ("\\" if len(slashes) % 2 == 0 else "") + bracket
+def _escape_formatting(text: str) -> str:
+    parts: list[str] = []
+    done = 0
+    for link in _URL.finditer(text):
+        parts += (_FORMATTING.sub(r"\\\1", text[done : link.start()]), link.group())
+        done = link.end()
+    parts.append(_FORMATTING.sub(r"\\\1", text[done:]))
+    return "".join(parts)
 
 
 def escape(text: str) -> str:
     """Reader text as literal Discord Markdown: formatting characters and mentions escaped."""
-    escaped = discord.utils.escape_markdown(text)
-    # escape_markdown escapes a bracket only when it opens a whole masked link: escape every
-    # bracket that is not already escaped (preceded by an even run of backslashes).
-    escaped = _BRACKET.sub(_escape_bracket, escaped)
-    # escape_markdown's `^\s*-` can swallow a line break and escape the wrong line: escape
-    # every line that still opens with a list, header or quote marker.
+    # Not discord.utils.escape_markdown: it escapes only the first character of anything that
+    # looks like a masked link, so `[**x**](y)` would still come out bold.
+    escaped = _escape_formatting(text)
+    # Every line that opens with a list, header or quote marker.
     escaped = _LINE_MARKER.sub(r"\1\\", escaped)
     return neutralise_mentions(escaped)
 

@@ -56,6 +56,14 @@ def test_plain_reply_is_content_with_markdown_escaped() -> None:
     assert message.embeds == []
 
 
+def test_formatting_inside_something_shaped_like_a_masked_link_is_escaped_too() -> None:
+    # discord.utils.escape_markdown escapes only the "[" here: the text would come out bold.
+    [message] = render(reply(paragraph("[**x** ||y||](https://e.com/a_b) see https://e.com/c_d")))
+    assert message.content == (
+        "\\[\\*\\*x\\*\\* \\|\\|y\\|\\|\\](https://e.com/a_b) see https://e.com/c_d"
+    )
+
+
 def test_heading_reply_is_an_embed_with_the_heading_as_title() -> None:
     r = reply(
         heading("Stargate @here"),
