@@ -4,11 +4,13 @@ A unit of work is a plain function over a synchronous `Session`: it cannot await
 so no network call can ever happen inside a transaction. `Database.read(fn)` and
 `Database.write(fn)` run it:
 
-- PostgreSQL (asyncpg): through `AsyncSession.run_sync`, on a small connection pool.
+- PostgreSQL (asyncpg): through `AsyncSession.run_sync`, on a small connection pool; writes
+  are group-committed by `ASYNC_WRITERS` tasks (core/store/group_commit.py).
 - SQLite: reads through aiosqlite like PostgreSQL; writes on one dedicated writer thread with
-  its own connection. SQLite allows one writer at a time anyway, and this way a write costs one
-  thread hop instead of several per statement, and concurrent writers queue in Python instead
-  of sleeping in SQLite's busy handler. `busy_timeout` still covers other processes.
+  its own connection. SQLite allows one writer at a time anyway, and this way a write costs no
+  per-statement thread hops, concurrent writers queue in Python instead of sleeping in SQLite's
+  busy handler, and the queued writes are group-committed (core/store/group_commit.py).
+  `busy_timeout` still covers other processes.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,11 +26,16 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.store.group_commit import AsyncWriters, SqliteWriter
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 _IMMEDIATE = "newsroom_immediate"
+# Concurrent group-committing writers on PostgreSQL: while one waits on the server, another
+# runs; few, so batches stay large and their locks few.
+ASYNC_WRITERS = 2
 
 
 def normalize_database_url(raw: str) -> URL:
@@ -75,12 +81,11 @@ class Database:
     def __init__(self, engine: AsyncEngine, sqlite_writer: Engine | None = None) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self._sqlite_writes: sessionmaker[Session] | None = None
-        self._writer_thread: ThreadPoolExecutor | None = None
         self._sqlite_writer = sqlite_writer
+        self._writer: SqliteWriter | None = None
+        self._async_writers = AsyncWriters(self._sessions, ASYNC_WRITERS)
         if sqlite_writer is not None:
-            self._sqlite_writes = sessionmaker(sqlite_writer, expire_on_commit=False)
-            self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+            self._writer = SqliteWriter(sessionmaker(sqlite_writer, expire_on_commit=False))
 
     @property
     def dialect(self) -> str:
@@ -124,20 +129,14 @@ class Database:
 
     async def write(self, work: Callable[[Session], T]) -> T:
         """Run `work` in a transaction that commits if it returns and rolls back if it raises."""
-        if self._sqlite_writes is not None:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._writer_thread, self._write_sqlite, work)
-        async with self._sessions() as session, session.begin():
-            return await session.run_sync(work)
-
-    def _write_sqlite(self, work: Callable[[Session], T]) -> T:
-        assert self._sqlite_writes is not None
-        with self._sqlite_writes() as session, session.begin():
-            return work(session)
+        if self._writer is not None:
+            return await self._writer.write(work)
+        return await self._async_writers.write(work)
 
     async def close(self) -> None:
-        if self._writer_thread is not None:
-            self._writer_thread.shutdown(wait=True)
+        await self._async_writers.close()
+        if self._writer is not None:
+            await asyncio.to_thread(self._writer.close)
         if self._sqlite_writer is not None:
             self._sqlite_writer.dispose()
         await self.engine.dispose()
