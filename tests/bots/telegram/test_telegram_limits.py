@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -84,3 +85,19 @@ async def test_long_reply_is_split_into_valid_messages(api: FakeBotApi) -> None:
     texts = api.texts(READER_ID)
     assert all(len(t) > 4096 >= len(visible_text(t)) for t in texts)
     assert sum(visible_text(t).count("end") for t in texts) == 6
+
+
+async def test_a_retry_after_holds_its_chat_only_and_is_forgotten_after() -> None:
+    limiter = FloodControl(pacing=False)
+    held = asyncio.create_task(_send(limiter, Flaky(RetryAfter(1)), chat_id=1))
+    await asyncio.sleep(0.05)  # chat 1 is now inside its retry_after
+    started = time.monotonic()
+    await _send(limiter, Flaky(), chat_id=2)
+    other_chat = time.monotonic() - started
+    await _send(limiter, Flaky(), chat_id=1)
+    same_chat = time.monotonic() - started
+    assert await held == {"ok": True}
+    assert other_chat < 0.2 and same_chat >= 0.8
+    # Per-chat state lives only as long as a hold: thousands of readers leave nothing behind.
+    await asyncio.gather(*(_send(limiter, Flaky(), chat_id=n) for n in range(100, 1100)))
+    assert limiter._held == {}
