@@ -20,6 +20,7 @@ from telegram.ext import (
     filters,
 )
 
+from bots.telegram.application import NewsroomApplication
 from bots.telegram.commands import sync_commands
 from bots.telegram.handlers import Handlers
 from bots.telegram.limits import FloodControl
@@ -93,11 +94,10 @@ class TelegramAdapter:
             .base_url(f"{root}/bot{{token}}")
             .base_file_url(f"{root}/file/bot{{token}}")
             .rate_limiter(self.limiter)
+            .application_class(NewsroomApplication)
             .concurrent_updates(PerChatOrder(concurrency))
             # Every concurrent handler may hold a connection, plus event deliveries.
             .connection_pool_size(concurrency + 4)
-            # PTB adds the long-poll timeout itself; this is the margin for a slow network.
-            .get_updates_read_timeout(10)
             .build()
         )
         self.sender = Sender(self.app.bot)

@@ -149,3 +149,14 @@ async def test_a_moderator_who_starts_the_bot_gets_the_full_menu(
     assert scope not in api.commands
     await chat.say(MOD, "/start")
     assert "approve" in {c["command"] for c in api.commands[scope]}
+
+
+async def test_readers_leave_no_per_chat_state_behind(
+    chat: Conversation, adapter: TelegramAdapter
+) -> None:
+    for n in range(5):
+        reader = FakeBotApi.user(80_000 + n, f"Reader {n}")
+        assert "$500 billion" in text_of(await chat.say(reader, "/faq how much money"))
+    # PTB's Application would keep every chat and user id for a persistence it does not have.
+    assert not adapter.app._chat_ids_to_be_updated_in_persistence  # type: ignore[attr-defined]
+    assert not adapter.app._user_ids_to_be_updated_in_persistence  # type: ignore[attr-defined]
