@@ -36,9 +36,13 @@ class Bounded(Generic[K, V]):
 
 
 class RecentIds:
-    """Update ids seen lately: a re-delivered update is recognised and dropped."""
+    """Update ids seen lately: a re-delivered update is recognised and dropped.
 
-    def __init__(self, size: int = 10_000) -> None:
+    Re-deliveries come within seconds (an unconfirmed poll, a webhook retry); state changes are
+    guarded in the store whatever the window, so this only spares a read's second answer.
+    """
+
+    def __init__(self, size: int = 4_096) -> None:
         self._seen: Bounded[int, None] = Bounded(size)
 
     def first_time(self, update_id: int) -> bool:
