@@ -30,13 +30,13 @@ from sqlalchemy.orm import Session
 from core.actions import ActionRouter
 from core.actors import Actor, Request
 from core.commands import Audience, CommandRegistry, CommandSpec
+from core.comments import catch_up
 from core.comments.service import CommentService, purge_expired, utc_now
-from core.comments.views import CommentView, Status
 from core.config import Settings
 from core.content.loader import load_library
 from core.content.models import Library
 from core.errors import UserError
-from core.events import CommentQueued, EventBus
+from core.events import CommentDecided, CommentQueued, EventBus
 from core.faq.library import FaqLibrary
 from core.idempotency import Work, mark_delivered, run_once
 from core.outcome import FaqChoice, InlineResult, Outcome
@@ -45,7 +45,6 @@ from core.replies.build import error
 from core.store.engine import Database
 from core.store.migrate import upgrade_to_head
 from core.store.tables import BotState
-from core.store.tables import Comment as CommentRow
 from core.store.tables import ModerationPost as ModerationPostRow
 
 log = logging.getLogger(__name__)
@@ -59,8 +58,6 @@ SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again
 # Keys of reads answered lately. A read comes again while Telegram still holds it unconfirmed
 # (seconds) or a gateway resumes: ~40 s at 100 updates/s is ample, and it stays ~0.5 MB.
 _RECENT_READS = 4_096
-# Pages of `unposted_cards` one start-up catch-up works through at most.
-_CATCH_UP_PAGES = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +107,7 @@ class Core:
         self.database = database
         self.library = library
         self.clock = clock
+        self.started_at = clock()
         self.faq = FaqLibrary(library)
         self.comments = CommentService(settings.comment_rules, clock)
         self.events = EventBus()
@@ -266,32 +264,23 @@ class Core:
                 "could not record that %s was answered", outcome.confirm_key, exc_info=True
             )
 
-    async def unposted_cards(self, platform: str, limit: int = 100) -> list[CommentQueued]:
+    def _title(self, slug: str) -> str:
+        article = self.library.article(slug)
+        return article.title if article else slug
+
+    async def unposted_cards(self, platform: str) -> list[CommentQueued]:
         """Pending comments whose card never reached `platform`'s moderators (e.g. the process
-        died after storing the comment): post these at start-up, oldest first."""
-        from core.comments.cards import moderation_card
-        from core.comments.queries import to_view
+        died after storing the comment), oldest first."""
+        views = await self.database.read(lambda s: catch_up.unposted(s, platform))
+        return catch_up.as_queued(views, self._title)
 
-        def find(session: Session) -> list[CommentView]:
-            posted = select(ModerationPostRow.comment_id).where(
-                ModerationPostRow.platform == platform
-            )
-            rows = session.scalars(
-                select(CommentRow)
-                .where(CommentRow.status == Status.PENDING, CommentRow.id.not_in(posted))
-                .order_by(CommentRow.id)
-                .limit(limit)
-            )
-            return [to_view(row) for row in rows]
-
-        views = await self.database.read(find)
-        titles = {a.slug: a.title for a in self.library.articles}
-        return [
-            CommentQueued(
-                view, moderation_card(view, titles.get(view.article_slug, view.article_slug))
-            )
-            for view in views
-        ]
+    async def untold_decisions(self, platform: str) -> list[CommentDecided]:
+        """Decisions made before this process started whose author on `platform` was never
+        told (the process died between the decision and the notice), oldest first."""
+        views = await self.database.read(
+            lambda s: catch_up.untold(s, platform, decided_before=self.started_at)
+        )
+        return catch_up.as_decided(views, self._title)
 
     async def post_missed_cards(
         self,
@@ -300,25 +289,22 @@ class Core:
         claimed: Callable[[int], bool],
     ) -> int:
         """At start-up: hand `post` the cards of pending comments that never reached
-        `platform` (the process died between storing a comment and posting its card), oldest
-        first, skipping those `claimed` says the live path has taken. `post` returns False when
-        the platform is unwell: the rest waits for the next start. Never raises."""
-        posted = 0
-        try:
-            for _ in range(_CATCH_UP_PAGES):
-                missed = await self.unposted_cards(platform)
-                fresh = [event for event in missed if not claimed(event.comment.id)]
-                for event in fresh:
-                    if not await post(event):
-                        return posted
-                    posted += 1
-                if not fresh:
-                    break
-        except Exception:
-            log.exception("could not post the moderation cards missed while down")
-        if posted:
-            log.info("posted %d %s moderation cards missed while down", posted, platform)
-        return posted
+        `platform`, oldest first, skipping those `claimed` says the live path has taken. `post`
+        returns False when the platform is unwell: the rest waits for the next start. Never
+        raises."""
+        return await catch_up.deliver_missed(
+            f"{platform} moderation cards", lambda: self.unposted_cards(platform), post, claimed
+        )
+
+    async def tell_missed_decisions(
+        self, platform: str, tell: Callable[[CommentDecided], Awaitable[bool]]
+    ) -> int:
+        """At start-up: hand `tell` each decision whose author on `platform` was never told,
+        oldest first; `tell` records the delivery (`record_delivery`) and returns False when
+        the platform is unwell. Never raises."""
+        return await catch_up.deliver_missed(
+            f"{platform} author notices", lambda: self.untold_decisions(platform), tell
+        )
 
     async def _guarded(
         self, request: Request, mutates: bool, call: Callable[[], Awaitable[Outcome | Reply]]

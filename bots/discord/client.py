@@ -16,6 +16,7 @@ from bots.discord.moderation import ModerationRelay
 from bots.discord.sync import sync_commands
 from bots.discord.views import ActionItem
 from core.app import Core
+from core.comments.catch_up import CaughtUp
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class NewsroomClient(discord.AutoShardedClient):
         guild_id = core.settings.discord_guild_id
         self.command_guild = discord.Object(id=int(guild_id)) if guild_id else None
         self._subscribed = False
-        self.missed_cards: asyncio.Task[int] | None = None
+        self.catching_up: asyncio.Task[CaughtUp] | None = None
 
     async def setup_hook(self) -> None:
         """Register persistent buttons and commands, sync if needed, follow core events."""
@@ -82,16 +83,14 @@ class NewsroomClient(discord.AutoShardedClient):
         self.core.events.subscribe(self.relay)
         self._subscribed = True
         # In the background: a long backlog must not delay connecting to the gateway.
-        self.missed_cards = asyncio.create_task(
-            self.relay.post_unposted(), name="discord-missed-cards"
-        )
+        self.catching_up = asyncio.create_task(self.relay.catch_up(), name="discord-catch-up")
 
     async def close(self) -> None:
         """Stop following events, let running event handlers finish, then disconnect."""
-        if self.missed_cards is not None:
-            self.missed_cards.cancel()  # the next start posts whatever is still missing
+        if self.catching_up is not None:
+            self.catching_up.cancel()  # the next start delivers whatever is still owed
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.missed_cards
+                await self.catching_up
         if self._subscribed:
             self.core.events.unsubscribe(self.relay)
             self._subscribed = False

@@ -10,6 +10,7 @@ import discord
 
 from bots.discord.render import render, render_one
 from bots.discord.respond import edit_kwargs, send_kwargs
+from core.comments.catch_up import CaughtUp
 from core.events import CommentDecided, CommentQueued, Event
 
 if TYPE_CHECKING:
@@ -69,6 +70,17 @@ class ModerationRelay:
         return await self.core.post_missed_cards(
             PLATFORM, self._post_or_stop, self._claimed.__contains__
         )
+
+    async def catch_up(self) -> CaughtUp:
+        """At start-up: what a process that died owed Discord (cards, then author notices)."""
+        cards = await self.post_unposted()
+        notices = await self.core.tell_missed_decisions(PLATFORM, self._tell)
+        return CaughtUp(cards, notices)
+
+    async def _tell(self, event: CommentDecided) -> bool:
+        if event.author_notice is not None:
+            await self.tell_author(event.comment, event.author_notice)  # records, never raises
+        return True
 
     async def _post_or_stop(self, event: CommentQueued) -> bool:
         try:

@@ -30,6 +30,7 @@ from bots.telegram.polling import MAX_IN_FLIGHT, Poller
 from bots.telegram.processor import PerChatOrder
 from bots.telegram.send import Sender
 from core.app import Core
+from core.comments.catch_up import CaughtUp
 from core.config import Settings
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class TelegramAdapter:
         self.concurrency = concurrency = concurrency or default_concurrency()
         self.max_in_flight = max_in_flight
         self.poller: Poller | None = None
-        self._missed_cards: asyncio.Task[int] | None = None
+        self._catching_up: asyncio.Task[CaughtUp] | None = None
         root = self.settings.telegram_api_base_url.rstrip("/")
         self.limiter = limiter or FloodControl(pacing=self.settings.telegram_rate_limit)
         self.app = (
@@ -138,7 +139,7 @@ class TelegramAdapter:
             await self._start_webhook()
         else:
             await self._start_polling()
-        self._post_missed_cards()
+        self._catch_up()
         log.info(
             "Telegram adapter running as @%s (%s)",
             self.app.bot.username,
@@ -208,13 +209,9 @@ class TelegramAdapter:
         else:
             self._fail(PollingFailed(f"polling stopped unexpectedly: {error!r}"))
 
-    def _post_missed_cards(self) -> None:
+    def _catch_up(self) -> None:
         # In the background: a long backlog (paced 20/min in a group) must not delay polling.
-        if self.relay.chat_id is None:
-            return
-        self._missed_cards = asyncio.create_task(
-            self.relay.post_unposted(), name="telegram-missed-cards"
-        )
+        self._catching_up = asyncio.create_task(self.relay.catch_up(), name="telegram-catch-up")
 
     def _fail(self, error: BaseException) -> None:
         if self.failure is None:
@@ -238,10 +235,10 @@ class TelegramAdapter:
         """Stop taking updates, finish in-flight ones, confirm the offset, let events drain."""
         self._stopping = True
         deadline = asyncio.get_running_loop().time() + STOP_SECONDS
-        if self._missed_cards is not None:
-            self._missed_cards.cancel()  # the next start posts whatever is still missing
+        if self._catching_up is not None:
+            self._catching_up.cancel()  # the next start delivers whatever is still owed
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._missed_cards
+                await self._catching_up
         if self.poller is not None:
             await self.poller.stop(IN_FLIGHT_SECONDS)  # confirms what was handled
         updater = self.app.updater

@@ -10,6 +10,7 @@ from bots.telegram.extract import PLATFORM
 from bots.telegram.memory import Bounded
 from bots.telegram.send import Sender
 from core.app import Core
+from core.comments.catch_up import CaughtUp
 from core.events import CommentDecided, CommentQueued, Event
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,20 @@ class ModerationRelay:
             await self.post_card(event)
         except TelegramError as exc:
             log.warning("could not post the card of comment %s: %s", event.comment.id, exc)
+            return False  # Telegram is unwell: the next start tries again
+        return True
+
+    async def catch_up(self) -> CaughtUp:
+        """At start-up: what a process that died owed Telegram (cards, then author notices)."""
+        cards = await self.post_unposted()
+        notices = await self.core.tell_missed_decisions(PLATFORM, self._notify_or_stop)
+        return CaughtUp(cards, notices)
+
+    async def _notify_or_stop(self, event: CommentDecided) -> bool:
+        try:
+            await self.notify_author(event)
+        except TelegramError as exc:
+            log.warning("could not tell the author of comment %s: %s", event.comment.id, exc)
             return False  # Telegram is unwell: the next start tries again
         return True
 

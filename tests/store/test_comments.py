@@ -24,6 +24,7 @@ from tests.conftest import (
     OTHER_READER,
     READER,
     Clock,
+    make_settings,
     request_for,
 )
 
@@ -411,3 +412,31 @@ async def test_cards_that_never_reached_a_platform_are_found(core: Core, clock: 
     assert [e.comment.id for e in missing] == [2]
     assert missing[0].card.action_buttons[0].action == "m:a:2"
     assert [e.comment.id for e in await core.unposted_cards("discord")] == [1, 2]
+
+
+async def test_decisions_whose_author_was_never_told_are_found_by_the_next_process(
+    core: Core, clock: Clock, database_url: str
+) -> None:
+    await submit(core, READER, "Told")  # a Telegram author
+    await submit(core, OTHER_READER, "Never told: the process died")  # a Discord author
+    clock.advance(60)  # past the flood interval
+    await submit(core, READER, "Also never told")
+    for n in (1, 2, 3):
+        await core.execute(request_for(MODERATOR), "approve", str(n))
+    await core.execute(request_for(MODERATOR), "reject", "3 off topic")  # already decided
+    await core.record_delivery(1, True)
+    # This process's own decisions are its live path's: not listed, even when waiting.
+    assert await core.untold_decisions("telegram") == []
+
+    clock.advance(60)
+    later = await Core.open(make_settings(database_url), clock=clock, migrate=False)
+    try:
+        [discord] = await later.untold_decisions("discord")
+        [telegram] = await later.untold_decisions("telegram")
+        assert (discord.comment.id, telegram.comment.id) == (2, 3)
+        assert discord.author_notice is not None
+        assert "was approved" in discord.author_notice.text
+        await later.record_delivery(2, False, "50007 Cannot send messages to this user")
+        assert await later.untold_decisions("discord") == []
+    finally:
+        await later.close()

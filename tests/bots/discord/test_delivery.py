@@ -16,6 +16,7 @@ from tests.bots.discord.conftest import MODERATOR, READER, OpenCore, StartHarnes
 from tests.bots.discord.fake_discord import MOD_CHANNEL_ID, FakeDiscord
 from tests.bots.discord.harness import User
 from tests.bots.discord.test_moderation import card_of, card_posts, card_text, new_comment
+from tests.conftest import Clock
 
 
 def request_for(payload: dict[str, Any], user: User) -> Request:
@@ -104,16 +105,16 @@ async def test_cards_missed_while_down_are_posted_at_start_up(
         )
         assert "waiting for a moderator" in stored.reply.text
     bot = await start(core)
-    assert bot.client.missed_cards is not None
-    assert await bot.client.missed_cards == 3
+    assert bot.client.catching_up is not None
+    assert (await bot.client.catching_up).cards == 3
     titles = [r.body["embeds"][0]["description"] for r in card_posts(fake)]
     assert [n for t in titles for n in range(3) if f"Missed {n}" in t] == [0, 1, 2]
     assert all(r.path == f"/channels/{MOD_CHANNEL_ID}/messages" for r in card_posts(fake))
     await bot.close()
 
     again = await start(await open_core())
-    assert again.client.missed_cards is not None
-    assert await again.client.missed_cards == 0
+    assert again.client.catching_up is not None
+    assert (await again.client.catching_up).cards == 0
     assert len(card_posts(fake)) == 3
 
 
@@ -124,6 +125,36 @@ async def test_no_catch_up_without_a_moderation_channel(
     author = Actor("telegram", "78", "Remote Author")
     await core.submit_comment(Request(author, "78", "telegram:update:1"), "Nobody to show")
     bot = await start(core)
-    assert bot.client.missed_cards is not None
-    assert await bot.client.missed_cards == 0
+    assert bot.client.catching_up is not None
+    assert (await bot.client.catching_up).cards == 0
     assert card_posts(fake) == []
+
+
+async def test_authors_never_told_of_a_decision_are_told_at_start_up(
+    open_core: OpenCore, start: StartHarness, fake: FakeDiscord, clock: Clock
+) -> None:
+    first = await start(await open_core())
+    comment = await new_comment(first, fake, READER, "Decided as the power failed")
+    await first.close()
+    crashed = await open_core()  # decides, then dies before its event reaches any client
+    moderator = Actor("discord", str(MODERATOR.id), MODERATOR.name, frozenset({"777"}))
+    await crashed.execute(Request(moderator, "chan", "discord:interaction:77"), "approve",
+                          str(comment))  # fmt: skip
+
+    def told() -> list[Any]:
+        channels = [c for c, u in fake.dm_channels.items() if u == str(READER.id)]
+        return [r for r in fake.requests if r.method == "POST" and any(
+            r.path == f"/channels/{c}/messages" for c in channels)]  # fmt: skip
+
+    assert told() == []
+    clock.advance(1)
+    second = await start(await open_core())
+    assert second.client.catching_up is not None
+    assert (await second.client.catching_up).notices == 1
+    [notice] = told()
+    assert "approved" in notice.body["content"]
+    await second.close()
+    third = await start(await open_core())
+    assert third.client.catching_up is not None
+    assert (await third.client.catching_up).notices == 0
+    assert len(told()) == 1

@@ -25,6 +25,7 @@ from core.app import Core, Outcome
 from core.config import Settings
 from tests.bots.telegram.conftest import (
     MOD_CHAT,
+    MOD_ID,
     OTHER_READER,
     READER,
     READER_ID,
@@ -317,6 +318,34 @@ async def test_cards_never_posted_are_posted_at_start_up_oldest_first(
     await api.idle(0.3)
     await again.stop()
     assert len(api.sent(chat_id=MOD_CHAT)) == 3
+
+
+async def test_authors_never_told_of_a_decision_are_told_at_start_up(
+    api: FakeBotApi, settings: Settings, tg_core: Core
+) -> None:
+    author = Actor("telegram", "4242", "Ada")
+    stored = await tg_core.submit_comment(Request(author, "4242", "telegram:update:1"), "Hi")
+    assert "waiting for a moderator" in stored.reply.text
+    moderator = Actor("telegram", str(MOD_ID), "Mia")
+    await tg_core.execute(Request(moderator, str(MOD_ID), "telegram:update:2"), "approve", "1")
+    # No adapter was running: the decision's event (and its notice) died with that process.
+    assert api.sent(chat_id=4242) == []
+
+    core = await Core.open(settings)
+    bot = TelegramAdapter(core, poll_timeout=1, limiter=fast_limiter())
+    await bot.start()
+    try:
+        await until(lambda: len(api.sent(chat_id=4242)) == 1)
+        assert "was approved" in text_of(api.sent(chat_id=4242))
+        assert await core.untold_decisions("telegram") == []
+    finally:
+        await bot.stop()
+    again = TelegramAdapter(core, poll_timeout=1, limiter=fast_limiter())
+    await again.start()
+    await api.idle(0.3)
+    await again.stop()
+    await core.close()
+    assert len(api.sent(chat_id=4242)) == 1
 
 
 async def test_a_live_card_and_the_catch_up_post_one_card(
