@@ -235,7 +235,16 @@ class Poller:
             if len(chosen) >= room:
                 break
             chosen.append(data)
-        updates = [Update.de_json(data, self.bot) for data in chosen]
+        updates = []
+        for data in chosen:
+            try:
+                updates.append(Update.de_json(data, self.bot))
+            except Exception:
+                # Left in place it would come back with every poll and hold the offset, and
+                # every update behind it, forever: count it as handled, and say so.
+                uid = int(data["update_id"])
+                log.exception("skipped update %d: it could not be read", uid)
+                self._highest = uid if self._highest is None else max(self._highest, uid)
         if isinstance(self.bot, ExtBot) and self.bot.callback_data_cache is not None:
             for update in updates:
                 self.bot.insert_callback_data(update)  # what ExtBot.get_updates adds

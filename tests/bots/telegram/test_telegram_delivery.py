@@ -155,6 +155,19 @@ async def test_updates_polled_again_while_in_flight_are_parsed_and_handled_once(
     assert bot.poller.in_flight == 0
 
 
+async def test_an_update_that_cannot_be_parsed_is_skipped_not_polled_forever(
+    api: FakeBotApi, adapter: TelegramAdapter, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Telegram's JSON, yet one PTB cannot read (a shape it does not expect): it must not
+    # block the updates behind it, or come back on every poll.
+    broken = api.push({"message": {"message_id": "x", "date": "never", "chat": 5}})
+    after = api.message(READER, "/help")
+    await api.wait_sent(READER_ID)
+    await until(lambda: offsets(api)[-1] == after["update_id"] + 1)
+    assert broken["update_id"] < after["update_id"]
+    assert any(f"update {broken['update_id']}" in r.getMessage() for r in caplog.records)
+
+
 async def test_updates_in_flight_are_bounded(api: FakeBotApi, gated: Callable[..., Any]) -> None:
     bot, gate = await gated(max_in_flight=3, concurrency=8)
     users = [FakeBotApi.user(700 + n, f"Reader{n}") for n in range(8)]
