@@ -70,6 +70,8 @@ class Poller:
         self.timeout = timeout
         self.allowed_updates = list(allowed_updates) if allowed_updates is not None else None
         self.max_in_flight = max_in_flight
+        # Once full, polling resumes when this many or fewer are left in flight.
+        self._refill_mark = max_in_flight - min(BATCH, max(1, max_in_flight // 2))
         self.busy_interval = busy_interval
         self.min_gap = min_gap
         self.on_error = on_error
@@ -261,14 +263,19 @@ class Poller:
         return len(updates)
 
     async def _room(self) -> None:
-        # Back-pressure: with max_in_flight updates taken, fetch nothing until one finishes.
-        while len(self._in_flight) >= self.max_in_flight and not self._stopping:
+        # Back-pressure: with max_in_flight updates taken, fetch nothing until a batch fits
+        # again. Polling at each finished update would bring (and decode) every update in
+        # flight again for one new one: under a backlog that cost a tenth of the CPU.
+        if len(self._in_flight) < self.max_in_flight:
+            return
+        while len(self._in_flight) > self._refill_mark and not self._stopping:
             self._progress.clear()
             await self._progress.wait()
 
     def _finished(self, update: Update) -> None:
         uid = update.update_id
-        was_full = len(self._in_flight) >= self.max_in_flight
         self._in_flight.discard(uid)
-        if was_full or not self._in_flight or uid < min(self._in_flight):
-            self._progress.set()  # the offset moved, or there is room again
+        if len(self._in_flight) == self._refill_mark or not self._in_flight:
+            self._progress.set()  # there is room for a batch again
+        elif uid < min(self._in_flight):
+            self._progress.set()  # the offset moved
