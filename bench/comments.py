@@ -31,6 +31,7 @@ from bench.report import machine, median, percentile, table
 from core.actors import Actor, Request
 from core.app import Core
 from core.config import CommentRules, Settings
+from core.heap import settle_after_start_up
 from core.store.engine import Database
 from core.store.tables import Comment
 from tests.support.databases import migrate
@@ -110,6 +111,7 @@ async def through_core(url: str, synchronous: str, load: Callable[[Submit], Awai
         comment_rules=CommentRules(_env_file=None, flood_seconds=0),
     )
     core = await Core.open(settings)
+    settle_after_start_up()  # as the bot's entry points do
     try:
         authors = [Actor("telegram", str(100_000 + n), f"Reader {n}") for n in range(AUTHORS)]
 

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from bots.logs import configure_logging
 from core.app import Core
 from core.config import Settings
+from core.heap import settle_after_start_up
 from core.store.engine import normalize_database_url
 
 log = logging.getLogger("bots")
@@ -80,6 +81,7 @@ async def main() -> int:
         print(NO_ADAPTER, file=sys.stderr)
         return 2
     core = await Core.open(settings)
+    settle_after_start_up()
     try:
         if runners:
             return await run_adapters(core, runners)

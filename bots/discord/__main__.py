@@ -10,6 +10,7 @@ from bots.discord.client import NewsroomClient, Sync, run_discord
 from bots.logs import configure_logging
 from core.app import Core
 from core.config import Settings
+from core.heap import settle_after_start_up
 
 USAGE = "usage: python -m bots.discord [sync]"
 
@@ -17,6 +18,7 @@ USAGE = "usage: python -m bots.discord [sync]"
 async def run_alone(settings: Settings) -> None:
     """Run until SIGTERM or SIGINT, then disconnect cleanly and close the core."""
     core = await Core.open(settings)
+    settle_after_start_up()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

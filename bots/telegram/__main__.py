@@ -13,6 +13,7 @@ from bots.logs import configure_logging
 from bots.telegram.app import PollingConflict, PollingFailed, TelegramAdapter
 from core.app import Core
 from core.config import Settings
+from core.heap import settle_after_start_up
 
 log = logging.getLogger("bots.telegram")
 
@@ -29,6 +30,7 @@ async def main(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     core = await Core.open(settings)
+    settle_after_start_up()
     try:
         await TelegramAdapter(core).run(stop)
     except PollingConflict:
