@@ -249,9 +249,11 @@ class AsyncWriters:
                 async with self._sessions() as session, session.begin():
                     await session.run_sync(round_)
                 failure = None
-            except asyncio.CancelledError as exc:
+            except asyncio.CancelledError:
+                # The writer, not its callers, was cancelled (shutdown): tell them to try again
+                # (an event key makes the retry safe whether or not the commit happened).
                 for item in batch:
-                    item.error = item.error or exc
+                    item.error = item.error or ConnectionError("the store is shutting down")
                 raise
             except Exception as exc:  # handed to the callers, who decide what it means
                 failure = exc

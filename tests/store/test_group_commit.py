@@ -113,3 +113,22 @@ async def test_writes_after_close_are_refused(database_url: str) -> None:
     await db.close()
     with pytest.raises(RuntimeError, match="closed"):
         await db.write(insert(1))
+
+
+async def test_callers_of_a_writer_cancelled_at_shutdown_are_told_to_try_again(
+    database: Database,
+) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("SQLite writes run on a thread, not on cancellable writer tasks")
+
+    def slow(session: Session) -> int:
+        session.execute(text("SELECT pg_sleep(2)"))
+        return 1
+
+    write = asyncio.create_task(database.write(slow))
+    await asyncio.sleep(0.3)  # the writer is inside the unit now
+    for writer in database._async_writers._running:
+        writer.cancel()
+    with pytest.raises(ConnectionError, match="shutting down"):
+        await write
+    assert not write.cancelled()  # the caller itself was not cancelled
