@@ -264,15 +264,11 @@ class Core:
                 "could not record that %s was answered", outcome.confirm_key, exc_info=True
             )
 
-    def _title(self, slug: str) -> str:
-        article = self.library.article(slug)
-        return article.title if article else slug
-
     async def unposted_cards(self, platform: str) -> list[CommentQueued]:
         """Pending comments whose card never reached `platform`'s moderators (e.g. the process
         died after storing the comment), oldest first."""
         views = await self.database.read(lambda s: catch_up.unposted(s, platform))
-        return catch_up.as_queued(views, self._title)
+        return catch_up.as_queued(views, self.library.title_of)
 
     async def untold_decisions(self, platform: str) -> list[CommentDecided]:
         """Decisions made before this process started whose author on `platform` was never
@@ -280,7 +276,7 @@ class Core:
         views = await self.database.read(
             lambda s: catch_up.untold(s, platform, decided_before=self.started_at)
         )
-        return catch_up.as_decided(views, self._title)
+        return catch_up.as_decided(views, self.library.title_of)
 
     async def post_missed_cards(
         self,

@@ -186,6 +186,11 @@ class Library(_Frozen):
         """The article with this slug, if any."""
         return self._by_slug.get(slug)
 
+    def title_of(self, slug: str) -> str:
+        """The article's title; the slug itself for an article no longer in the library."""
+        article = self._by_slug.get(slug)
+        return article.title if article else slug
+
     @property
     def default_article(self) -> Article:
         """The first article (by file name), used when a command names none."""

@@ -96,10 +96,8 @@ def submitted(view: CommentView, *, privacy_line: bool = False) -> Reply:
 def intake_events(core: Core, view: CommentView) -> list[Event]:
     if view.status is not Status.PENDING:
         return []
-    title = core.library.article(view.article_slug)
-    return [
-        CommentQueued(view, moderation_card(view, title.title if title else view.article_slug))
-    ]
+    title = core.library.title_of(view.article_slug)
+    return [CommentQueued(view, moderation_card(view, title))]
 
 
 def store_comment(
@@ -143,8 +141,7 @@ async def submit_form(
 def decided_elsewhere_events(core: Core, views: list[CommentView]) -> list[Event]:
     events: list[Event] = []
     for view in views:
-        article = core.library.article(view.article_slug)
-        card = moderation_card(view, article.title if article else view.article_slug)
+        card = moderation_card(view, core.library.title_of(view.article_slug))
         events.append(CommentDecided(view, card, None))
     return events
 
@@ -215,8 +212,7 @@ def install(core: Core) -> None:
         blocks: list[Block] = [heading("Your comments")]
         buttons: list[list[Button]] = []
         for view in views:
-            article = core.library.article(view.article_slug)
-            blocks.extend(own_entry(view, article.title if article else view.article_slug))
+            blocks.extend(own_entry(view, core.library.title_of(view.article_slug)))
             if view.status is Status.PENDING:
                 buttons.append(
                     [ActionButton(label=f"↩️ Withdraw #{view.id}", action=action_id("w", view.id))]

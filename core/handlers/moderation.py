@@ -35,11 +35,6 @@ EXPORT_PAGE = 500  # comments per read: each page holds the event loop for a few
 _VERB = {Status.APPROVED: "approved", Status.REJECTED: "rejected", Status.SPAM: "marked as spam"}
 
 
-def _title(core: Core, view: CommentView) -> str:
-    article = core.library.article(view.article_slug)
-    return article.title if article else view.article_slug
-
-
 def install(core: Core) -> None:
     async def decide(
         request: Request,
@@ -58,7 +53,8 @@ def install(core: Core) -> None:
                 core.comments.ban(session, request.actor, author_key, until=None, reason=reason)
             decision = core.comments.decide(session, request.actor, comment_id, status, reason)
             view = decision.comment
-            card = moderation_card(view, _title(core, view))
+            title = core.library.title_of(view.article_slug)
+            card = moderation_card(view, title)
             if not decision.won:
                 if view.status is Status.WITHDRAWN:
                     said = f"Comment #{comment_id} was withdrawn by its author."
@@ -68,7 +64,7 @@ def install(core: Core) -> None:
                         f"by {view.decided_by_name}."
                     )
                 return Effect(message(said, ephemeral=True), comment_id=comment_id)
-            notice = author_notice(view, _title(core, view))
+            notice = author_notice(view, title)
             shown = card.model_copy(update={"edit_in_place": from_card})
             return Effect(shown, [CommentDecided(view, card, notice)], comment_id=comment_id)
 
@@ -89,9 +85,8 @@ def install(core: Core) -> None:
         blocks: list[Block] = [heading(f"Waiting for a decision: {total}")]
         buttons: list[list[Button]] = []
         for view in views:
-            blocks.append(
-                item(Span.bold(f"#{view.id}"), f" by {view.author_name} on “{_title(core, view)}”")
-            )
+            title = core.library.title_of(view.article_slug)
+            blocks.append(item(Span.bold(f"#{view.id}"), f" by {view.author_name} on “{title}”"))
             blocks.append(quote(view.text))
             if view.hold_reasons:
                 blocks.append(paragraph(Span.italic("Held: " + "; ".join(view.hold_reasons))))
