@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import discord
 
 from bots.discord.render import render, render_one
 from bots.discord.respond import edit_kwargs, send_kwargs
+from bots.memory import Bounded
 from core.comments.catch_up import CaughtUp
 from core.events import CommentDecided, CommentQueued, Event
 
@@ -32,7 +32,7 @@ class ModerationRelay:
     def __init__(self, client: discord.Client, core: Core) -> None:
         self.client = client
         self.core = core
-        self._claimed: OrderedDict[int, None] = OrderedDict()
+        self._claimed: Bounded[int, None] = Bounded(CLAIMED_CARDS)
 
     async def __call__(self, event: Event) -> None:
         """Route a core event to the matching handler."""
@@ -49,19 +49,14 @@ class ModerationRelay:
         comment_id = event.comment.id
         if not channel_id or comment_id in self._claimed:
             return
-        self._claim(comment_id)
+        self._claimed.put(comment_id, None)
         channel = self.client.get_partial_messageable(int(channel_id))
         try:
             sent = await channel.send(**send_kwargs(render_one(event.card)))
         except BaseException:
-            self._claimed.pop(comment_id, None)  # not posted: the catch-up may try again
+            self._claimed.pop(comment_id)  # not posted: the catch-up may try again
             raise
         await self.core.record_moderation_post(comment_id, PLATFORM, channel_id, str(sent.id))
-
-    def _claim(self, comment_id: int) -> None:
-        self._claimed[comment_id] = None
-        while len(self._claimed) > CLAIMED_CARDS:
-            self._claimed.popitem(last=False)
 
     async def post_unposted(self) -> int:
         """At start-up: post the cards that never reached the channel (see the core)."""

@@ -15,9 +15,10 @@ from telegram.constants import InlineQueryLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bots.memory import Bounded
 from bots.telegram.commands import show_moderator_menu
 from bots.telegram.extract import parse_command, request_of
-from bots.telegram.memory import Bounded, RecentIds
+from bots.telegram.memory import RecentIds
 from bots.telegram.render import keyboard, plain_text, render
 from bots.telegram.send import Sender
 from core.actors import Request

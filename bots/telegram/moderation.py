@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bots.memory import Bounded
 from bots.telegram.extract import PLATFORM
-from bots.telegram.memory import Bounded
 from bots.telegram.send import Sender
 from core.app import Core
 from core.comments.catch_up import CaughtUp
@@ -60,30 +61,19 @@ class ModerationRelay:
         if self.chat_id is None:
             return 0
         return await self.core.post_missed_cards(
-            PLATFORM, self._post_or_stop, self._claimed.__contains__
+            PLATFORM,
+            lambda event: _unless_unwell("post the card", event, self.post_card(event)),
+            self._claimed.__contains__,
         )
-
-    async def _post_or_stop(self, event: CommentQueued) -> bool:
-        try:
-            await self.post_card(event)
-        except TelegramError as exc:
-            log.warning("could not post the card of comment %s: %s", event.comment.id, exc)
-            return False  # Telegram is unwell: the next start tries again
-        return True
 
     async def catch_up(self) -> CaughtUp:
         """At start-up: what a process that died owed Telegram (cards, then author notices)."""
         cards = await self.post_unposted()
-        notices = await self.core.tell_missed_decisions(PLATFORM, self._notify_or_stop)
+        notices = await self.core.tell_missed_decisions(
+            PLATFORM,
+            lambda event: _unless_unwell("tell the author", event, self.notify_author(event)),
+        )
         return CaughtUp(cards, notices)
-
-    async def _notify_or_stop(self, event: CommentDecided) -> bool:
-        try:
-            await self.notify_author(event)
-        except TelegramError as exc:
-            log.warning("could not tell the author of comment %s: %s", event.comment.id, exc)
-            return False  # Telegram is unwell: the next start tries again
-        return True
 
     async def update_cards(self, event: CommentDecided) -> None:
         """Replace every Telegram card of the comment with the decided one (no buttons)."""
@@ -110,6 +100,16 @@ class ModerationRelay:
             await self.core.record_delivery(comment.id, False, str(exc))
             raise
         await self.core.record_delivery(comment.id, True)
+
+
+async def _unless_unwell(what: str, event: Event, step: Awaitable[None]) -> bool:
+    """Run a catch-up step; False (the rest waits for the next start) if Telegram is unwell."""
+    try:
+        await step
+    except TelegramError as exc:
+        log.warning("could not %s of comment %s: %s", what, event.comment.id, exc)
+        return False
+    return True
 
 
 def _chat_id(value: str) -> int | str:

@@ -16,7 +16,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bots.telegram.memory import Bounded
+from bots.memory import Bounded
 from bots.telegram.render import Rendered, render
 from core.replies import Reply
 
