@@ -10,6 +10,7 @@ import pytest
 from core.content import FaqEntry, load_library
 from core.faq import FaqIndex, MatchBand, normalize, tokens
 from core.faq.normalize import MAX_INPUT_CHARS
+from tests.support.typos import typo
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 ANSWERED = {MatchBand.EXACT, MatchBand.STRONG}
@@ -281,26 +282,6 @@ def _corpus(size: int, seed: int = 20261127) -> list[FaqEntry]:
     return entries
 
 
-def _typo(text: str, rng: random.Random) -> str:
-    """One random edit (drop, swap, replace or add a letter) inside one long word."""
-    words = text.split()
-    i = rng.choice([i for i, word in enumerate(words) if len(word.rstrip("?")) >= 5])
-    word = words[i].rstrip("?")
-    at = rng.randrange(1, len(word) - 1)
-    letter = rng.choice("abcdefghijklmnopqrstuvwxyz")
-    edit = rng.choice(["drop", "swap", "replace", "add"])
-    if edit == "drop":
-        word = word[:at] + word[at + 1 :]
-    elif edit == "swap":
-        word = word[:at] + word[at + 1] + word[at] + word[at + 2 :]
-    elif edit == "replace":
-        word = word[:at] + letter + word[at + 1 :]
-    else:
-        word = word[:at] + letter + word[at:]
-    words[i] = word
-    return " ".join(words)
-
-
 @pytest.fixture(scope="module")
 def corpus() -> tuple[list[FaqEntry], FaqIndex]:
     entries = _corpus(5000)
@@ -325,7 +306,7 @@ def test_corpus_typos_still_find_the_entry(corpus: tuple[list[FaqEntry], FaqInde
     rng = random.Random(2)
     misses = []
     for entry in rng.sample(entries, 200):
-        query = _typo(entry.question, rng)
+        query = typo(entry.question, rng)
         match = index.match(query)
         if match.band not in ANSWERED or match.entry != entry:
             misses.append((query, entry.question, match.band))
