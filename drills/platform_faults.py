@@ -216,6 +216,17 @@ async def faults_under_load(
         await api.stop()
 
 
+def intake(api: FakeBotApi) -> tuple[set[int], Counter[tuple[object, object]], int]:
+    """Update ids this poller took, the distinct replies it sent, and how many went twice."""
+    taken = {u["update_id"] for c in api.polls if c.ok for u in c.result or []}
+    answered = Counter(
+        (c.params["chat_id"], c.params["text"])
+        for c in api.calls
+        if c.ok and c.method == "sendMessage"
+    )
+    return taken, answered, sum(1 for n in answered.values() if n > 1)
+
+
 async def conflict_under_load(
     url: str, chats: int, per_chat: int
 ) -> tuple[list[object], list[str]]:
@@ -245,13 +256,7 @@ async def conflict_under_load(
         stopping = time.monotonic()
         await adapter.stop()
         stopped = time.monotonic() - stopping
-        taken = {u["update_id"] for c in api.polls if c.ok for u in c.result or []}
-        answered = Counter(
-            (c.params["chat_id"], c.params["text"])
-            for c in api.calls
-            if c.ok and c.method == "sendMessage"
-        )
-        twice = sum(1 for n in answered.values() if n > 1)
+        taken, answered, twice = intake(api)
         if twice:
             problems.append(f"{twice} replies sent twice")
         if len(answered) != len(taken):
@@ -301,13 +306,7 @@ async def conflict_as_a_process(chats: int, per_chat: int) -> tuple[list[object]
                 await process.wait()
             await api.stop()
     log = stderr.decode()
-    taken = {u["update_id"] for c in api.polls if c.ok for u in c.result or []}
-    answered = Counter(
-        (c.params["chat_id"], c.params["text"])
-        for c in api.calls
-        if c.ok and c.method == "sendMessage"
-    )
-    twice = sum(1 for n in answered.values() if n > 1)
+    taken, answered, twice = intake(api)
     if process.returncode != 3 or "another instance is polling with this bot token" not in log:
         problems.append(f"exit status {process.returncode}; log: {log[-300:]!r}")
     if twice or len(answered) != len(taken):

@@ -19,6 +19,7 @@ import asyncio
 import copy
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,23 +96,41 @@ async def tg_deliver(
     api: FakeBotApi, update: dict[str, Any], copies: int, chat_id: int
 ) -> list[Call]:
     """Deliver the update `copies` times at once and once more later; the replies it got."""
-    query = update.get("callback_query")
-    query_id = query["id"] if query else None
-    mark = len(api.calls)
-    for _ in range(copies - 1):
-        api.push(copy.deepcopy(update))
-    await api.wait_for(
+    query_id = callback_query_id(update)
+    mark = await tg_redeliver(
+        api,
+        update,
+        copies,
         lambda c: (
             c.params.get("chat_id") == chat_id or c.params.get("callback_query_id") == query_id
         ),
-        within=15,
-        after=mark,
         ok=False,
     )
+    return tg_replies(api, mark, chat_id, query_id)
+
+
+def callback_query_id(update: dict[str, Any]) -> str | None:
+    query = update.get("callback_query")
+    return query["id"] if query else None
+
+
+async def tg_redeliver(
+    api: FakeBotApi,
+    update: dict[str, Any],
+    copies: int,
+    answered: Callable[[Call], bool],
+    *,
+    ok: bool = True,
+) -> int:
+    """Push `copies` copies at once, wait for the answer, push one more late; the calls mark."""
+    mark = len(api.calls)
+    for _ in range(copies - 1):
+        api.push(copy.deepcopy(update))
+    await api.wait_for(answered, within=15, after=mark, ok=ok)
     await api.idle(QUIET)
     api.push(copy.deepcopy(update))  # late: after it was answered
     await api.idle(QUIET)
-    return tg_replies(api, mark, chat_id, query_id)
+    return mark
 
 
 @dataclass
@@ -181,19 +200,13 @@ async def tg_moderate(
     else:
         update = api.message(MOD2, f"/reject {comment} off topic", MOD_CHAT)
         kind = "moderator sends /reject"
-    query = update.get("callback_query")
-    query_id = query["id"] if query else None
-    mark = len(api.calls)
-    for _ in range(copies - 1):
-        api.push(copy.deepcopy(update))
-    await api.wait_for(
+    query_id = callback_query_id(update)
+    mark = await tg_redeliver(
+        api,
+        update,
+        copies,
         lambda c: c.method == "sendMessage" and c.params.get("chat_id") == reader.user["id"],
-        within=15,
-        after=mark,
     )
-    await api.idle(QUIET)
-    api.push(copy.deepcopy(update))
-    await api.idle(QUIET)
     calls = [c for c in api.calls[mark:] if c.ok]
     card_id = card_message(api, comment)["message_id"]
     answers = [c for c in calls if query_id and c.params.get("callback_query_id") == query_id]
