@@ -55,8 +55,8 @@ STORE_UNAVAILABLE = (
     "Sorry, I can't reach my storage right now. Nothing was lost: please try again in a minute."
 )
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again."
-# Keys of reads answered lately. A read comes again while Telegram still holds it unconfirmed
-# (seconds) or a gateway resumes: ~40 s at 100 updates/s is ample, and it stays ~0.5 MB.
+# Keys of reads answered lately. A read comes again while the platform still holds it
+# unconfirmed (seconds): ~40 s at 100 updates/s is ample, and it stays ~0.5 MB.
 _RECENT_READS = 4_096
 
 
