@@ -192,3 +192,40 @@ class BotState(Base):
 
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class InboxEntry(Base):
+    """Every incoming platform event, committed before the platform is told it arrived.
+
+    From then on the store, not the platform, owns it: a re-delivery is a hit on `key`, and an
+    entry still `pending` after a crash is handled at the next start.
+    """
+
+    __tablename__ = "inbox"
+
+    # Arrival order; within a chat, the order its events are handled in.
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_key: Mapped[str] = mapped_column(String(96))
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(Timestamp())
+    state: Mapped[str] = mapped_column(String(16))
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp(), nullable=True)
+
+    __table_args__ = (
+        Index("ix_inbox_platform_state_id", "platform", "state", "id"),
+        Index("ix_inbox_finished_at", "finished_at"),
+    )
+
+
+class Prompt(Base):
+    """What the next text of a user in a chat answers (e.g. the comment a prompt asked for)."""
+
+    __tablename__ = "prompts"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    command: Mapped[str] = mapped_column(String(160))
+    expires_at: Mapped[datetime] = mapped_column(Timestamp(), index=True)
