@@ -13,6 +13,7 @@ Each returns an `Outcome`: the reply to render and whether the event was a repla
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import os
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dotenv import dotenv_values
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -31,14 +32,18 @@ from core.actions import ActionRouter
 from core.actors import Actor, Request
 from core.commands import Audience, CommandRegistry, CommandSpec
 from core.comments import catch_up
-from core.comments.service import CommentService, purge_expired, utc_now
+from core.comments.service import CommentService, utc_now
 from core.config import Settings
 from core.content.loader import load_library
 from core.content.models import Library
+from core.conversation import Conversations
 from core.errors import UserError
 from core.events import CommentDecided, CommentQueued, EventBus
 from core.faq.library import FaqLibrary
+from core.health import HealthReport
+from core.housekeeping import Housekeeping
 from core.idempotency import Work, mark_delivered, run_once
+from core.inbox import Inbox
 from core.outcome import FaqChoice, InlineResult, Outcome
 from core.replies import Reply, TextInput
 from core.replies.build import error
@@ -46,13 +51,21 @@ from core.store.engine import Database
 from core.store.migrate import upgrade_to_head
 from core.store.tables import BotState
 from core.store.tables import ModerationPost as ModerationPostRow
+from core.throttle import ADMITTED, Admission, CommandThrottle
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Core", "FaqChoice", "InlineResult", "ModerationPost", "Outcome"]
 
+HEALTH_STORE_SECONDS = 2.0
 STORE_UNAVAILABLE = (
     "Sorry, I can't reach my storage right now. Nothing was lost: please try again in a minute."
+)
+# Said once per message that arrives while the store is down: it waits with the platform and is
+# answered as soon as the store is back.
+STORE_DELAYED = (
+    "Sorry, I can't reach my storage right now. I'll answer this as soon as it's back: no need "
+    "to send it again."
 )
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again."
 # Keys of reads answered lately. A read comes again while the platform still holds it
@@ -113,6 +126,12 @@ class Core:
         self.events = EventBus()
         self.registry = CommandRegistry()
         self.actions = ActionRouter()
+        self.inbox = Inbox(database, clock)
+        self.conversations = Conversations(database, clock)
+        self.throttle = CommandThrottle(settings.command_rate_per_minute)
+        self.housekeeping = Housekeeping(database, self.inbox, self.conversations, clock)
+        # name -> "is it connected?", registered by each running adapter, for /healthz.
+        self.health_probes: dict[str, Callable[[], bool]] = {}
         self._recent_reads: OrderedDict[str, None] = OrderedDict()
         self._store_trouble = ThrottledFailureLog("store unavailable", log)
         self._moderators = {
@@ -140,14 +159,19 @@ class Core:
         try:
             if migrate:
                 await upgrade_to_head(database)
-            await database.write(lambda session: purge_expired(session, clock()))
+            core = cls(settings, database, library, clock=clock)
+            await core.housekeeping.sweep()
+            await core.conversations.load()
         except BaseException:
             await database.close()
             raise
-        return cls(settings, database, library, clock=clock)
+        core.housekeeping.start()
+        return core
 
     async def close(self) -> None:
+        await self.housekeeping.stop()
         await self.events.drain()
+        await self.inbox.flush()
         await self.database.close()
 
     # Authority ---------------------------------------------------------------------------
@@ -157,8 +181,35 @@ class Core:
             return True
         return actor.platform == "discord" and not self._moderator_roles.isdisjoint(actor.role_ids)
 
+    def admit(self, actor: Actor) -> Admission:
+        """Count a command of `actor` against the per-user rate; moderators are exempt."""
+        if self.is_moderator(actor):
+            return ADMITTED
+        return self.throttle.admit(actor.key)
+
+    store_delayed = error(STORE_DELAYED)
+
+    @staticmethod
+    def slow_down(admission: Admission) -> Reply:
+        """The one answer to the first command over the per-user rate."""
+        return error(
+            f"You're sending commands too fast. Please wait {admission.retry_in} s, then try "
+            "again."
+        )
+
     def commands_for(self, actor: Actor | None) -> list[CommandSpec]:
         return self.registry.visible_to(moderator=actor is not None and self.is_moderator(actor))
+
+    async def health(self) -> HealthReport:
+        """Whether the store answers and every running adapter says it is connected."""
+        checks = {name: probe() for name, probe in self.health_probes.items()}
+        try:
+            async with asyncio.timeout(HEALTH_STORE_SECONDS):
+                await self.database.read(lambda session: session.execute(text("SELECT 1")))
+            checks["store"] = True
+        except Exception:
+            checks["store"] = False
+        return HealthReport(checks)
 
     # Entry points ------------------------------------------------------------------------
 

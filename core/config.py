@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # Shards to open; unset follows Discord's recommendation (needed from 2,500 guilds).
     discord_shard_count: int | None = Field(default=None, ge=1)
 
+    # Commands one user may send a minute before being asked to slow down (0: no limit).
+    command_rate_per_minute: int = Field(default=20, ge=0)
+
     # Console identities that count as moderators (`python -m bots.console --moderator`).
     console_moderator_ids: CsvList = Field(default_factory=lambda: ["operator"])
 

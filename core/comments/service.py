@@ -350,12 +350,23 @@ EVENT_KEYS_KEPT = timedelta(days=7)
 DRAFTS_KEPT = timedelta(days=1)
 
 
-def purge_expired(session: Session, now: datetime) -> None:
-    """Forget event keys no platform can replay any more, and previews never sent."""
-    session.execute(
-        delete(ProcessedEvent).where(ProcessedEvent.created_at < now - EVENT_KEYS_KEPT)
-    )
-    session.execute(delete(CommentDraft).where(CommentDraft.created_at < now - DRAFTS_KEPT))
+def purge_expired(session: Session, now: datetime, batch: int = 500) -> int:
+    """Forget up to `batch` event keys no platform can replay any more, and as many previews
+    never sent; return how many rows went (a full batch means there may be more)."""
+    keys = select(ProcessedEvent.key).where(ProcessedEvent.created_at < now - EVENT_KEYS_KEPT)
+    drafts = select(CommentDraft.id).where(CommentDraft.created_at < now - DRAFTS_KEPT)
+    gone = 0
+    for table, column, stale in (
+        (ProcessedEvent, ProcessedEvent.key, keys),
+        (CommentDraft, CommentDraft.id, drafts),
+    ):
+        result = session.execute(
+            delete(table)
+            .where(column.in_(stale.limit(batch).scalar_subquery()))
+            .execution_options(synchronize_session=False)
+        )
+        gone = max(gone, int(result.rowcount or 0))  # type: ignore[attr-defined]
+    return gone
 
 
 def parse_until(value: str, now: datetime) -> datetime | None:

@@ -1,0 +1,227 @@
+"""The inbox table's operations: accept arrivals, list what is pending, finish, purge.
+
+Accepting is one group-committed write for a whole batch (a poll's updates, or concurrent
+webhook requests queued together), so the platform may forget an event only once it is durable.
+Finishing is batched too: a lane does not wait for its mark to commit before taking the next
+event; `flush()` waits for every mark made so far (at shutdown). What a crash can lose is the
+marks of the last moments, whose events are then handled again at the next start: the
+send-then-record instant, counted by the drills.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from core.store.engine import Database
+from core.store.tables import InboxEntry
+
+log = logging.getLogger(__name__)
+
+# Handled entries are kept this long: long enough that any re-delivery of them (a poll that
+# was never confirmed, a webhook retried after a lost answer) is still a primary-key hit.
+KEEP_FINISHED = timedelta(hours=1)
+PURGE_BATCH = 500
+PAGE = 500
+# Marks that fail (the store is away) are retried this often, this many times.
+MARK_RETRY_SECONDS = 1.0
+MARK_RETRIES = 120
+FLUSH_SECONDS = 5.0
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    DONE = "done"  # handled (answered, or nothing to answer)
+    SKIPPED = "skipped"  # deliberately not handled, e.g. over the per-user command rate
+    FAILED = "failed"  # handling raised; kept for a look, never retried (it would fail again)
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """An event as the platform delivered it: its key, its chat's lane and the raw payload."""
+
+    key: str
+    platform: str
+    chat_key: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """An event the inbox holds: an arrival plus its place in arrival order."""
+
+    id: int
+    key: str
+    platform: str
+    chat_key: str
+    payload: str
+
+
+def _insert_ignoring_known(session: Session) -> postgresql.Insert | sqlite.Insert:
+    # A key already present is a re-delivery: skip it inside the statement, so concurrent
+    # receivers on PostgreSQL never fail a whole batch on a duplicate.
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(InboxEntry).on_conflict_do_nothing(index_elements=["key"])
+
+
+_FINISH = (
+    update(InboxEntry)
+    .where(InboxEntry.id == bindparam("entry_id"))
+    .values(
+        state=bindparam("new_state"),
+        finished_at=bindparam("at", type_=InboxEntry.finished_at.type),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
+class Inbox:
+    """The store's inbox: where every platform event waits until it has been handled."""
+
+    def __init__(self, database: Database, clock: Callable[[], datetime]) -> None:
+        self.database = database
+        self.clock = clock
+        self._marks: list[tuple[int, State]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def accept(self, arrivals: Sequence[Arrival]) -> list[Entry]:
+        """Commit `arrivals`; return those still to be handled, in order: the new ones, and
+        known ones still pending (their earlier commit's answer was lost, e.g. in an outage).
+        A key already handled is a re-delivery and is not returned."""
+        unique: dict[str, Arrival] = {}
+        for arrival in arrivals:
+            unique.setdefault(arrival.key, arrival)
+        if not unique:
+            return []
+        received = self.clock()
+        rows = [
+            {
+                "key": a.key,
+                "platform": a.platform,
+                "chat_key": a.chat_key,
+                "payload": a.payload,
+                "received_at": received,
+                "state": State.PENDING.value,
+            }
+            for a in unique.values()
+        ]
+
+        def unit(session: Session) -> list[Entry]:
+            statement = _insert_ignoring_known(session).returning(
+                InboxEntry.id, InboxEntry.key, sort_by_parameter_order=True
+            )
+            connection = session.connection()
+            ids = {key: entry_id for entry_id, key in connection.execute(statement, rows)}
+            if known := [key for key in unique if key not in ids]:
+                still_pending = select(InboxEntry.id, InboxEntry.key).where(
+                    InboxEntry.key.in_(known), InboxEntry.state == State.PENDING.value
+                )
+                ids.update({key: entry_id for entry_id, key in connection.execute(still_pending)})
+            entries = [
+                Entry(ids[a.key], a.key, a.platform, a.chat_key, a.payload)
+                for a in unique.values()
+                if a.key in ids
+            ]
+            return sorted(entries, key=lambda entry: entry.id)
+
+        return await self.database.write(unit)
+
+    async def pending(self, platform: str, *, after: int = 0, limit: int = PAGE) -> list[Entry]:
+        """Entries of `platform` not yet handled, oldest first, from after id `after`."""
+
+        def find(session: Session) -> list[Entry]:
+            rows = session.execute(
+                select(
+                    InboxEntry.id,
+                    InboxEntry.key,
+                    InboxEntry.platform,
+                    InboxEntry.chat_key,
+                    InboxEntry.payload,
+                )
+                .where(
+                    InboxEntry.platform == platform,
+                    InboxEntry.state == State.PENDING.value,
+                    InboxEntry.id > after,
+                )
+                .order_by(InboxEntry.id)
+                .limit(limit)
+            )
+            return [Entry(*row) for row in rows]
+
+        return await self.database.read(find)
+
+    def finish(self, entry_id: int, state: State = State.DONE) -> None:
+        """Mark an entry handled; written in the background with the other marks of the moment."""
+        self._marks.append((entry_id, state))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush_marks(), name="inbox-finish")
+
+    async def flush(self, within: float = FLUSH_SECONDS) -> None:
+        """Wait (up to `within` s) until every mark made so far is written."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                while self._flushing is not None and not self._flushing.done():
+                    await asyncio.shield(self._flushing)
+        if self._flushing is not None and not self._flushing.done():
+            log.warning(
+                "%d inbox marks not written: handled again at the next start", len(self._marks)
+            )
+            self._flushing.cancel()
+
+    async def _flush_marks(self) -> None:
+        failures = 0
+        while self._marks:
+            marks, self._marks = self._marks, []
+            at = self.clock()
+            params: list[dict[str, object]] = [
+                {"entry_id": i, "new_state": s.value, "at": at} for i, s in marks
+            ]
+
+            def mark(session: Session, params: list[dict[str, object]] = params) -> None:
+                session.connection().execute(_FINISH, params)
+
+            try:
+                await self.database.write(mark)
+                failures = 0
+            except Exception:
+                failures += 1
+                if failures > MARK_RETRIES:
+                    # Left pending, they are handled again at the next start: a repeat,
+                    # never a loss.
+                    log.warning("gave up marking %d inbox entries handled", len(marks))
+                    continue
+                # The store is away (an outage): keep the marks and try again shortly, so
+                # entries handled meanwhile are not handled again at the next start.
+                log.debug("could not mark %d inbox entries handled; retrying", len(marks))
+                self._marks[:0] = marks
+                await asyncio.sleep(MARK_RETRY_SECONDS)
+
+    async def purge(self, now: datetime, *, batch: int = PURGE_BATCH) -> int:
+        """Delete entries handled more than KEEP_FINISHED ago, in small transactions."""
+        cutoff = now - KEEP_FINISHED
+
+        def one_batch(session: Session) -> int:
+            ids = select(InboxEntry.id).where(InboxEntry.finished_at < cutoff).limit(batch)
+            result = session.execute(
+                delete(InboxEntry)
+                .where(InboxEntry.id.in_(ids.scalar_subquery()))
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+        total = 0
+        while (deleted := await self.database.write(one_batch)) > 0:
+            total += deleted
+            if deleted < batch:
+                break
+        return total
