@@ -54,6 +54,8 @@ def drill_settings(database_url: str, api_root: str = "", **overrides: Any) -> S
         "discord_moderation_channel_id": str(MOD_CHANNEL_ID),
         "discord_guild_id": str(GUILD_ID),
         "comment_rules": NO_FLOOD,
+        # Drill readers send many commands a minute: the per-user rate would ignore them.
+        "command_rate_per_minute": 0,
     }
     values.update(overrides)
     return make_settings(database_url, **values)

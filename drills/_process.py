@@ -44,6 +44,8 @@ def bot_env(api_root: str, database_url: str, **extra: str) -> dict[str, str]:
         TELEGRAM_RATE_LIMIT="off",
         # Drill authors comment several times a second.
         COMMENT_FLOOD_SECONDS="0",
+        # and readers send many commands a minute: the per-user rate would ignore them.
+        COMMAND_RATE_PER_MINUTE="0",
         DATABASE_URL=database_url,
         CONTENT_DIR=str(ROOT / "content"),
         LOG_LEVEL="INFO",

@@ -7,11 +7,14 @@ Readers (one chat each, one request at a time) alternate `/comments` (a read fro
 and `/comment <text>` (a stored draft and its preview) against `python -m bots.telegram` on a
 PostgreSQL server this drill created with initdb. Mid-load the server is stopped
 (`pg_ctl stop -m fast`: sessions are cut), left down for the outage, and started again on the
-same data directory. Every request must get a reply: the store's "try again" text
-(core.app.STORE_UNAVAILABLE) while the server is down, a normal answer otherwise. The process
-must keep running, and service must resume without restarting it. Recovery ("recovered s") is
-the time from the server accepting connections again (`pg_ctl start -w` returned) to the answer
-of the first request after which every request succeeded.
+same data directory. A request that arrives while the server is down cannot be committed to
+the inbox, so it stays with Telegram: its sender is told once that the answer will come
+(core.app.STORE_DELAYED), and the answer comes once the server is back. A request the bot had
+already taken when the server went away may get the store's "try again" text
+(core.app.STORE_UNAVAILABLE). Every request must get its answer; the process must keep running,
+and service must resume without restarting it. Recovery ("recovered s") is the time from the
+server accepting connections again (`pg_ctl start -w` returned) to the answer of the first
+request after which every request succeeded.
 Exits non-zero on any other error reply, a request left unanswered, a dead process, or a
 failure in the last seconds of a round.
 """
@@ -44,9 +47,10 @@ REPLY_WITHIN = 20.0
 # Requests sent in this last part of each round must all succeed: service is back.
 STEADY_TAIL = 1.0
 OK, TRY_AGAIN, ERROR, NO_REPLY = "ok", "try again", "error", "no reply"
+DELAYED = "delayed"  # the notice before the answer, not the answer
 HEADERS = [
-    "round", "outage s", "sent", "ok", "try again", "other error", "no reply",
-    "first try-again s", "try-again reply p50 ms", "recovered s", "process alive",
+    "round", "outage s", "sent", "ok", "told to wait or try again", "other error", "no reply",
+    "first notice s", "notice p50 ms", "recovered s", "process alive",
 ]  # fmt: skip
 
 
@@ -55,6 +59,7 @@ class Sent:
     at: float
     outcome: str = NO_REPLY
     answered_at: float = 0.0
+    noticed_at: float = 0.0  # when "I'll answer once the store is back" came, if it did
 
 
 def keys(call: Call) -> list[Hashable]:
@@ -63,6 +68,8 @@ def keys(call: Call) -> list[Hashable]:
 
 
 def classify(text: str) -> str:
+    if "as soon as it's back" in text:
+        return DELAYED
     if "reach my storage" in text:
         return TRY_AGAIN
     if "something went wrong" in text:
@@ -92,10 +99,14 @@ class Readers:
             try:
                 async with asyncio.timeout(REPLY_WITHIN):
                     reply = await self.index.nth(uid, self.replies[uid])
+                    self.replies[uid] += 1
+                    if classify(str(reply.params.get("text"))) == DELAYED:
+                        request.noticed_at = time.monotonic()
+                        reply = await self.index.nth(uid, self.replies[uid])  # the answer
+                        self.replies[uid] += 1
             except TimeoutError:
                 self.stuck.add(uid)
                 return
-            self.replies[uid] += 1
             request.outcome = classify(str(reply.params.get("text")))
             request.answered_at = time.monotonic()
             n += 1
@@ -168,15 +179,21 @@ async def _one_round(
     stop.set()
     await asyncio.gather(*tasks)
     sent = load.sent[first:]
-    failed = [r for r in sent if r.outcome != OK]
-    first_fail = min((r.at for r in failed if r.at >= down_at), default=None)
+    failed = [r for r in sent if r.outcome != OK or r.noticed_at]
+    noticed = [r.noticed_at or r.answered_at for r in failed if r.at >= down_at and r.answered_at]
+    first_fail = min(noticed, default=None)
     # Recovered once every later request succeeded; timed from the server being back.
     last_failure = max((r.at for r in failed), default=up_at)
     recovered = min(
         (r.answered_at for r in sent if r.outcome == OK and r.at > last_failure), default=None
     )
-    waits = [r.answered_at - r.at for r in sent if r.outcome == TRY_AGAIN]
-    counts = {o: sum(1 for r in sent if r.outcome == o) for o in (OK, TRY_AGAIN, ERROR, NO_REPLY)}
+    waits = [
+        (r.noticed_at or r.answered_at) - r.at
+        for r in sent
+        if r.noticed_at or r.outcome == TRY_AGAIN
+    ]
+    counts = {o: sum(1 for r in sent if r.outcome == o) for o in (OK, ERROR, NO_REPLY)}
+    counts[TRY_AGAIN] = sum(1 for r in sent if r.outcome == TRY_AGAIN or r.noticed_at)
     alive = bot.running
     report.rows.append(
         [

@@ -54,8 +54,8 @@ KNOWN = ("/help", "/faq how much money", "/stargate", "/links")
 class ChaoticBotApi(FakeBotApi):
     """The fake Bot API plus random faults at a fixed seed, counted per method and kind."""
 
-    def __init__(self, rate: float, seed: int) -> None:
-        super().__init__()
+    def __init__(self, rate: float, seed: int, first_update_id: int = 1000) -> None:
+        super().__init__(first_update_id)
         self.rate = 0.0
         self.target_rate = rate
         self.rng = random.Random(seed)
@@ -231,7 +231,7 @@ async def conflict_under_load(
     url: str, chats: int, per_chat: int
 ) -> tuple[list[object], list[str]]:
     """A second poller appears mid-load: the adapter fails promptly, answers nothing twice."""
-    api = ChaoticBotApi(0.0, 0)
+    api = ChaoticBotApi(0.0, 0, first_update_id=500_000)
     await api.start()
     problems: list[str] = []
     core = await Core.open(drill_settings(url, api.root))

@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import logging
 import os
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from telegram import Update
@@ -16,22 +17,24 @@ from telegram.ext import (
     CallbackQueryHandler,
     InlineQueryHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
 from bots.telegram.application import NewsroomApplication
 from bots.telegram.commands import sync_commands
 from bots.telegram.handlers import Handlers
+from bots.telegram.intake import Intake
 from bots.telegram.limits import FloodControl
 from bots.telegram.logs import protect_token
 from bots.telegram.moderation import ModerationRelay
-from bots.telegram.polling import MAX_IN_FLIGHT, Poller
-from bots.telegram.processor import PerChatOrder
+from bots.telegram.polling import Poller
 from bots.telegram.send import Sender
 from core.app import Core
 from core.comments.catch_up import CaughtUp
 from core.config import Settings
+
+if TYPE_CHECKING:
+    from bots.web import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,8 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 STOP_SECONDS = 8.0
 IN_FLIGHT_SECONDS = 6.0
 BOOTSTRAP_RETRIES = 3
+# Telegram opens at most this many concurrent webhook connections (setWebhook's default is 40).
+WEBHOOK_MAX_CONNECTIONS = 40
 
 
 class PollingConflict(RuntimeError):
@@ -68,7 +73,6 @@ class TelegramAdapter:
         *,
         poll_timeout: float = 30.0,
         concurrency: int | None = None,
-        max_in_flight: int = MAX_IN_FLIGHT,
         limiter: FloodControl | None = None,
         webhook_listen: str = "0.0.0.0",
     ) -> None:
@@ -84,8 +88,8 @@ class TelegramAdapter:
         self._failed = asyncio.Event()
         self._stopping = False
         self.concurrency = concurrency = concurrency or default_concurrency()
-        self.max_in_flight = max_in_flight
         self.poller: Poller | None = None
+        self.web: WebServer | None = None
         self._catching_up: asyncio.Task[CaughtUp] | None = None
         root = self.settings.telegram_api_base_url.rstrip("/")
         self.limiter = limiter or FloodControl(pacing=self.settings.telegram_rate_limit)
@@ -96,19 +100,20 @@ class TelegramAdapter:
             .base_file_url(f"{root}/file/bot{{token}}")
             .rate_limiter(self.limiter)
             .application_class(NewsroomApplication)
-            .concurrent_updates(PerChatOrder(concurrency))
+            # Updates come from the inbox (polling.py, the web server), not PTB's Updater.
+            .updater(None)
             # Every concurrent handler may hold a connection, plus event deliveries.
             .connection_pool_size(concurrency + 4)
             .build()
         )
         self.sender = Sender(self.app.bot)
         self.handlers = Handlers(core, self.sender)
+        self.intake = Intake(core, self.app, self.sender, concurrency)
         self.relay = ModerationRelay(core, self.sender, self.settings.telegram_moderation_chat_id)
         self._install_handlers()
 
     def _install_handlers(self) -> None:
         h = self.handlers
-        self.app.add_handler(TypeHandler(Update, h.drop_replays), group=-1)
         messages = filters.UpdateType.MESSAGE
         self.app.add_handler(MessageHandler(messages & filters.COMMAND, h.on_command))
         self.app.add_handler(MessageHandler(messages & filters.TEXT & ~filters.COMMAND, h.on_text))
@@ -135,11 +140,13 @@ class TelegramAdapter:
             log.warning("could not publish the command menus: %s", exc)
         self.core.events.subscribe(self.relay)
         await self.app.start()
+        await self.intake.resume()
         if self.webhook_mode:
             await self._start_webhook()
         else:
             await self._start_polling()
         self._catch_up()
+        self.core.health_probes["telegram"] = self.healthy
         log.info(
             "Telegram adapter running as @%s (%s)",
             self.app.bot.username,
@@ -155,15 +162,36 @@ class TelegramAdapter:
             if secret
             else hashlib.sha256(f"webhook:{self.token}".encode()).hexdigest()
         )
-        await self.app.updater.start_webhook(  # type: ignore[union-attr]
-            listen=self.webhook_listen,
+        from bots.web import WebServer  # aiohttp: only webhook mode needs it
+
+        self.web = WebServer(
+            host=self.webhook_listen,
             port=self.settings.port,
-            url_path=urlsplit(url).path.lstrip("/"),
-            webhook_url=url,
-            secret_token=token,
-            allowed_updates=ALLOWED_UPDATES,
-            bootstrap_retries=3,
+            health=self.core.health,
+            max_concurrent=WEBHOOK_MAX_CONNECTIONS,
         )
+        self.web.add_webhook(
+            "/" + urlsplit(url).path.lstrip("/"), secret=token, accept=self._accept_one
+        )
+        await self.web.start()
+        for attempt in range(BOOTSTRAP_RETRIES + 1):
+            try:
+                await self.app.bot.set_webhook(
+                    url,
+                    secret_token=token,
+                    allowed_updates=ALLOWED_UPDATES,
+                    max_connections=WEBHOOK_MAX_CONNECTIONS,
+                )
+                break
+            except (NetworkError, RetryAfter) as exc:
+                if attempt == BOOTSTRAP_RETRIES:
+                    raise
+                log.warning("could not set the webhook (retrying): %s", exc)
+                await asyncio.sleep(1.0)
+
+    async def _accept_one(self, data: Any) -> None:
+        # The web server answers 200 only once this returns: the update is in the store.
+        await self.intake.accept([data])
 
     async def _start_polling(self) -> None:
         # Polling and a webhook exclude each other: make sure none is set (as PTB's bootstrap).
@@ -178,14 +206,18 @@ class TelegramAdapter:
                 await asyncio.sleep(1.0)
         self.poller = Poller(
             self.app.bot,
-            self.app.process_update,
-            concurrency=self.concurrency,
+            self.intake,
             timeout=self.poll_timeout,
             allowed_updates=ALLOWED_UPDATES,
-            max_in_flight=self.max_in_flight,
             on_error=self._polling_error,
         )
         self.poller.start().add_done_callback(self._polling_ended)
+
+    def healthy(self) -> bool:
+        """Receiving: not failed, and (polling) Telegram answered a poll lately."""
+        if self.failure is not None or self._stopping:
+            return False
+        return self.poller is None or self.poller.in_touch()
 
     def _polling_error(self, exc: TelegramError) -> None:
         if isinstance(exc, Conflict):
@@ -240,12 +272,18 @@ class TelegramAdapter:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._catching_up
         if self.poller is not None:
-            await self.poller.stop(IN_FLIGHT_SECONDS)  # confirms what was handled
-        updater = self.app.updater
-        if updater is not None and updater.running:
-            await updater.stop()  # webhook mode
+            await self.poller.stop()  # confirms what the inbox committed
+        if self.web is not None:
+            await self.web.stop()  # answers the requests in progress
+        unfinished = await self.intake.join(IN_FLIGHT_SECONDS)
+        if unfinished:
+            log.warning(
+                "%d updates not handled within %.0f s: they stay in the inbox for the next start",
+                unfinished,
+                IN_FLIGHT_SECONDS,
+            )
         if self.app.running:
-            await self.app.stop()  # waits for the updates a webhook delivered
+            await self.app.stop()
         with contextlib.suppress(ValueError):
             self.core.events.unsubscribe(self.relay)
         left = max(1.0, deadline - asyncio.get_running_loop().time())

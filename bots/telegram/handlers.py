@@ -13,16 +13,15 @@ from telegram import (
 )
 from telegram.constants import InlineQueryLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ContextTypes
 
-from bots.memory import Bounded
 from bots.telegram.commands import show_moderator_menu
-from bots.telegram.extract import parse_command, request_of
-from bots.telegram.memory import RecentIds
+from bots.telegram.extract import PLATFORM, parse_command, request_of
 from bots.telegram.render import keyboard, plain_text, render
 from bots.telegram.send import Sender
 from core.actors import Request
 from core.app import Core, InlineResult, Outcome
+from core.conversation import Where
 from core.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -37,23 +36,16 @@ PRIVATE_TEXT_COMMAND = "faq"
 Context = ContextTypes.DEFAULT_TYPE
 
 
+def _where(chat_id: int, request: Request) -> Where:
+    return Where(PLATFORM, str(chat_id), request.actor.user_id)
+
+
 class Handlers:
-    """The adapter's update handlers around one core; state is bounded and in memory."""
+    """The adapter's update handlers around one core (prompts live in the core's store)."""
 
     def __init__(self, core: Core, sender: Sender) -> None:
         self.core = core
         self.sender = sender
-        self.recent = RecentIds()
-        # (chat id, user id) -> command whose argument the user's next text is.
-        self.awaiting: Bounded[tuple[int, int], str] = Bounded(10_000)
-
-    # Guards --------------------------------------------------------------------------------
-
-    async def drop_replays(self, update: Update, context: Context) -> None:
-        """Stop an update whose id was already handled (re-delivery after a timeout/restart)."""
-        if not self.recent.first_time(update.update_id):
-            log.info("update %s replayed: ignored", update.update_id)
-            raise ApplicationHandlerStop
 
     # Messages ------------------------------------------------------------------------------
 
@@ -67,7 +59,7 @@ class Handlers:
         if command is None:
             return
         # A new command abandons a pending prompt in this chat.
-        self.awaiting.pop((message.chat_id, int(request.actor.user_id)))
+        await self.core.conversations.forget(_where(message.chat_id, request))
         outcome = await self.core.execute(request, command.name, command.args)
         await self._answer_message(message, request, outcome)
         started = command.name == "start" and request.is_private_chat and not outcome.replayed
@@ -80,7 +72,7 @@ class Handlers:
         request = request_of(update)
         if message is None or request is None or not message.text:
             return
-        command = self.awaiting.pop((message.chat_id, int(request.actor.user_id)))
+        command = await self.core.conversations.take(_where(message.chat_id, request))
         if command is None:
             if not request.is_private_chat:
                 return  # group chatter is not for us
@@ -100,7 +92,7 @@ class Handlers:
     ) -> None:
         prompt = reply.awaits_text_for
         if prompt:
-            self.awaiting.put((chat_id, int(request.actor.user_id)), prompt)
+            await self.core.conversations.expect(_where(chat_id, request), prompt)
         await self.sender.send(chat_id, reply, reply_to=reply_to, force_reply=bool(prompt))
 
     # Buttons -------------------------------------------------------------------------------

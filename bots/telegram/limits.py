@@ -22,6 +22,8 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from core.inbox import paced
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -119,15 +121,25 @@ class FloodControl(BaseRateLimiter[int]):
                 await asyncio.sleep(delay)
 
     async def _wait_turn(self, chat: int | str | None) -> None:
+        # A wait here is this chat's own (or the bot's overall) pacing: the lane's slot goes
+        # back to the pool meanwhile, so other chats are handled while this one waits.
         if chat is not None and (gate := self._held.get(chat)) is not None:
-            await gate.wait()
+            async with paced():
+                await gate.wait()
         if not self.pacing:
             return
+        limiters = [self._overall]
         if isinstance(chat, str) or (isinstance(chat, int) and chat < 0):
-            await self._groups.get(chat).acquire()
+            limiters.insert(0, self._groups.get(chat))
         elif chat is not None:
-            await self._privates.get(chat).acquire()
-        await self._overall.acquire()
+            limiters.insert(0, self._privates.get(chat))
+        if all(limiter.has_capacity() for limiter in limiters):
+            for limiter in limiters:
+                await limiter.acquire()
+            return
+        async with paced():
+            for limiter in limiters:
+                await limiter.acquire()
 
     async def _hold(self, chat: int | str | None, seconds: float) -> None:
         """Sleep out a retry_after; other requests to the same chat wait for it too."""
@@ -136,7 +148,8 @@ class FloodControl(BaseRateLimiter[int]):
             return
         gate = self._held.setdefault(chat, asyncio.Event())
         try:
-            await asyncio.sleep(seconds)
+            async with paced():
+                await asyncio.sleep(seconds)
         finally:
             if self._held.get(chat) is gate:
                 del self._held[chat]

@@ -8,10 +8,12 @@ import socket
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
 from bots.telegram.app import PollingConflict, TelegramAdapter
 from core.app import Core
 from core.config import Settings
+from core.store.tables import InboxEntry
 from tests.bots.telegram.conftest import (
     MOD_CHAT,
     OTHER_READER,
@@ -58,18 +60,24 @@ async def test_replay_after_restart_has_no_second_effect(api: FakeBotApi, tg_cor
     await api.wait_sent(MOD_CHAT)
     await first.stop()
 
-    # A new process (fresh memory) gets the same update again: the core remembers it.
+    # A new process (fresh memory) gets the same update again: the inbox knows its key.
     second = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
     await second.start()
     try:
         mark = len(api.calls)
         api.push(dict(press))
-        await api.wait_for(lambda c: c.method == "answerCallbackQuery", ok=False, after=mark)
+        past_it = press["update_id"] + 1
+        await api.wait_for(
+            lambda c: c.method == "getUpdates" and c.params.get("offset", 0) >= past_it,
+            after=mark,
+        )
         await api.idle(0.4)
     finally:
         await second.stop()
     assert len(api.sent(chat_id=MOD_CHAT)) == 1
     assert len(api.sent("editMessageText", chat_id=READER_ID)) == 1
+    # Not even the spinner is answered again: the first delivery answered it.
+    assert [c for c in api.calls[mark:] if c.method == "answerCallbackQuery"] == []
 
 
 @pytest.mark.parametrize("pacing", [False, True], ids=["rate-limit-off", "rate-limit-on"])
@@ -209,7 +217,24 @@ async def test_webhook_mode_checks_the_secret(api: FakeBotApi, sqlite_url: str) 
             headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_1"}
             async with http.post(url, json=update, headers=headers) as real:
                 assert real.status == 200
-        welcome = await api.wait_sent(READER_ID)
+            # The 200 came after the commit: the store owns the update from then on.
+            stored = await core.database.read(
+                lambda s: s.execute(select(InboxEntry.key)).scalars().all()
+            )
+            assert list(stored) == ["telegram:update:1"]
+            welcome = await api.wait_sent(READER_ID)
+            # Telegram retrying the same update (its 200 got lost) changes nothing.
+            async with http.post(url, json=update, headers=headers) as retried:
+                assert retried.status == 200
+            async with http.post(url, data=b"{not json", headers=headers) as malformed:
+                assert malformed.status == 400
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
+                assert health.status == 200
+                assert await health.json() == {
+                    "ok": True,
+                    "checks": {"telegram": True, "store": True},
+                }
+        await api.idle(0.3)
         assert "Welcome" in welcome.params["text"]
         assert len(api.sent(chat_id=READER_ID)) == 1
     finally:

@@ -97,27 +97,49 @@ async def gated(tg_core: Core) -> AsyncIterator[Callable[..., Any]]:
 # Intake ------------------------------------------------------------------------------------
 
 
-async def test_offset_never_passes_an_update_still_being_handled(
+async def test_offset_passes_an_update_once_the_inbox_holds_it_even_while_handled(
     api: FakeBotApi, gated: Callable[..., Any]
 ) -> None:
-    bot, gate = await gated(held={READER_ID})
+    _, gate = await gated(held={READER_ID})
     slow = api.message(READER, "/help")
     await until(lambda: gate.waiting == 1)
     fast = api.message(OTHER_READER, "/help")
     await api.wait_sent(OTHER_READER["id"])  # other chats go on meanwhile
-    await asyncio.sleep(0.5)
-    # Confirming `fast` would confirm `slow` too: a crash now must get both back.
-    assert max(offsets(api)) == slow["update_id"]
-    assert {slow["update_id"], fast["update_id"]} <= {u["update_id"] for u in api._updates}
-    assert len(api.sent(chat_id=OTHER_READER["id"])) == 1  # taken once, however often seen
-
+    # Both are committed, so both are confirmed: Telegram need not keep either.
+    await until(lambda: max(offsets(api)) == fast["update_id"] + 1)
+    assert slow["update_id"] < fast["update_id"]
+    assert len(api.sent(chat_id=READER_ID)) == 0
     gate.gate.set()
     await api.wait_sent(READER_ID)
-    await until(lambda: offsets(api)[-1] == fast["update_id"] + 1)
-    assert bot.poller.in_flight == 0
+    assert len(api.sent(chat_id=READER_ID)) == 1
 
 
-async def test_updates_polled_again_while_in_flight_are_parsed_and_handled_once(
+async def test_an_update_unhandled_at_stop_is_handled_at_the_next_start_once(
+    api: FakeBotApi, tg_core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bots.telegram.app as app_module
+
+    monkeypatch.setattr(app_module, "IN_FLIGHT_SECONDS", 0.3)
+    first = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    gate = GatedCore(tg_core, {READER_ID})
+    first.handlers.core = gate  # type: ignore[assignment]
+    await first.start()
+    held = api.message(READER, "/help")
+    await until(lambda: gate.waiting == 1)
+    await first.stop()  # the held update is cancelled: it stays pending in the inbox
+    assert max(offsets(api)) == held["update_id"] + 1  # and Telegram forgot it
+
+    second = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    await second.start()
+    try:
+        await api.wait_sent(READER_ID)
+        await api.idle(0.3)
+    finally:
+        await second.stop()
+    assert len(api.sent(chat_id=READER_ID)) == 1
+
+
+async def test_each_update_is_fetched_and_parsed_once(
     api: FakeBotApi, gated: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parsed: list[int] = []
@@ -128,31 +150,20 @@ async def test_updates_polled_again_while_in_flight_are_parsed_and_handled_once(
         return de_json(cls, data, bot)  # type: ignore[no-any-return]
 
     monkeypatch.setattr(Update, "de_json", classmethod(spy))
-    bot, gate = await gated(held={READER_ID})
+    _, gate = await gated(held={READER_ID})
     slow = api.message(READER, "/help")
     await until(lambda: gate.waiting == 1)
     users = [FakeBotApi.user(800 + n, f"Reader{n}") for n in range(3)]
     fast = [api.message(user, "/help") for user in users]
     for user in users:
         await api.wait_sent(user["id"])
-    mark = len(api.polls)
-    await until(lambda: len(api.polls) >= mark + 3)
-    # Telegram brings every unconfirmed update again with each poll, handled ones included.
-    again = [p for p in api.polls[mark:] if p.ok and p.result]
-    assert len(again) >= 3
-    assert all(
-        {u["update_id"] for u in [slow, *fast]} <= {u["update_id"] for u in p.result}
-        for p in again
-    )
-    assert max(offsets(api)) == slow["update_id"]
-
     gate.gate.set()
     await api.wait_sent(READER_ID)
-    await until(lambda: offsets(api)[-1] == fast[-1]["update_id"] + 1)
+    fetched = [u["update_id"] for p in api.polls if p.ok and p.result for u in p.result]
     ids = [u["update_id"] for u in [slow, *fast]]
+    assert sorted(fetched) == ids  # no poll brought an update back
     assert sorted(i for i in parsed if i in ids) == ids
     assert [len(api.sent(chat_id=u["id"])) for u in [READER, *users]] == [1] * 4
-    assert bot.poller.in_flight == 0
 
 
 async def test_an_update_that_cannot_be_parsed_is_skipped_not_polled_forever(
@@ -165,18 +176,28 @@ async def test_an_update_that_cannot_be_parsed_is_skipped_not_polled_forever(
     await api.wait_sent(READER_ID)
     await until(lambda: offsets(api)[-1] == after["update_id"] + 1)
     assert broken["update_id"] < after["update_id"]
-    assert any(f"update {broken['update_id']}" in r.getMessage() for r in caplog.records)
+    assert any(f"update:{broken['update_id']}" in r.getMessage() for r in caplog.records)
 
 
-async def test_updates_in_flight_are_bounded(api: FakeBotApi, gated: Callable[..., Any]) -> None:
-    bot, gate = await gated(max_in_flight=3, concurrency=8)
+async def test_concurrency_and_memory_are_bounded(
+    api: FakeBotApi, gated: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bots.telegram.intake as intake_module
+
+    monkeypatch.setattr(intake_module, "MAX_QUEUED", 4)
+    bot, gate = await gated(concurrency=3)
     users = [FakeBotApi.user(700 + n, f"Reader{n}") for n in range(8)]
-    for user in users:
+    for user in users[:4]:
         api.message(user, "/help")
-    await until(lambda: gate.waiting == 3)
+    await until(lambda: gate.waiting == 3)  # three slots, the fourth update waits for one
+    await until(lambda: len(bot.intake.lanes) == 4)
+    rest = {api.message(user, "/help")["update_id"] for user in users[4:]}
     await asyncio.sleep(0.5)
     assert gate.waiting == 3
-    assert bot.poller.in_flight == 3
+    # Four queued is the most: the rest stay with Telegram, not in memory.
+    fetched = {u["update_id"] for p in api.polls if p.ok and p.result for u in p.result}
+    assert not rest & fetched
+    assert len(bot.intake.lanes) == 4
 
     gate.gate.set()
     for user in users:
@@ -197,17 +218,16 @@ async def test_a_slow_chat_holds_one_slot_not_all(
     await until(lambda: len(api.sent(chat_id=READER_ID)) == 4)
 
 
-async def test_no_busy_polling_while_an_update_is_in_flight(
+async def test_polls_wait_long_while_an_update_is_being_handled(
     api: FakeBotApi, gated: Callable[..., Any]
 ) -> None:
-    bot, gate = await gated(held={READER_ID})
+    _, gate = await gated(held={READER_ID})
     api.message(READER, "/help")
     await until(lambda: gate.waiting == 1)
     before = len(api.polls)
     await asyncio.sleep(1.0)
-    polls = len(api.polls) - before
-    # Telegram answers at once while the held update is unconfirmed: one poll per short wait.
-    assert 1 <= polls <= 1.0 / bot.poller.busy_interval + 3
+    # Nothing unconfirmed is left with Telegram, so every poll is a long poll (1 s here).
+    assert len(api.polls) - before <= 2
     gate.gate.set()
     await api.wait_sent(READER_ID)
 

@@ -81,7 +81,9 @@ def _bad(description: str) -> ApiError:
 
 
 class FakeBotApi:
-    def __init__(self) -> None:
+    def __init__(self, first_update_id: int = 1000) -> None:
+        # Telegram numbers one bot's updates in one sequence: a second fake on the same store
+        # (a drill's next scenario) starts elsewhere, or its updates would look re-delivered.
         self.calls: list[Call] = []
         self.polls: list[Call] = []
         self.faults: list[Fault] = []
@@ -93,7 +95,7 @@ class FakeBotApi:
         self._updates: list[dict[str, Any]] = []
         self._delivered: set[int] = set()
         self._new_update = asyncio.Condition()
-        self._update_ids = itertools.count(1000)
+        self._update_ids = itertools.count(first_update_id)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._answered: set[str] = set()
         self._query_ids = itertools.count(1)

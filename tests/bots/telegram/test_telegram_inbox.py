@@ -1,0 +1,111 @@
+"""The inbox seen from Telegram: the per-user command rate, fair lanes under pacing, and
+prompts that outlive a restart, through the real PTB stack against the loopback fake."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from sqlalchemy import select
+
+from bots.telegram.app import TelegramAdapter
+from core.app import Core
+from core.config import Settings
+from core.store.tables import InboxEntry
+from tests.bots.telegram.conftest import (
+    MOD,
+    MOD_ID,
+    READER,
+    READER_ID,
+    Conversation,
+    fast_limiter,
+    sent,
+    telegram_settings,
+    text_of,
+)
+from tests.bots.telegram.tg_fake_api import FakeBotApi
+
+GROUP = -100777
+
+
+async def inbox_states(core: Core) -> list[str]:
+    rows = await core.database.read(
+        lambda s: s.execute(select(InboxEntry.state).order_by(InboxEntry.id)).scalars().all()
+    )
+    return list(rows)
+
+
+async def test_over_the_command_rate_a_reader_is_told_once_then_ignored(
+    api: FakeBotApi, sqlite_url: str
+) -> None:
+    core = await Core.open(telegram_settings(sqlite_url, api.root, command_rate_per_minute=3))
+    bot = TelegramAdapter(core, poll_timeout=1, limiter=fast_limiter())
+    await bot.start()
+    try:
+        for _ in range(6):
+            api.message(READER, "/links")
+            api.message(MOD, "/links")  # moderators are exempt
+        await api.idle(0.5)
+        replies = api.sent(chat_id=READER_ID)
+        assert len(replies) == 4
+        assert "too fast" in text_of(replies[-1:])
+        assert "wait" in text_of(replies[-1:])
+        assert len(api.sent(chat_id=MOD_ID)) == 6
+        await core.inbox.flush()
+        states = await inbox_states(core)
+        assert states.count("skipped") == 3  # the warned one and the two ignored
+        assert states.count("done") == 9
+    finally:
+        await bot.stop()
+        await core.close()
+
+
+async def test_a_group_flooding_under_pacing_does_not_delay_another_chat(
+    api: FakeBotApi, tg_core: Core
+) -> None:
+    bot = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter(pacing=True))
+    await bot.start()
+    try:
+        members = [FakeBotApi.user(3000 + n, f"Member{n}") for n in range(10)]
+        for _ in range(6):
+            for member in members:
+                api.message(member, "/links", chat_id=GROUP)
+        await api.wait_sent(GROUP)
+        waits = []
+        for _ in range(3):
+            mark = len(api.calls)
+            started = time.monotonic()
+            api.message(READER, "/help")
+            await api.wait_sent(READER_ID, after=mark)
+            waits.append(time.monotonic() - started)
+            await asyncio.sleep(0.3)
+        # The group's 60 replies are paced at 20 a minute; the private chat never waits on it.
+        assert max(waits) < 0.5
+        assert len(api.sent(chat_id=GROUP)) < 30
+    finally:
+        await bot.stop()
+
+
+async def test_a_prompt_outlives_a_restart(api: FakeBotApi, settings: Settings) -> None:
+    first_core = await Core.open(settings)
+    first = TelegramAdapter(first_core, poll_timeout=1, limiter=fast_limiter())
+    await first.start()
+    chat = Conversation(api)
+    [prompt] = sent(await chat.say(READER, "/comment"))
+    assert prompt.params["reply_markup"]["force_reply"] is True
+    await first.stop()
+    await first_core.close()
+
+    # A new process: nothing in memory, the prompt is read back from the store.
+    second_core = await Core.open(settings)
+    second = TelegramAdapter(second_core, poll_timeout=1, limiter=fast_limiter())
+    await second.start()
+    try:
+        answer = await chat.say(READER, "Written after the restart", reply_to=prompt.result)
+    finally:
+        await second.stop()
+        await second_core.close()
+    # The text is taken as the comment the prompt asked for, not as a question for /faq.
+    shown = text_of(sent(answer))
+    assert "Written after the restart" in shown
+    assert "Send" in str(sent(answer)[0].params.get("reply_markup"))
