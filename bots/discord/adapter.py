@@ -19,7 +19,9 @@ from bots.discord.views import CommentModal, InputModal
 from core.actors import Actor, Request
 from core.app import Core, Outcome
 from core.commands import Audience, CommandSpec
+from core.inbox import Lanes
 from core.replies import TextInput
+from core.throttle import Verdict
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 PERSONAL_COMMANDS = frozenset({"mycomments", "withdraw", "forgetme", "comment", "cancel"})
 CHOICE_LIMIT = 100  # characters in an autocomplete choice's name and value
 AUTOCOMPLETE_CHOICES = 25
+LANE_CONCURRENCY = 16
 _ALREADY_ANSWERED = frozenset({respond.UNKNOWN_INTERACTION, respond.ALREADY_ACKNOWLEDGED})
 
 
@@ -62,11 +65,21 @@ def request_of(interaction: discord.Interaction[Any]) -> Request:
     )
 
 
+def lane_of(interaction: discord.Interaction[Any]) -> str:
+    """The channel whose interactions are handled in order (the user's, outside any)."""
+    if interaction.channel_id is not None:
+        return f"channel:{interaction.channel_id}"
+    return f"user:{interaction.user.id}"
+
+
 class Adapter:
     """The adapter's handlers, shared by commands, buttons and modals of one client."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, concurrency: int = LANE_CONCURRENCY) -> None:
         self.core = core
+        # After the acknowledgement, the core call and the answer run in the channel's lane:
+        # in order per channel, fair across channels, as Telegram's updates are.
+        self.lanes = Lanes(concurrency, name="discord-lane")
         # Called with the interaction id when its handling is over (tests wait on it).
         self.on_handled: Callable[[int], None] | None = None
 
@@ -95,11 +108,22 @@ class Adapter:
     async def _command(
         self, interaction: discord.Interaction[Any], spec: CommandSpec, args: str
     ) -> None:
+        admission = self.core.admit(actor_of(interaction))
+        if admission.verdict is Verdict.SKIP:
+            return  # over the rate and already told: not worth a request to Discord
+        if admission.verdict is Verdict.WARN:
+            message = render_one(self.core.slow_down(admission))
+            await interaction.response.send_message(ephemeral=True, **respond.send_kwargs(message))
+            return
         private = spec.audience is Audience.MODERATOR or spec.name in PERSONAL_COMMANDS
         if not await respond.acknowledge(interaction, ephemeral=private):
             return
-        outcome = await self.core.execute(request_of(interaction), spec.name, args)
-        await self._answer(interaction, outcome, deferred_ephemeral=private)
+
+        async def handle() -> None:
+            outcome = await self.core.execute(request_of(interaction), spec.name, args)
+            await self._answer(interaction, outcome, deferred_ephemeral=private)
+
+        await self.lanes.run(lane_of(interaction), handle)
 
     async def unknown_command(self, interaction: discord.Interaction[Any], name: str) -> None:
         """A command Discord still offers that this version lacks (e.g. a removed article)."""
@@ -158,9 +182,13 @@ class Adapter:
         async def submit() -> None:
             if not await respond.acknowledge(interaction, ephemeral=True):
                 return
-            request = request_of(interaction)
-            outcome = await self.core.submit_comment(request, text, display_name, article)
-            await self._answer(interaction, outcome, deferred_ephemeral=True)
+
+            async def handle() -> None:
+                request = request_of(interaction)
+                outcome = await self.core.submit_comment(request, text, display_name, article)
+                await self._answer(interaction, outcome, deferred_ephemeral=True)
+
+            await self.lanes.run(lane_of(interaction), handle)
 
         await self._guard(interaction, submit())
 
@@ -174,10 +202,14 @@ class Adapter:
         async def run() -> None:
             if not await respond.acknowledge(interaction, update=True):
                 return
-            outcome = await self.core.press(request_of(interaction), action, text)
-            if outcome.should_send:
-                await respond.reply_to_component(interaction, outcome.reply)
-                await self.core.delivered(outcome)
+
+            async def handle() -> None:
+                outcome = await self.core.press(request_of(interaction), action, text)
+                if outcome.should_send:
+                    await respond.reply_to_component(interaction, outcome.reply)
+                    await self.core.delivered(outcome)
+
+            await self.lanes.run(lane_of(interaction), handle)
 
         await self._guard(interaction, run())
 

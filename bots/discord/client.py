@@ -82,6 +82,7 @@ class NewsroomClient(discord.AutoShardedClient):
             )
         self.core.events.subscribe(self.relay)
         self._subscribed = True
+        self.core.health_probes["discord"] = lambda: self.is_ready() and not self.is_closed()
         # In the background: a long backlog must not delay connecting to the gateway.
         self.catching_up = asyncio.create_task(self.relay.catch_up(), name="discord-catch-up")
 
