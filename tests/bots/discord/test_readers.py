@@ -248,3 +248,19 @@ async def test_a_private_answer_to_a_public_command_replaces_the_placeholder(
     followup = result.requests[-1]
     assert followup.body["flags"] == EPHEMERAL
     assert "There is no article #nope" in followup.body["content"]
+
+
+async def test_over_the_command_rate_a_member_is_told_once_then_ignored(
+    open_core: OpenCore, start: StartHarness
+) -> None:
+    bot = await start(await open_core(command_rate_per_minute=2))
+    answered = [await bot.send(bot.slash("links", READER)) for _ in range(2)]
+    assert all(r.callback()["type"] == 5 for r in answered)
+    warned = await bot.send(bot.slash("links", READER))
+    body = warned.callback()
+    assert body["type"] == 4 and body["data"]["flags"] & EPHEMERAL
+    assert "too fast" in warned.texts()
+    ignored = await bot.send(bot.slash("links", READER))
+    assert ignored.requests == []  # nothing sent to Discord for it
+    moderator = [await bot.send(bot.slash("links", MODERATOR)) for _ in range(4)]
+    assert all(r.callback()["type"] == 5 for r in moderator)  # moderators are exempt
