@@ -8,12 +8,16 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from bots.logs import configure_logging
 from core.app import Core
 from core.config import Settings
 from core.heap import settle_after_start_up
 from core.store.engine import normalize_database_url
+
+if TYPE_CHECKING:
+    from bots.web import WebServer
 
 log = logging.getLogger("bots")
 
@@ -82,6 +86,7 @@ async def main() -> int:
         return 2
     core = await Core.open(settings)
     settle_after_start_up()
+    health = await serve_health(core, settings)
     try:
         if runners:
             return await run_adapters(core, runners)
@@ -91,7 +96,21 @@ async def main() -> int:
         await run_console(core, parse_args([]))
         return 0
     finally:
+        if health is not None:
+            await health.stop()
         await core.close()
+
+
+async def serve_health(core: Core, settings: Settings) -> WebServer | None:
+    """`GET /healthz` on `PORT` when the host gives one and no webhook server takes it."""
+    if "PORT" not in os.environ or settings.telegram_webhook_url:
+        return None
+    from bots.web import WebServer
+
+    server = WebServer(host="0.0.0.0", port=settings.port, health=core.health)
+    await server.start()
+    log.info("health checks on port %d at /healthz", settings.port)
+    return server
 
 
 if __name__ == "__main__":

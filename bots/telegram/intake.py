@@ -160,8 +160,9 @@ class Intake:
         state = State.FAILED
         try:
             state = await self._process(entry)
-        except Exception:
-            log.exception("update %s could not be handled", entry.key)
+        except Exception as exc:
+            log.error("update %s could not be handled (%s)", entry.key, type(exc).__name__)
+            log.debug("update %s failed", entry.key, exc_info=True)
         # A cancellation (shutdown) skips this: the entry stays pending for the next start.
         self.core.inbox.finish(entry.id, state)
         self._queued.discard(entry.id)
@@ -177,9 +178,10 @@ class Intake:
             return State.SKIPPED
         try:
             update = Update.de_json(data, self.app.bot)
-        except Exception:
-            # Logged by its id only: the payload is a user's text.
-            log.warning("skipped %s: PTB could not read it", entry.key, exc_info=True)
+        except Exception as exc:
+            # By its key and the error's type only: the payload and the message may quote a
+            # user's text.
+            log.warning("skipped %s: PTB could not read it (%s)", entry.key, type(exc).__name__)
             return State.FAILED
         bot = self.app.bot
         if isinstance(bot, ExtBot) and bot.callback_data_cache is not None:
