@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,8 +30,10 @@ log = logging.getLogger(__name__)
 # Handled entries are kept this long: long enough that any re-delivery of them (a poll that
 # was never confirmed, a webhook retried after a lost answer) is still a primary-key hit.
 KEEP_FINISHED = timedelta(hours=1)
-PURGE_BATCH = 500
+# Rows per purge transaction, and ids per finishing statement.
+BATCH = 500
 PAGE = 500
+MARK_INTERVAL_SECONDS = 0.1
 # Marks that fail (the store is away) are retried this often, this many times.
 MARK_RETRY_SECONDS = 1.0
 MARK_RETRIES = 120
@@ -74,17 +76,6 @@ def _insert_ignoring_known(session: Session) -> postgresql.Insert | sqlite.Inser
     return insert(InboxEntry).on_conflict_do_nothing(index_elements=["key"])
 
 
-_FINISH = (
-    update(InboxEntry)
-    .where(InboxEntry.id == bindparam("entry_id"))
-    .values(
-        state=bindparam("new_state"),
-        finished_at=bindparam("at", type_=InboxEntry.finished_at.type),
-    )
-    .execution_options(synchronize_session=False)
-)
-
-
 class Inbox:
     """The store's inbox: where every platform event waits until it has been handled."""
 
@@ -93,6 +84,7 @@ class Inbox:
         self.clock = clock
         self._marks: list[tuple[int, State]] = []
         self._flushing: asyncio.Task[None] | None = None
+        self._hurry = asyncio.Event()  # flush() wants the marks now, not after the interval
 
     async def accept(self, arrivals: Sequence[Arrival]) -> list[Entry]:
         """Commit `arrivals`; return those still to be handled, in order: the new ones, and
@@ -168,10 +160,14 @@ class Inbox:
 
     async def flush(self, within: float = FLUSH_SECONDS) -> None:
         """Wait (up to `within` s) until every mark made so far is written."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(within):
-                while self._flushing is not None and not self._flushing.done():
-                    await asyncio.shield(self._flushing)
+        self._hurry.set()
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(within):
+                    while self._flushing is not None and not self._flushing.done():
+                        await asyncio.shield(self._flushing)
+        finally:
+            self._hurry.clear()
         if self._flushing is not None and not self._flushing.done():
             log.warning(
                 "%d inbox marks not written: handled again at the next start", len(self._marks)
@@ -181,14 +177,34 @@ class Inbox:
     async def _flush_marks(self) -> None:
         failures = 0
         while self._marks:
+            if not self._hurry.is_set():
+                # Gather the marks of a moment into one write: on SQLite the writer thread's
+                # work competes with the event loop for the GIL, so fewer, larger writes keep
+                # the loop fast (bench.telegram_read). The price: a crash forgets the marks of
+                # the last moment, and those updates are answered again at the next start.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(MARK_INTERVAL_SECONDS):
+                        await self._hurry.wait()
             marks, self._marks = self._marks, []
+            by_state: dict[State, list[int]] = {}
+            for entry_id, state in marks:
+                by_state.setdefault(state, []).append(entry_id)
             at = self.clock()
-            params: list[dict[str, object]] = [
-                {"entry_id": i, "new_state": s.value, "at": at} for i, s in marks
-            ]
 
-            def mark(session: Session, params: list[dict[str, object]] = params) -> None:
-                session.connection().execute(_FINISH, params)
+            def mark(
+                session: Session,
+                by_state: dict[State, list[int]] = by_state,
+                at: datetime = at,
+            ) -> None:
+                # A statement per state and 500 ids, not one per entry: this runs for every
+                # update, and SQLite caps the parameters of one statement.
+                for state, ids in by_state.items():
+                    for start in range(0, len(ids), BATCH):
+                        session.connection().execute(
+                            update(InboxEntry)
+                            .where(InboxEntry.id.in_(ids[start : start + BATCH]))
+                            .values(state=state.value, finished_at=at)
+                        )
 
             try:
                 await self.database.write(mark)
@@ -206,7 +222,7 @@ class Inbox:
                 self._marks[:0] = marks
                 await asyncio.sleep(MARK_RETRY_SECONDS)
 
-    async def purge(self, now: datetime, *, batch: int = PURGE_BATCH) -> int:
+    async def purge(self, now: datetime, *, batch: int = BATCH) -> int:
         """Delete entries handled more than KEEP_FINISHED ago, in small transactions."""
         cutoff = now - KEEP_FINISHED
 
