@@ -104,11 +104,15 @@ class Intake:
         Raises when the store cannot take them: the caller must not confirm them then.
         """
         arrivals = []
+        parsed: dict[str, dict[str, Any]] = {}
         for data in raw:
             try:
-                arrivals.append(arrival_of(data))
+                arrival = arrival_of(data)
             except UnreadableUpdate:
                 log.warning("ignored a payload that is not a Telegram update")
+                continue
+            arrivals.append(arrival)
+            parsed[arrival.key] = data
         try:
             fresh = await self.core.inbox.accept(arrivals)
         except Exception:
@@ -116,7 +120,7 @@ class Intake:
             raise
         fresh = [entry for entry in fresh if entry.id not in self._queued]
         for entry in fresh:
-            self._queue(entry)
+            self._queue(entry, parsed.get(entry.key))
         return len(fresh)
 
     async def _tell_delayed(self, raw: Sequence[Any]) -> None:
@@ -152,14 +156,16 @@ class Intake:
         """Wait while too many entries are queued in memory."""
         await self.lanes.below(MAX_QUEUED)
 
-    def _queue(self, entry: Entry) -> None:
+    def _queue(self, entry: Entry, data: dict[str, Any] | None = None) -> None:
+        # `data`: the update as received, when at hand (not read back from the store), so it
+        # is not decoded a second time.
         self._queued.add(entry.id)
-        self.lanes.submit(entry.chat_key, lambda: self._handle(entry))
+        self.lanes.submit(entry.chat_key, lambda: self._handle(entry, data))
 
-    async def _handle(self, entry: Entry) -> None:
+    async def _handle(self, entry: Entry, data: dict[str, Any] | None) -> None:
         state = State.FAILED
         try:
-            state = await self._process(entry)
+            state = await self._process(entry, data)
         except Exception as exc:
             log.error("update %s could not be handled (%s)", entry.key, type(exc).__name__)
             log.debug("update %s failed", entry.key, exc_info=True)
@@ -168,8 +174,9 @@ class Intake:
         self._queued.discard(entry.id)
         self.handled += 1
 
-    async def _process(self, entry: Entry) -> State:
-        data = json.loads(entry.payload)
+    async def _process(self, entry: Entry, data: dict[str, Any] | None) -> State:
+        if data is None:
+            data = json.loads(entry.payload)
         admission = self._admission(data)
         if admission.verdict is Verdict.SKIP:
             return State.SKIPPED
