@@ -56,6 +56,8 @@ class LeanBotApi:
         self.sends = 0
         self.unexpected = 0  # sendMessage to a chat with nothing outstanding (a duplicate)
         self.failed_calls: list[str] = []
+        # Opt-in (set to {}): the arrival instant of every sendMessage, per chat id.
+        self.sent_at: dict[int, list[float]] | None = None
         self.window = Window()
         self._queue: deque[dict[str, Any]] = deque()
         self._outstanding: dict[int, deque[Outstanding]] = {}
@@ -86,12 +88,17 @@ class LeanBotApi:
     # Load ---------------------------------------------------------------------------------
 
     @staticmethod
-    def message(chat_id: int, text: str) -> dict[str, Any]:
+    def message(chat_id: int, text: str, *, user_id: int | None = None) -> dict[str, Any]:
+        """A message in a private chat, or (negative `chat_id`) from `user_id` in a group."""
+        chat: dict[str, Any] = {"id": chat_id, "type": "private", "first_name": "Reader"}
+        if chat_id < 0:
+            chat = {"id": chat_id, "type": "supergroup", "title": "Readers"}
+        sender = chat_id if user_id is None else user_id
         msg: dict[str, Any] = {
             "message_id": 1,
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private", "first_name": "Reader"},
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Reader"},
+            "chat": chat,
+            "from": {"id": sender, "is_bot": False, "first_name": "Reader"},
             "text": text,
         }
         if text.startswith("/"):
@@ -105,14 +112,17 @@ class LeanBotApi:
         self._done.clear()
         return self.window
 
-    def push(self, chat_id: int, text: str, replies: int = 1) -> None:
-        """Make a private-chat message available; it is answered by `replies` sendMessages."""
-        update = self.message(chat_id, text)
+    def push(
+        self, chat_id: int, text: str, replies: int = 1, *, user_id: int | None = None
+    ) -> float:
+        """Make a message available, answered by `replies` sendMessages; returns the instant."""
+        update = self.message(chat_id, text, user_id=user_id)
         update["update_id"] = next(self._ids)
         entry = Outstanding(update["update_id"], time.monotonic(), replies)
         self._outstanding.setdefault(chat_id, deque()).append(entry)
         self._queue.append(update)
         self._arrived.set()
+        return entry.available_at
 
     async def finished(self, within: float) -> bool:
         with contextlib.suppress(TimeoutError):
@@ -175,6 +185,8 @@ class LeanBotApi:
         now = time.monotonic()
         self.sends += 1
         chat_id = int(params["chat_id"])
+        if self.sent_at is not None:
+            self.sent_at.setdefault(chat_id, []).append(now)
         waiting = self._outstanding.get(chat_id)
         if not waiting:
             self.unexpected += 1
