@@ -41,9 +41,13 @@ test: install postgres lint
 	REQUIRE_POSTGRES=1 $(BIN)/pytest
 
 # Benchmarks print tables of measured figures (README "Performance and reliability").
-BENCHES := comments faq telegram_read discord_interactions memory
-bench: install postgres
+BENCHES := comments faq telegram_read fairness discord_interactions memory
+# telegram_read also runs on a third-party Bot API emulator (npm) once it is installed.
+bench: install postgres bench/telegram_emulator/node_modules/.package-lock.json
 	@for b in $(BENCHES); do $(BIN)/python -m bench.$$b || exit 1; done
+
+bench/telegram_emulator/node_modules/.package-lock.json: bench/telegram_emulator/package-lock.json
+	npm ci --prefix bench/telegram_emulator --no-audit --no-fund
 
 # Full fault drills (reduced versions run in `make test`); each says what it injected and lost.
 DRILLS := replays races platform_faults hostile kill9 sigterm db_outage
