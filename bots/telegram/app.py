@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -176,20 +177,15 @@ class TelegramAdapter:
             "/" + urlsplit(url).path.lstrip("/"), secret=token, accept=self._accept_one
         )
         await self.web.start()
-        for attempt in range(BOOTSTRAP_RETRIES + 1):
-            try:
-                await self.app.bot.set_webhook(
-                    url,
-                    secret_token=token,
-                    allowed_updates=ALLOWED_UPDATES,
-                    max_connections=WEBHOOK_MAX_CONNECTIONS,
-                )
-                break
-            except (NetworkError, RetryAfter) as exc:
-                if attempt == BOOTSTRAP_RETRIES:
-                    raise
-                log.warning("could not set the webhook (retrying): %s", exc)
-                await asyncio.sleep(1.0)
+        await _bootstrap(
+            "set the webhook",
+            lambda: self.app.bot.set_webhook(
+                url,
+                secret_token=token,
+                allowed_updates=ALLOWED_UPDATES,
+                max_connections=WEBHOOK_MAX_CONNECTIONS,
+            ),
+        )
 
     async def _accept_one(self, data: Any) -> None:
         # The web server answers 200 only once this returns: the update is in the store.
@@ -197,15 +193,7 @@ class TelegramAdapter:
 
     async def _start_polling(self) -> None:
         # Polling and a webhook exclude each other: make sure none is set (as PTB's bootstrap).
-        for attempt in range(BOOTSTRAP_RETRIES + 1):
-            try:
-                await self.app.bot.delete_webhook()
-                break
-            except (NetworkError, RetryAfter) as exc:
-                if attempt == BOOTSTRAP_RETRIES:
-                    raise
-                log.warning("could not delete the webhook (retrying): %s", exc)
-                await asyncio.sleep(1.0)
+        await _bootstrap("delete the webhook", self.app.bot.delete_webhook)
         self.poller = Poller(
             self.app.bot,
             self.intake,
@@ -302,6 +290,19 @@ class TelegramAdapter:
             await self.wait(stop)
         finally:
             await self.stop()  # also after a failed start: nothing is left half-open
+
+
+async def _bootstrap(what: str, call: Callable[[], Awaitable[object]]) -> None:
+    """A start-up call retried a few times over network trouble (as PTB's bootstrap_retries)."""
+    for attempt in range(BOOTSTRAP_RETRIES + 1):
+        try:
+            await call()
+            return
+        except (NetworkError, RetryAfter) as exc:
+            if attempt == BOOTSTRAP_RETRIES:
+                raise
+            log.warning("could not %s (retrying): %s", what, exc)
+            await asyncio.sleep(1.0)
 
 
 async def run_telegram(core: Core, stop: asyncio.Event) -> None:
