@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,6 +35,8 @@ KEEP_FINISHED = timedelta(hours=1)
 BATCH = 500
 PAGE = 500
 MARK_INTERVAL_SECONDS = 0.1
+# Finished ids remembered in memory, far more than the marks of one interval (~0.5 MB).
+RECENTLY_FINISHED = 4_096
 # Marks that fail (the store is away) are retried this often, this many times.
 MARK_RETRY_SECONDS = 1.0
 MARK_RETRIES = 120
@@ -85,6 +88,8 @@ class Inbox:
         self._marks: list[tuple[int, State]] = []
         self._flushing: asyncio.Task[None] | None = None
         self._hurry = asyncio.Event()  # flush() wants the marks now, not after the interval
+        # Ids this process finished lately: its own marks may not be in the store yet.
+        self._finished: OrderedDict[int, None] = OrderedDict()
 
     async def accept(self, arrivals: Sequence[Arrival]) -> list[Entry]:
         """Commit `arrivals`; return those still to be handled, in order: the new ones, and
@@ -126,7 +131,10 @@ class Inbox:
             ]
             return sorted(entries, key=lambda entry: entry.id)
 
-        return await self.database.write(unit)
+        entries = await self.database.write(unit)
+        # A mark not yet written (or written after this read) must not make a handled entry
+        # look pending: a re-delivery in that moment would be handled twice.
+        return [entry for entry in entries if entry.id not in self._finished]
 
     async def pending(self, platform: str, *, after: int = 0, limit: int = PAGE) -> list[Entry]:
         """Entries of `platform` not yet handled, oldest first, from after id `after`."""
@@ -155,6 +163,9 @@ class Inbox:
     def finish(self, entry_id: int, state: State = State.DONE) -> None:
         """Mark an entry handled; written in the background with the other marks of the moment."""
         self._marks.append((entry_id, state))
+        self._finished[entry_id] = None
+        if len(self._finished) > RECENTLY_FINISHED:
+            self._finished.popitem(last=False)
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush_marks(), name="inbox-finish")
 

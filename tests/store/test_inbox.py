@@ -120,3 +120,11 @@ async def test_prompts_survive_a_restart_and_expire(database_url: str, clock: Cl
         assert second.conversations.expecting(where) is None
     finally:
         await second.close()
+
+
+async def test_a_redelivery_just_after_handling_is_not_handled_again(core: Core) -> None:
+    [entry] = await core.inbox.accept([arrival(1)])
+    core.inbox.finish(entry.id)  # its mark is not written yet
+    assert await core.inbox.accept([arrival(1)]) == []
+    await core.inbox.flush()
+    assert await core.inbox.accept([arrival(1)]) == []
