@@ -49,6 +49,8 @@ IN_FLIGHT_SECONDS = 6.0
 BOOTSTRAP_RETRIES = 3
 # Telegram opens at most this many concurrent webhook connections (setWebhook's default is 40).
 WEBHOOK_MAX_CONNECTIONS = 40
+# How long a webhook request waits for room in memory before Telegram is asked to retry.
+WEBHOOK_ROOM_SECONDS = 5.0
 
 
 class PollingConflict(RuntimeError):
@@ -57,6 +59,10 @@ class PollingConflict(RuntimeError):
 
 class PollingFailed(RuntimeError):
     """Polling ended and cannot resume (e.g. the token was revoked)."""
+
+
+class WebhookBusy(RuntimeError):
+    """Too many updates wait in memory: the web server answers 503 and Telegram retries."""
 
 
 def default_concurrency() -> int:
@@ -188,7 +194,14 @@ class TelegramAdapter:
         )
 
     async def _accept_one(self, data: Any) -> None:
-        # The web server answers 200 only once this returns: the update is in the store.
+        # The web server answers 200 only once this returns: the update is in the store. While
+        # too many updates wait in memory, Telegram is told to come back later (503), so a
+        # backlog stays with Telegram, as polling leaves it there.
+        try:
+            async with asyncio.timeout(WEBHOOK_ROOM_SECONDS):
+                await self.intake.room()
+        except TimeoutError:
+            raise WebhookBusy("too many updates waiting to be handled") from None
         await self.intake.accept([data])
 
     async def _start_polling(self) -> None:

@@ -28,8 +28,9 @@ from core.throttle import Admission, Verdict
 
 log = logging.getLogger(__name__)
 
-# Entries queued in memory before intake waits: a flood costs the store rows, not memory.
-MAX_QUEUED = 10_000
+# Entries queued in memory before intake waits: a backlog stays with Telegram, not in memory
+# (a queued update costs ~8 KB with its chat's lane; 2,000 is ~16 MB at worst).
+MAX_QUEUED = 2_000
 _MESSAGE_KINDS = ("message", "edited_message", "channel_post", "edited_channel_post")
 
 

@@ -4,8 +4,12 @@ prompts that outlive a restart, through the real PTB stack against the loopback 
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
+from typing import Any
 
+import aiohttp
+import pytest
 from sqlalchemy import select
 
 from bots.telegram.app import TelegramAdapter
@@ -23,6 +27,7 @@ from tests.bots.telegram.conftest import (
     telegram_settings,
     text_of,
 )
+from tests.bots.telegram.test_telegram_delivery import GatedCore, until
 from tests.bots.telegram.tg_fake_api import FakeBotApi
 
 GROUP = -100777
@@ -109,3 +114,64 @@ async def test_a_prompt_outlives_a_restart(api: FakeBotApi, settings: Settings) 
     shown = text_of(sent(answer))
     assert "Written after the restart" in shown
     assert "Send" in str(sent(answer)[0].params.get("reply_markup"))
+
+
+async def test_a_webhook_backlog_stays_with_telegram_not_in_memory(
+    api: FakeBotApi, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bots.telegram.app as app_module
+    import bots.telegram.intake as intake_module
+
+    monkeypatch.setattr(intake_module, "MAX_QUEUED", 2)
+    monkeypatch.setattr(app_module, "WEBHOOK_ROOM_SECONDS", 0.2)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    settings = telegram_settings(
+        sqlite_url, api.root, telegram_webhook_url=url, telegram_webhook_secret="s", port=port
+    )
+    core = await Core.open(settings)
+    bot = TelegramAdapter(core, limiter=fast_limiter(), webhook_listen="127.0.0.1")
+    gate = GatedCore(core)
+    bot.handlers.core = gate  # type: ignore[assignment]
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s"}
+    try:
+        await bot.start()
+        async with aiohttp.ClientSession() as http:
+            statuses = []
+            for n in range(4):
+                update = help_update(10 + n, 600 + n)
+                async with http.post(url, json=update, headers=headers) as answer:
+                    statuses.append(answer.status)
+            assert statuses == [200, 200, 503, 503]  # two wait in memory; Telegram keeps two
+            gate.gate.set()
+            await until(lambda: len(bot.intake.lanes) == 0)
+            for n in (2, 3):  # Telegram's retries, once there is room
+                async with http.post(
+                    url, json=help_update(10 + n, 600 + n), headers=headers
+                ) as again:
+                    assert again.status == 200
+        for n in range(4):
+            await api.wait_sent(600 + n)
+    finally:
+        await bot.stop()
+        await core.close()
+
+
+def help_update(update_id: int, user_id: int) -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "chat": FakeBotApi.chat(user_id),
+            "from": FakeBotApi.user(user_id),
+            "text": "/help",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        },
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
