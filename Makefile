@@ -50,6 +50,6 @@ bench/telegram_emulator/node_modules/.package-lock.json: bench/telegram_emulator
 	npm ci --prefix bench/telegram_emulator --no-audit --no-fund
 
 # Full fault drills (reduced versions run in `make test`); each says what it injected and lost.
-DRILLS := replays races platform_faults hostile kill9 sigterm db_outage
+DRILLS := replays races platform_faults hostile kill9 webhook_abuse sigterm db_outage
 drills: install postgres
 	@for d in $(DRILLS); do $(BIN)/python -m drills.$$d || exit 1; done
