@@ -45,7 +45,7 @@ class ModerationRelay:
             return
         self._claimed.put(comment_id, None)
         try:
-            sent = await self.sender.send(self.chat_id, event.card)
+            sent = await self.sender.send(self.chat_id, event.card, keep=True)
         except BaseException:
             self._claimed.pop(comment_id)  # not posted: the catch-up may try again
             raise

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot
 from telegram.error import EndPointNotFound, InvalidToken, RetryAfter, TelegramError, TimedOut
-from telegram.warnings import PTBUserWarning
 
 from bots.telegram.intake import Intake
 from bots.telegram.limits import retry_seconds
@@ -62,12 +59,8 @@ class Poller:
         self._last_answer = time.monotonic()
 
     def start(self) -> asyncio.Task[None]:
-        # PTB warns that get_updates exists, but it parses every update it returns, and
-        # parsing belongs to the lane that handles an update: the raw request is deliberate.
-        # Here, not at import: a filter added while pytest collects is dropped before tests run.
-        warnings.filterwarnings(
-            "ignore", message=re.escape("Please use 'Bot.getUpdates'"), category=PTBUserWarning
-        )
+        # Raw getUpdates (see the adapter's allow_raw_requests): PTB would parse every update
+        # it returns, and parsing belongs to the lane that handles an update.
         self._task = asyncio.create_task(self._run(), name="telegram-polling")
         return self._task
 

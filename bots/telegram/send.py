@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import warnings
+from typing import Any
 
 from telegram import (
     Bot,
@@ -15,6 +17,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
+from telegram.warnings import PTBUserWarning
 
 from bots.memory import Bounded
 from bots.telegram.render import Rendered, render
@@ -24,6 +27,19 @@ log = logging.getLogger(__name__)
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 RENDERED_CACHE = 256
+
+
+def allow_raw_requests() -> None:
+    """Silence PTB's advice to use Bot.get_updates / Bot.send_message for the raw requests the
+    adapter makes on purpose (their answers are not read into objects).
+
+    Call at start, not at import: a filter added while pytest collects is dropped before tests
+    run."""
+    warnings.filterwarnings(
+        "ignore",
+        message=r"Please use 'Bot\.(getUpdates|sendMessage)'",
+        category=PTBUserWarning,
+    )
 
 
 def not_modified(exc: BadRequest) -> bool:
@@ -56,8 +72,14 @@ class Sender:
         *,
         reply_to: int | None = None,
         force_reply: bool = False,
+        keep: bool = False,
     ) -> list[Message]:
-        """Send every chunk (keyboard or ForceReply on the last), then any attachments."""
+        """Send every chunk (keyboard or ForceReply on the last), then any attachments.
+
+        The sent messages are returned only with `keep` (a card whose id is recorded): reading
+        Telegram's answer into Message objects costs about as much as the request itself, and
+        a reply to a reader needs none of it.
+        """
         rendered = self.render(reply)
         sent: list[Message] = []
         for index, chunk in enumerate(rendered.chunks):
@@ -65,6 +87,10 @@ class Sender:
             markup: InlineKeyboardMarkup | ForceReply | None = rendered.markup if last else None
             if last and force_reply and markup is None:
                 markup = ForceReply(selective=True)
+            threaded = _reply_to(reply_to) if index == 0 else None
+            if not keep:
+                await self._send_unread(chat_id, chunk, markup, threaded)
+                continue
             sent.append(
                 await self.bot.send_message(
                     chat_id,
@@ -72,7 +98,7 @@ class Sender:
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
                     link_preview_options=NO_PREVIEW,
-                    reply_parameters=_reply_to(reply_to) if index == 0 else None,
+                    reply_parameters=threaded,
                 )
             )
         for attachment in reply.attachments:
@@ -84,6 +110,26 @@ class Sender:
                 )
             )
         return sent
+
+    async def _send_unread(
+        self,
+        chat_id: int | str,
+        text: str,
+        markup: InlineKeyboardMarkup | ForceReply | None,
+        reply_parameters: ReplyParameters | None,
+    ) -> None:
+        """sendMessage with the same parameters as Bot.send_message, its answer left unread."""
+        parameters: dict[str, Any] = {
+            "chat_id": chat_id,
+            "text": text,
+            "parse_mode": ParseMode.HTML,
+            "link_preview_options": NO_PREVIEW,
+        }
+        if markup is not None:
+            parameters["reply_markup"] = markup
+        if reply_parameters is not None:
+            parameters["reply_parameters"] = reply_parameters
+        await self.bot.do_api_request("sendMessage", api_kwargs=parameters)
 
     async def edit(
         self,

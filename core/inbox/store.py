@@ -234,11 +234,26 @@ class Inbox:
                 await asyncio.sleep(MARK_RETRY_SECONDS)
 
     async def purge(self, now: datetime, *, batch: int = BATCH) -> int:
-        """Delete entries handled more than KEEP_FINISHED ago, in small transactions."""
+        """Delete handled entries received more than KEEP_FINISHED ago, in small transactions.
+
+        Ids grow with arrival, so the old entries are the low ids: the purge walks the primary
+        key up to the first recent one and needs no index of its own (each index is written at
+        every update's arrival and finish)."""
         cutoff = now - KEEP_FINISHED
 
-        def one_batch(session: Session) -> int:
-            ids = select(InboxEntry.id).where(InboxEntry.finished_at < cutoff).limit(batch)
+        def boundary(session: Session) -> int | None:
+            return session.scalar(
+                select(InboxEntry.id)
+                .where(InboxEntry.received_at >= cutoff)
+                .order_by(InboxEntry.id)
+                .limit(1)
+            )
+
+        def one_batch(session: Session, below: int | None) -> int:
+            old = select(InboxEntry.id).where(InboxEntry.state != State.PENDING.value)
+            if below is not None:
+                old = old.where(InboxEntry.id < below)
+            ids = old.order_by(InboxEntry.id).limit(batch)
             result = session.execute(
                 delete(InboxEntry)
                 .where(InboxEntry.id.in_(ids.scalar_subquery()))
@@ -246,8 +261,9 @@ class Inbox:
             )
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+        below = await self.database.read(boundary)
         total = 0
-        while (deleted := await self.database.write(one_batch)) > 0:
+        while (deleted := await self.database.write(lambda s: one_batch(s, below))) > 0:
             total += deleted
             if deleted < batch:
                 break

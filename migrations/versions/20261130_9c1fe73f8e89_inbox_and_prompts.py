@@ -39,9 +39,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("key", name=op.f("uq_inbox_key")),
     )
     with op.batch_alter_table("inbox", schema=None) as batch_op:
-        batch_op.create_index("ix_inbox_finished_at", ["finished_at"], unique=False)
         batch_op.create_index(
-            "ix_inbox_platform_state_id", ["platform", "state", "id"], unique=False
+            "ix_inbox_pending",
+            ["platform", "id"],
+            unique=False,
+            sqlite_where=sa.text("state = 'pending'"),
+            postgresql_where=sa.text("state = 'pending'"),
         )
 
     op.create_table(
@@ -66,8 +69,11 @@ def downgrade() -> None:
 
     op.drop_table("prompts")
     with op.batch_alter_table("inbox", schema=None) as batch_op:
-        batch_op.drop_index("ix_inbox_platform_state_id")
-        batch_op.drop_index("ix_inbox_finished_at")
+        batch_op.drop_index(
+            "ix_inbox_pending",
+            sqlite_where=sa.text("state = 'pending'"),
+            postgresql_where=sa.text("state = 'pending'"),
+        )
 
     op.drop_table("inbox")
     # ### end Alembic commands ###
