@@ -66,9 +66,12 @@ def request_of(interaction: discord.Interaction[Any]) -> Request:
 
 
 def lane_of(interaction: discord.Interaction[Any]) -> str:
-    """The channel whose interactions are handled in order (the user's, outside any)."""
-    if interaction.channel_id is not None:
-        return f"channel:{interaction.channel_id}"
+    """Whose interactions are handled in order: each member's own.
+
+    Unlike a Telegram chat's messages, the interactions of different members in one channel do
+    not depend on each other (each has its own token and answer): ordering a busy channel as
+    one would make every member wait for every other member's slow store work.
+    """
     return f"user:{interaction.user.id}"
 
 
@@ -77,8 +80,8 @@ class Adapter:
 
     def __init__(self, core: Core, concurrency: int = LANE_CONCURRENCY) -> None:
         self.core = core
-        # After the acknowledgement, the core call and the answer run in the channel's lane:
-        # in order per channel, fair across channels, as Telegram's updates are.
+        # After the acknowledgement, the core call and the answer run in the member's lane: in
+        # order per member, fair across members, with the same bounded slots as Telegram.
         self.lanes = Lanes(concurrency, name="discord-lane")
         # Called with the interaction id when its handling is over (tests wait on it).
         self.on_handled: Callable[[int], None] | None = None
