@@ -29,7 +29,7 @@ from bots.telegram.limits import FloodControl
 from bots.telegram.logs import protect_token
 from bots.telegram.moderation import ModerationRelay
 from bots.telegram.polling import Poller
-from bots.telegram.send import Sender, allow_raw_requests
+from bots.telegram.send import Sender
 from core.app import Core
 from core.comments.catch_up import CaughtUp
 from core.config import Settings
@@ -137,7 +137,6 @@ class TelegramAdapter:
     async def start(self) -> None:
         """Connect, publish the command menus, subscribe to core events, start receiving."""
         protect_token(self.token)
-        allow_raw_requests()
         await self.app.initialize()
         try:
             await sync_commands(

@@ -33,8 +33,8 @@ def allow_raw_requests() -> None:
     """Silence PTB's advice to use Bot.get_updates / Bot.send_message for the raw requests the
     adapter makes on purpose (their answers are not read into objects).
 
-    Call at start, not at import: a filter added while pytest collects is dropped before tests
-    run."""
+    Called when a Sender is made, not at import: a filter added while pytest collects is
+    dropped before tests run."""
     warnings.filterwarnings(
         "ignore",
         message=r"Please use 'Bot\.(getUpdates|sendMessage)'",
@@ -52,6 +52,7 @@ class Sender:
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+        allow_raw_requests()
         # The core shares one reply object per piece of fixed content (FAQ answers, summaries):
         # render each once. Keyed by identity; the entry keeps the reply alive, so no reuse.
         self._rendered: Bounded[int, tuple[Reply, Rendered]] = Bounded(RENDERED_CACHE)
