@@ -342,8 +342,12 @@ class DrillReport:
         elif not self.ok:
             self.notes.append(f"{what} kept in {root}")
 
+    def sections(self) -> list[str]:
+        """Lines between the main table and the notes (a drill's further tables)."""
+        return []
+
     def render(self) -> str:
-        lines = [self.title, "", table(self.headers, self.rows), ""]
+        lines = [self.title, "", table(self.headers, self.rows), "", *self.sections()]
         lines += [f"note: {note}" for note in self.notes]
         if self.problems:
             lines += [f"LOST/WRONG: {problem}" for problem in self.problems]

@@ -244,15 +244,8 @@ class Kill9Report(DrillReport):
 
     read_rows: list[list[object]] = field(default_factory=list)
 
-    def render(self) -> str:
-        lines = [self.title, "", table(self.headers, self.rows), ""]
-        lines += ["reads and prompts:", "", table(READ_HEADERS, self.read_rows), ""]
-        lines += [f"note: {note}" for note in self.notes]
-        if self.problems:
-            lines += [f"LOST/WRONG: {problem}" for problem in self.problems]
-        else:
-            lines.append("lost: nothing")
-        return "\n".join(lines)
+    def sections(self) -> list[str]:
+        return ["reads and prompts:", "", table(READ_HEADERS, self.read_rows), ""]
 
 
 async def run(

@@ -434,15 +434,8 @@ class AbuseReport(DrillReport):
 
     summary: list[list[object]] = field(default_factory=list)
 
-    def render(self) -> str:
-        lines = [self.title, "", table(self.headers, self.rows), ""]
-        lines += [table(["measure", "value"], self.summary), ""]
-        lines += [f"note: {note}" for note in self.notes]
-        if self.problems:
-            lines += [f"LOST/WRONG: {problem}" for problem in self.problems]
-        else:
-            lines.append("lost: nothing")
-        return "\n".join(lines)
+    def sections(self) -> list[str]:
+        return [table(["measure", "value"], self.summary), ""]
 
 
 def _mb(kb: int) -> str:
