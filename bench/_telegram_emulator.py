@@ -50,7 +50,6 @@ import math
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections import Counter
@@ -60,6 +59,7 @@ from typing import Any
 import aiohttp
 
 from bench._telegram_fake import TOKEN, Window
+from tests.support.network import free_port
 
 PACKAGE = "telegram-test-api"
 VERSION = "4.2.1"
@@ -149,12 +149,6 @@ def install() -> None:
         raise RuntimeError(f"installing the Telegram emulator failed: {reason}")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class EmulatedBotApi:
     """telegram-test-api in a child process, driven through its client API.
 
@@ -201,7 +195,7 @@ class EmulatedBotApi:
         if reason is not None:
             raise RuntimeError(f"cannot start the Telegram emulator: {reason}")
         for _ in range(3):
-            port = _free_port()
+            port = free_port()
             self._process = await asyncio.create_subprocess_exec(
                 "node",
                 "-e",

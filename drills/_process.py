@@ -8,7 +8,6 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from typing import IO, Any, Self
 
 from bench.report import table
 from tests.bots.telegram.tg_fake_api import TOKEN, Call, FakeBotApi
+from tests.support.network import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_LINE = "Telegram adapter running"
@@ -232,12 +232,6 @@ def button_data(call: Call, label: str) -> str | None:
             if button.get("text") == label:
                 return str(button.get("callback_data"))
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # SQLite ------------------------------------------------------------------------------------

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import aiohttp
 
 from drills._process import BotProcess, bot_env
 from tests.bots.telegram.tg_fake_api import FakeBotApi
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.network import free_port
 
 
 async def test_the_runner_serves_health_checks_on_port(tmp_path: Path) -> None:
     api = FakeBotApi()
     await api.start()
-    port = _free_port()
+    port = free_port()
     env = bot_env(api.root, f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3", PORT=str(port))
     bot = BotProcess(env, tmp_path, module="bots")
     try:

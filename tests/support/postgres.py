@@ -5,13 +5,14 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.support.network import free_port
 
 
 def find_bindir() -> Path | None:
@@ -24,12 +25,6 @@ def find_bindir() -> Path | None:
         if candidate and (Path(candidate) / "initdb").exists():
             return Path(candidate)
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _as_postgres_user(command: list[str]) -> list[str]:
@@ -46,7 +41,7 @@ def running_server(bindir: Path, *, durable: bool = False) -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     data = root / "data"
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         _as_postgres_user(
             [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"]

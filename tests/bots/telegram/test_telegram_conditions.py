@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 
 import aiohttp
 import pytest
@@ -28,6 +27,7 @@ from tests.bots.telegram.conftest import (
     text_of,
 )
 from tests.bots.telegram.tg_fake_api import TOKEN, FakeBotApi
+from tests.support.network import free_port
 
 # PTB 22 warns from inside RetryAfter.__init__ about a future type change; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -178,14 +178,8 @@ async def test_token_never_logged(
     assert TOKEN.split(":")[1] not in caplog.text
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_webhook_mode_checks_the_secret(api: FakeBotApi, sqlite_url: str) -> None:
-    port = _free_port()
+    port = free_port()
     settings: Settings = telegram_settings(
         sqlite_url,
         api.root,

@@ -4,7 +4,6 @@ prompts that outlive a restart, through the real PTB stack against the loopback 
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from typing import Any
 
@@ -29,6 +28,7 @@ from tests.bots.telegram.conftest import (
 )
 from tests.bots.telegram.test_telegram_delivery import GatedCore, until
 from tests.bots.telegram.tg_fake_api import FakeBotApi
+from tests.support.network import free_port
 
 GROUP = -100777
 
@@ -169,9 +169,3 @@ def help_update(update_id: int, user_id: int) -> dict[str, Any]:
             "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
         },
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
