@@ -24,7 +24,7 @@ from bots.telegram.send import Sender
 from core.actors import Actor
 from core.app import Core
 from core.inbox import Arrival, Entry, Lanes, State
-from core.throttle import Admission, Verdict
+from core.throttle import ADMITTED, Admission, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,6 @@ class Intake:
         self.app = app
         self.sender = sender
         self.lanes = Lanes(concurrency, name="telegram-lane")
-        self.handled = 0
         # Entries queued here and not yet handled: a re-delivery of one is not queued again.
         self._queued: set[int] = set()
         # Update ids already told "the store is down, you will hear back": polls repeat them.
@@ -173,7 +172,6 @@ class Intake:
         # A cancellation (shutdown) skips this: the entry stays pending for the next start.
         self.core.inbox.finish(entry.id, state)
         self._queued.discard(entry.id)
-        self.handled += 1
 
     async def _process(self, entry: Entry, data: dict[str, Any] | None) -> State:
         if data is None:
@@ -202,10 +200,10 @@ class Intake:
         user = _dig(message, "from", "id")
         text = _dig(message, "text")
         if user is None or not isinstance(text, str):
-            return Admission(Verdict.ADMIT)
+            return ADMITTED
         private = _dig(message, "chat", "type") == "private"
         if not (private or text.startswith("/")):
-            return Admission(Verdict.ADMIT)  # group chatter: not a request to the bot
+            return ADMITTED  # group chatter: not a request to the bot
         return self.core.admit(Actor(platform=PLATFORM, user_id=str(user), display_name=""))
 
     async def _slow_down(self, data: dict[str, Any], admission: Admission) -> None:

@@ -77,10 +77,6 @@ class Lanes:
         """Jobs submitted and not yet finished."""
         return self._queued
 
-    @property
-    def active_lanes(self) -> int:
-        return len(self._lanes)
-
     def submit(self, key: Hashable, job: Job) -> None:
         """Queue `job` behind the earlier jobs of `key`."""
         self._queued += 1
