@@ -93,8 +93,6 @@ class Intake:
         self.app = app
         self.sender = sender
         self.lanes = Lanes(concurrency, name="telegram-lane")
-        # Entries queued here and not yet handled: a re-delivery of one is not queued again.
-        self._queued: set[int] = set()
         # Update ids already told "the store is down, you will hear back": polls repeat them.
         self._told_delayed: Bounded[object, None] = Bounded(10_000)
 
@@ -118,7 +116,6 @@ class Intake:
         except Exception:
             await self._tell_delayed(raw)
             raise
-        fresh = [entry for entry in fresh if entry.id not in self._queued]
         for entry in fresh:
             self._queue(entry, parsed.get(entry.key))
         return len(fresh)
@@ -140,14 +137,11 @@ class Intake:
     async def resume(self) -> int:
         """Queue what an earlier process committed but did not handle (at start, before
         anything new is taken, so each chat keeps its order)."""
-        resumed, after = 0, 0
-        while entries := await self.core.inbox.pending(PLATFORM, after=after):
-            for entry in entries:
-                await self.room()
-                if entry.id not in self._queued:
-                    self._queue(entry)
-            resumed += len(entries)
-            after = entries[-1].id
+        resumed = 0
+        async for entry in self.core.inbox.backlog(PLATFORM):
+            await self.room()
+            self._queue(entry)
+            resumed += 1
         if resumed:
             log.info("resuming %d Telegram updates received before the restart", resumed)
         return resumed
@@ -159,7 +153,6 @@ class Intake:
     def _queue(self, entry: Entry, data: dict[str, Any] | None = None) -> None:
         # `data`: the update as received, when at hand (not read back from the store), so it
         # is not decoded a second time.
-        self._queued.add(entry.id)
         self.lanes.submit(entry.chat_key, lambda: self._handle(entry, data))
 
     async def _handle(self, entry: Entry, data: dict[str, Any] | None) -> None:
@@ -171,7 +164,6 @@ class Intake:
             log.debug("update %s failed", entry.key, exc_info=True)
         # A cancellation (shutdown) skips this: the entry stays pending for the next start.
         self.core.inbox.finish(entry.id, state)
-        self._queued.discard(entry.id)
 
     async def _process(self, entry: Entry, data: dict[str, Any] | None) -> State:
         if data is None:
@@ -221,5 +213,6 @@ class Intake:
     async def join(self, within: float) -> int:
         """Let queued entries finish for up to `within` s; the rest stay in the inbox."""
         left = await self.lanes.join(within)
+        self.core.inbox.release(PLATFORM)  # what was cancelled is the next start's backlog
         await self.core.inbox.flush()
         return left

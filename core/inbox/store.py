@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -90,6 +90,9 @@ class Inbox:
         self._hurry = asyncio.Event()  # flush() wants the marks now, not after the interval
         # Ids this process finished lately: its own marks may not be in the store yet.
         self._finished: OrderedDict[int, None] = OrderedDict()
+        # Ids handed out (by accept or backlog) and not finished yet, with their platform: a
+        # re-delivery of one of them is not handed out a second time.
+        self._in_hand: dict[int, str] = {}
 
     async def accept(self, arrivals: Sequence[Arrival]) -> list[Entry]:
         """Commit `arrivals`; return those still to be handled, in order: the new ones, and
@@ -131,13 +134,39 @@ class Inbox:
             ]
             return sorted(entries, key=lambda entry: entry.id)
 
-        entries = await self.database.write(unit)
+        return self._hand_out(await self.database.write(unit))
+
+    async def backlog(self, platform: str) -> AsyncIterator[Entry]:
+        """Every pending entry of `platform` not already handed out, oldest first, page by
+        page (at start-up: what an earlier process committed and did not handle)."""
+        after = 0
+        while page := await self.pending(platform, after=after):
+            after = page[-1].id
+            for entry in self._hand_out(page):
+                yield entry
+
+    def release(self, platform: str) -> None:
+        """Forget what was handed out for `platform` and not finished (its handler stopped):
+        those entries stay pending in the store for whoever takes the backlog next."""
+        for entry_id in [i for i, p in self._in_hand.items() if p == platform]:
+            del self._in_hand[entry_id]
+
+    def _hand_out(self, entries: list[Entry]) -> list[Entry]:
         # A mark not yet written (or written after this read) must not make a handled entry
-        # look pending: a re-delivery in that moment would be handled twice.
-        return [entry for entry in entries if entry.id not in self._finished]
+        # look pending, nor may an entry being handled be handed out again: a re-delivery in
+        # that moment would be handled twice.
+        fresh = [
+            entry
+            for entry in entries
+            if entry.id not in self._finished and entry.id not in self._in_hand
+        ]
+        for entry in fresh:
+            self._in_hand[entry.id] = entry.platform
+        return fresh
 
     async def pending(self, platform: str, *, after: int = 0, limit: int = PAGE) -> list[Entry]:
-        """Entries of `platform` not yet handled, oldest first, from after id `after`."""
+        """Entries of `platform` not yet handled in the store, oldest first, from after id
+        `after` (whether handed out or not)."""
 
         def find(session: Session) -> list[Entry]:
             rows = session.execute(
@@ -163,6 +192,7 @@ class Inbox:
     def finish(self, entry_id: int, state: State = State.DONE) -> None:
         """Mark an entry handled; written in the background with the other marks of the moment."""
         self._marks.append((entry_id, state))
+        self._in_hand.pop(entry_id, None)
         self._finished[entry_id] = None
         if len(self._finished) > RECENTLY_FINISHED:
             self._finished.popitem(last=False)

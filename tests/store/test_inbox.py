@@ -33,6 +33,7 @@ async def test_accept_returns_what_is_still_to_handle_in_order(core: Core) -> No
     assert first[0].id < first[1].id
     core.inbox.finish(first[0].id)
     await core.inbox.flush()
+    core.inbox.release("telegram")  # 2 is no longer in anyone's hands (its handler stopped)
     # 1 was handled: a re-delivery of it is nothing. 2 is known but pending (as when the
     # answer to its commit was lost in an outage): it comes back, with its first place.
     again = await core.inbox.accept([arrival(1), arrival(3), arrival(2, "c2")])
@@ -128,3 +129,12 @@ async def test_a_redelivery_just_after_handling_is_not_handled_again(core: Core)
     assert await core.inbox.accept([arrival(1)]) == []
     await core.inbox.flush()
     assert await core.inbox.accept([arrival(1)]) == []
+
+
+async def test_an_entry_being_handled_is_not_handed_out_twice(core: Core) -> None:
+    [entry] = await core.inbox.accept([arrival(1), arrival(1, "c1")])
+    # Telegram delivers it again while it is being handled: nothing new to hand out.
+    assert await core.inbox.accept([arrival(1)]) == []
+    assert [e async for e in core.inbox.backlog("telegram")] == []
+    core.inbox.release("telegram")  # its handler stopped before finishing it
+    assert [e.key async for e in core.inbox.backlog("telegram")] == [entry.key]
