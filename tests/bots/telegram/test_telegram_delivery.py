@@ -21,7 +21,7 @@ from telegram import Update
 from bots.telegram.app import PollingFailed, TelegramAdapter
 from bots.telegram.extract import request_of
 from core.actors import Actor, Request
-from core.app import Core, Outcome
+from core.app import Core
 from core.config import Settings
 from tests.bots.telegram.conftest import (
     MOD_CHAT,
@@ -37,36 +37,11 @@ from tests.bots.telegram.conftest import (
     text_of,
 )
 from tests.bots.telegram.tg_fake_api import FakeBotApi
+from tests.support.gated import GatedCore, until
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 _update_ids = itertools.count(90_000)
-
-
-class GatedCore:
-    """The real core; `execute` waits for `gate` when the request's chat is held."""
-
-    def __init__(self, core: Core, held: set[int] | None = None) -> None:
-        self._core = core
-        self.held = held  # None: every chat
-        self.gate = asyncio.Event()
-        self.waiting = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._core, name)
-
-    async def execute(self, request: Request, *args: Any, **kwargs: Any) -> Outcome:
-        if self.held is None or int(request.chat_id) in self.held:
-            self.waiting += 1
-            await self.gate.wait()
-        return await self._core.execute(request, *args, **kwargs)
-
-
-async def until(condition: Callable[[], bool], within: float = 5.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 def offsets(api: FakeBotApi) -> list[int]:

@@ -26,8 +26,8 @@ from tests.bots.telegram.conftest import (
     telegram_settings,
     text_of,
 )
-from tests.bots.telegram.test_telegram_delivery import GatedCore, until
 from tests.bots.telegram.tg_fake_api import FakeBotApi
+from tests.support.gated import GatedCore, until
 from tests.support.network import free_port
 
 GROUP = -100777
