@@ -4,6 +4,10 @@ Run: `TELEGRAM_BOT_TOKEN=... TELEGRAM_API_BASE_URL=http://127.0.0.1:PORT .venv/b
 bench.echo_bot` (bench.telegram_read starts it against its fake). Same concurrent updates,
 connection pool, timeouts, long-poll timeout and allowed updates as `bots.telegram.app`; no rate
 limiter (the product's runs with pacing off); no store, no core: each text message is sent back.
+
+`BENCH_TRANSPORT=aiohttp` puts it on the product's Bot API transport (bots/telegram/transport.py)
+instead of PTB's default httpx one: the bench's second floor, so the product's own overhead shows
+apart from what its transport saves.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bots.telegram.app import ALLOWED_UPDATES, default_concurrency
+from bots.telegram.transport import AiohttpRequest
+
+TRANSPORT_ENV = "BENCH_TRANSPORT"
 
 log = logging.getLogger("bench.echo_bot")
 
@@ -29,15 +36,19 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def build(token: str, root: str) -> Application:  # type: ignore[type-arg]
     concurrency = default_concurrency()
-    app = (
+    builder = (
         Application.builder()
         .token(token)
         .base_url(f"{root.rstrip('/')}/bot{{token}}")
         .concurrent_updates(concurrency)
-        .connection_pool_size(concurrency + 4)
-        .get_updates_read_timeout(10)
-        .build()
     )
+    if os.environ.get(TRANSPORT_ENV) == "aiohttp":
+        builder = builder.request(AiohttpRequest(concurrency + 4)).get_updates_request(
+            AiohttpRequest(1, read_timeout=10)
+        )
+    else:
+        builder = builder.connection_pool_size(concurrency + 4).get_updates_read_timeout(10)
+    app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     return app
 

@@ -20,7 +20,10 @@ The bots:
   `TELEGRAM_RATE_LIMIT=off`, `COMMAND_RATE_PER_MINUTE=0`: the read path, not the throttles);
 - bare: `python -m bench.echo_bot`, PTB with the same pool, timeouts and allowed updates,
   sending each text back; concurrent updates as the product's unless the scenario or
-  --bare-concurrency says otherwise (then via bench/_echo_bot_at.py).
+  --bare-concurrency says otherwise (then via bench/_echo_bot_at.py). PTB's default transport
+  (httpx): the floor the targets are measured against;
+- bare on aiohttp: the same echo bot on the product's transport (bots/telegram/transport.py),
+  so what the product costs beyond its transport shows apart from what the transport saves.
 
 Scenarios (each with a warm-up of one update per chat first):
 
@@ -95,7 +98,8 @@ FAQ_QUESTIONS = (
 FIRST_CHAT = 10_000
 TARGET_RATIO = 0.9
 TARGET_RATE = 400.0
-BARE, PRODUCT = "bare PTB echo", "product"
+BARE, BARE_AIOHTTP, PRODUCT = "bare PTB echo", "bare echo on aiohttp", "product"
+BOTS = (BARE, BARE_AIOHTTP, PRODUCT)
 API_LABELS = {"lean": "lean fake", "emulator": f"{emulator.PACKAGE} {emulator.VERSION}"}
 
 Api = LeanBotApi | EmulatedBotApi
@@ -249,11 +253,13 @@ async def one_run(
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp}/{name.replace(' ', '_')}-{time.time_ns()}.db",
     )
     args = ["-m", "bots.telegram"]
-    if name == BARE:
+    if name != PRODUCT:
         concurrency = scenario.bare_concurrency
         args = ["-m", "bench._echo_bot_at" if concurrency else "bench.echo_bot"]
         if concurrency:
             env["BENCH_CONCURRENT_UPDATES"] = str(concurrency)
+        if name == BARE_AIOHTTP:
+            env["BENCH_TRANSPORT"] = "aiohttp"
     if opts.profile:
         args = ["-m", "cProfile", "-o", str(profile_path(opts.profile, name)), *args]
     bot = await BotProcess.spawn(args, env, tmp, f"{scenario.key}-{kind}-{name}".replace(" ", "_"))
@@ -371,10 +377,10 @@ def main() -> None:
         scenarios = [replace(s, bare_concurrency=opts.bare_concurrency) for s in scenarios]
     apis = choose_apis(opts.api)
 
-    results = {(s.key, k, n): Figures() for s in scenarios for k in apis for n in (BARE, PRODUCT)}
+    results = {(s.key, k, n): Figures() for s in scenarios for k in apis for n in BOTS}
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(opts.runs):
-            order = [BARE, PRODUCT] if run % 2 == 0 else [PRODUCT, BARE]
+            order = BOTS if run % 2 == 0 else BOTS[::-1]
             for scenario in scenarios:
                 for kind in apis:
                     for name in order:
@@ -385,12 +391,21 @@ def main() -> None:
     summary = []
     for scenario in scenarios:
         for kind in apis:
-            rows = [row(results[scenario.key, kind, name], name) for name in (BARE, PRODUCT)]
+            rows = [row(results[scenario.key, kind, name], name) for name in BOTS]
             summary.append(report(scenario, kind, rows, opts))
     print()
     print(
         table(
-            ["scenario", "API", "bare updates/s", "product updates/s", "product/bare", "targets"],
+            [
+                "scenario",
+                "API",
+                "bare updates/s",
+                "bare on aiohttp",
+                "product updates/s",
+                "product/bare",
+                "product/bare on aiohttp",
+                "targets",
+            ],
             summary,
         )
     )
@@ -438,17 +453,28 @@ def report(
     print()
     print(f"{scenario.describe(opts.rate)}; API: {API_LABELS[kind]}")
     print(table(headers, rows))
-    floor, product = (float(r[1]) for r in rows)  # type: ignore[arg-type]
+    floor, same_transport, product = (float(r[1]) for r in rows)  # type: ignore[arg-type]
     ratio = product / floor
-    cpu_ratio = float(rows[1][2]) / float(rows[0][2])  # type: ignore[arg-type]
+    cpu_ratio = float(rows[2][2]) / float(rows[0][2])  # type: ignore[arg-type]
+    own_cpu_ratio = float(rows[2][2]) / float(rows[1][2])  # type: ignore[arg-type]
     met = f"{'met' if ratio >= TARGET_RATIO else 'missed'} ≥ {TARGET_RATIO:.2f}x, " + (
         f"{'met' if product >= TARGET_RATE else 'missed'} ≥ {TARGET_RATE:.0f}/s"
     )
     print(
         f"product / bare throughput: {ratio:.2f}x; product {product:,.0f} updates/s ({met}); "
-        f"CPU per update {cpu_ratio:.2f}x the bare bot's"
+        f"CPU per update {cpu_ratio:.2f}x the bare bot's; on the same transport "
+        f"{product / same_transport:.2f}x the bare bot's throughput, {own_cpu_ratio:.2f}x its CPU"
     )
-    return [scenario.key, API_LABELS[kind], floor, product, f"{ratio:.2f}x", met]
+    return [
+        scenario.key,
+        API_LABELS[kind],
+        floor,
+        same_transport,
+        product,
+        f"{ratio:.2f}x",
+        f"{product / same_transport:.2f}x",
+        met,
+    ]
 
 
 def profile_path(directory: str, name: str) -> Path:
@@ -468,13 +494,13 @@ def _area(filename: str) -> str:
 def print_profiles(directory: str) -> None:
     """Own time per package, both bots side by side (profiles of the last run, all phases)."""
     own: dict[str, dict[str, float]] = {}
-    for name in (BARE, PRODUCT):
+    for name in BOTS:
         stats = pstats.Stats(str(profile_path(directory, name))).stats  # type: ignore[attr-defined]
         for (filename, _, _), (_, _, tottime, _, _) in stats.items():
             bucket = own.setdefault(_area(filename), {})
             bucket[name] = bucket.get(name, 0.0) + tottime
-    names = [BARE, PRODUCT]
-    rows = sorted(own.items(), key=lambda kv: -kv[1].get(names[1], 0.0))[:20]
+    names = list(BOTS)
+    rows = sorted(own.items(), key=lambda kv: -kv[1].get(PRODUCT, 0.0))[:20]
     print("Own CPU seconds by package under cProfile (the last run of each bot):")
     print(table(["package", *names], [[k, *(v.get(n, 0.0) for n in names)] for k, v in rows]))
 

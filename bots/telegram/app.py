@@ -30,6 +30,7 @@ from bots.telegram.logs import protect_token
 from bots.telegram.moderation import ModerationRelay
 from bots.telegram.polling import Poller
 from bots.telegram.send import Sender
+from bots.telegram.transport import AiohttpRequest
 from core.app import Core
 from core.comments.catch_up import CaughtUp
 from core.config import Settings
@@ -67,8 +68,8 @@ class WebhookBusy(RuntimeError):
 
 def default_concurrency() -> int:
     # Handlers mostly wait on the store and Telegram; a couple per core keeps both busy. More
-    # costs CPU for nothing: httpcore checks every pooled connection's socket at each request
-    # (bench.telegram_read: 8 slots on 2 cores took ~15% more CPU per update than 4).
+    # costs CPU for nothing (bench.telegram_read, on httpx: 8 slots on 2 cores took ~15% more
+    # CPU per update than 4).
     return max(4, min(32, 2 * (os.cpu_count() or 1)))
 
 
@@ -112,7 +113,8 @@ class TelegramAdapter:
             # Updates come from the inbox (polling.py, the web server), not PTB's Updater.
             .updater(None)
             # Every concurrent handler may hold a connection, plus event deliveries.
-            .connection_pool_size(concurrency + 4)
+            .request(AiohttpRequest(concurrency + 4))
+            .get_updates_request(AiohttpRequest(1))
             .build()
         )
         self.sender = Sender(self.app.bot)

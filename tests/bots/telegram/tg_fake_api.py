@@ -314,16 +314,20 @@ class FakeBotApi:
 
     @staticmethod
     async def _params(request: web.Request) -> dict[str, Any]:
+        # As the Bot API: a JSON body, a form or multipart; in any of them a JSON-typed field
+        # may come as a JSON string and a number as a numeric string.
+        fields: dict[str, Any]
         if request.content_type == "application/json":
-            return dict(await request.json())
+            fields = dict(await request.json())
+        else:
+            fields = dict(await request.post())
         params: dict[str, Any] = {}
-        form = await request.post()
-        for key, value in form.items():
+        for key, value in fields.items():
             if isinstance(value, web.FileField):
                 params[key] = {"filename": value.filename, "content": value.file.read()}
-            elif key in JSON_FIELDS:
+            elif key in JSON_FIELDS and isinstance(value, str):
                 params[key] = json.loads(value)
-            elif key in INT_FIELDS:
+            elif key in INT_FIELDS and isinstance(value, str):
                 with contextlib.suppress(ValueError):
                     value = int(value)
                 params[key] = value
