@@ -17,6 +17,7 @@ from core.handlers.common import pick_article
 from core.replies import ActionButton, Button, Reply, Span
 from core.replies.build import heading, item, paragraph, reply
 from core.store.tables import UnansweredQuestion
+from core.store.upsert import insert_for
 
 if TYPE_CHECKING:
     from core.app import Core
@@ -67,25 +68,23 @@ async def record_unanswered(core: Core, article: Article, question: str) -> None
     now = core.clock()
 
     def count(session: Session) -> None:
-        row = session.scalar(
-            select(UnansweredQuestion).where(
-                UnansweredQuestion.article_slug == article.slug,
-                UnansweredQuestion.normalized == normalized,
+        # One statement: processes sharing PostgreSQL may count the same question at once.
+        insert = insert_for(session, UnansweredQuestion)
+        session.execute(
+            insert.values(
+                article_slug=article.slug,
+                normalized=normalized,
+                example=question[:MAX_QUESTION],
+                times_asked=1,
+                last_asked_at=now,
+            ).on_conflict_do_update(
+                index_elements=["article_slug", "normalized"],
+                set_={
+                    "times_asked": UnansweredQuestion.times_asked + 1,
+                    "last_asked_at": now,
+                },
             )
         )
-        if row is None:
-            session.add(
-                UnansweredQuestion(
-                    article_slug=article.slug,
-                    normalized=normalized,
-                    example=question[:MAX_QUESTION],
-                    times_asked=1,
-                    last_asked_at=now,
-                )
-            )
-        else:
-            row.times_asked += 1
-            row.last_asked_at = now
 
     await core.database.write(count)
 
