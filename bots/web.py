@@ -300,9 +300,13 @@ class WebServer:
         """`{"ok": ..., "checks": {...}}`: 200 when every check passed, else 503."""
         report = await self._probe()
         ok = report is not None and report.ok
-        checks = dict(report.checks) if report is not None else {}
+        body: dict[str, object] = {"ok": ok, "checks": {}}
+        if report is not None:
+            body = {"ok": ok, "checks": dict(report.checks), "roles": dict(report.roles)}
+            if report.worker is not None:
+                body["worker"] = report.worker
         return web.json_response(
-            {"ok": ok, "checks": checks},
+            body,
             status=200 if ok else 503,
             headers={"Cache-Control": "no-store"},
         )

@@ -44,6 +44,8 @@ from core.health import HealthReport
 from core.housekeeping import Housekeeping
 from core.idempotency import Work, mark_delivered, run_once
 from core.inbox import Inbox
+from core.inbox.claims import Claims
+from core.inbox.presence import Presence
 from core.outcome import FaqChoice, InlineResult, Outcome
 from core.replies import Reply, TextInput
 from core.replies.build import error
@@ -126,8 +128,16 @@ class Core:
         self.events = EventBus()
         self.registry = CommandRegistry()
         self.actions = ActionRouter()
-        self.inbox = Inbox(database, clock)
+        # PostgreSQL may be shared by several processes: the inbox then goes by lane claims.
+        claims = Claims(clock) if database.dialect == "postgresql" else None
+        self.inbox = Inbox(database, clock, claims)
         self.conversations = Conversations(database, clock)
+        self.inbox.on_lanes_taken = self.conversations.reload
+        # adapter -> what this process does for it ("webhook receiver, worker"; "shards 0,1").
+        self.roles: dict[str, str] = {}
+        self.presence = (
+            Presence(database, self.inbox, claims, self.describe_roles) if claims else None
+        )
         self.throttle = CommandThrottle(settings.command_rate_per_minute)
         self.housekeeping = Housekeeping(database, self.inbox, self.conversations, clock)
         # name -> "is it connected?", registered by each running adapter, for /healthz.
@@ -162,6 +172,8 @@ class Core:
             core = cls(settings, database, library, clock=clock)
             await core.housekeeping.sweep()
             await core.conversations.load()
+            if core.presence is not None:
+                await core.presence.start()
         except BaseException:
             await database.close()
             raise
@@ -171,8 +183,16 @@ class Core:
     async def close(self) -> None:
         await self.housekeeping.stop()
         await self.events.drain()
-        await self.inbox.flush()
+        if self.presence is not None:
+            await self.presence.stop()  # hands this worker's chats back
+        else:
+            await self.inbox.flush()
         await self.database.close()
+
+    def describe_roles(self) -> str:
+        """What this process does, e.g. "telegram: webhook receiver, worker; discord: shards
+        0,1"."""
+        return "; ".join(f"{name}: {role}" for name, role in sorted(self.roles.items())) or "idle"
 
     # Authority ---------------------------------------------------------------------------
 
@@ -209,7 +229,8 @@ class Core:
             checks["store"] = True
         except Exception:
             checks["store"] = False
-        return HealthReport(checks)
+        worker = self.presence.worker_id if self.presence is not None else None
+        return HealthReport(checks, dict(self.roles), worker)
 
     # Entry points ------------------------------------------------------------------------
 

@@ -50,6 +50,32 @@ class Conversations:
             where = Where(row.platform, row.chat_id, row.user_id)
             self._prompts[where] = (row.command, row.expires_at)
 
+    async def reload(self, platform: str, chat_ids: list[str]) -> None:
+        """Read the prompts of `chat_ids` afresh: this process has just taken over their chats
+        from another (several processes on PostgreSQL), which may have changed them."""
+        now = self.clock()
+
+        def find(session: Session) -> list[Prompt]:
+            return list(
+                session.scalars(
+                    select(Prompt).where(
+                        Prompt.platform == platform,
+                        Prompt.chat_id.in_(chat_ids),
+                        Prompt.expires_at > now,
+                    )
+                )
+            )
+
+        rows = await self.database.read(find)
+        chats = set(chat_ids)
+        for where in [w for w in self._prompts if w.platform == platform and w.chat_id in chats]:
+            del self._prompts[where]
+        for row in rows:
+            self._prompts[Where(row.platform, row.chat_id, row.user_id)] = (
+                row.command,
+                row.expires_at,
+            )
+
     def expecting(self, where: Where) -> str | None:
         """The command `where`'s next text answers, if a prompt is pending."""
         found = self._prompts.get(where)

@@ -59,6 +59,8 @@ class Housekeeping:
             if gone < BATCH:
                 break
         prompts = await self.conversations.purge(now)
+        if (claims := self.inbox.claims) is not None:
+            await self.database.write(lambda s: claims.purge(s, now))
         return Swept(inbox, rows, prompts)
 
     def start(self) -> None:

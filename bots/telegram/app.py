@@ -34,6 +34,7 @@ from bots.telegram.transport import AiohttpRequest
 from core.app import Core
 from core.comments.catch_up import CaughtUp
 from core.config import Settings
+from core.store.leadership import Leadership
 
 if TYPE_CHECKING:
     from bots.web import WebServer
@@ -99,6 +100,8 @@ class TelegramAdapter:
         self._stopping = False
         self.concurrency = concurrency = concurrency or default_concurrency()
         self.poller: Poller | None = None
+        self.leadership: Leadership | None = None
+        self._electing: asyncio.Task[None] | None = None
         self.web: WebServer | None = None
         self._catching_up: asyncio.Task[CaughtUp] | None = None
         root = self.settings.telegram_api_base_url.rstrip("/")
@@ -158,10 +161,12 @@ class TelegramAdapter:
             await self._start_polling()
         self._catch_up()
         self.core.health_probes["telegram"] = self.healthy
+        worker = self.core.presence.worker_id if self.core.presence else "the only worker"
         log.info(
-            "Telegram adapter running as @%s (%s)",
+            "Telegram adapter running as @%s: %s (%s)",
             self.app.bot.username,
-            "webhook" if self.webhook_mode else "polling",
+            self.core.roles["telegram"],
+            worker,
         )
 
     async def _start_webhook(self) -> None:
@@ -185,6 +190,7 @@ class TelegramAdapter:
             "/" + urlsplit(url).path.lstrip("/"), secret=token, accept=self._accept_one
         )
         await self.web.start()
+        self.core.roles["telegram"] = "webhook receiver, worker"
         await _bootstrap(
             "set the webhook",
             lambda: self.app.bot.set_webhook(
@@ -209,6 +215,17 @@ class TelegramAdapter:
     async def _start_polling(self) -> None:
         # Polling and a webhook exclude each other: make sure none is set (as PTB's bootstrap).
         await _bootstrap("delete the webhook", self.app.bot.delete_webhook)
+        if not self.core.inbox.shared:
+            self.core.roles["telegram"] = "poller, worker"
+            self._poll()
+            return
+        # Several processes on PostgreSQL: one polls, elected; the others stand by, and all
+        # handle what the inbox holds.
+        self.core.roles["telegram"] = "polling standby, worker"
+        self.leadership = Leadership(self.core.database, "telegram-poller")
+        self._electing = asyncio.create_task(self._poll_when_elected(), name="telegram-election")
+
+    def _poll(self) -> asyncio.Task[None]:
         self.poller = Poller(
             self.app.bot,
             self.intake,
@@ -216,7 +233,29 @@ class TelegramAdapter:
             allowed_updates=ALLOWED_UPDATES,
             on_error=self._polling_error,
         )
-        self.poller.start().add_done_callback(self._polling_ended)
+        task = self.poller.start()
+        task.add_done_callback(self._polling_ended)
+        return task
+
+    async def _poll_when_elected(self) -> None:
+        assert self.leadership is not None
+        while not self._stopping:
+            await self.leadership.lead()
+            self.core.roles["telegram"] = "poller, worker"
+            log.info("elected to poll Telegram")
+            polling = self._poll()
+            lost = asyncio.ensure_future(self.leadership.lost())
+            try:
+                await asyncio.wait({polling, lost}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                lost.cancel()
+            if not lost.done() or lost.cancelled():
+                return  # polling ended for good (_polling_ended reports why)
+            log.warning("stopped polling: the election cannot be trusted; standing by")
+            if self.poller is not None:
+                await self.poller.stop()
+                self.poller = None
+            self.core.roles["telegram"] = "polling standby, worker"
 
     def healthy(self) -> bool:
         """Receiving: not failed, and (polling) Telegram answered a poll lately."""
@@ -225,6 +264,11 @@ class TelegramAdapter:
         return self.poller is None or self.poller.in_touch()
 
     def _polling_error(self, exc: TelegramError) -> None:
+        if isinstance(exc, Conflict) and self.core.inbox.shared:
+            # Elected, so another poller is a process outside the election, or one that lost
+            # the store and has not noticed yet: back off rather than exit.
+            log.warning("409 Conflict: another process polls with this bot token; backing off")
+            return
         if isinstance(exc, Conflict):
             self._fail(
                 PollingConflict(
@@ -276,8 +320,14 @@ class TelegramAdapter:
             self._catching_up.cancel()  # the next start delivers whatever is still owed
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._catching_up
+        if self._electing is not None:
+            self._electing.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._electing
         if self.poller is not None:
             await self.poller.stop()  # confirms what the inbox committed
+        if self.leadership is not None:
+            await self.leadership.resign()  # after confirming: the next poller starts there
         if self.web is not None:
             await self.web.stop()  # answers the requests in progress
         unfinished = await self.intake.join(IN_FLIGHT_SECONDS)

@@ -9,8 +9,11 @@ per-user command rate, parsed, run through PTB's handlers and marked finished.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +27,7 @@ from bots.telegram.send import Sender
 from core.actors import Actor
 from core.app import Core
 from core.inbox import Arrival, Entry, Lanes, State
+from core.inbox.claims import LANE_IDLE_SECONDS, SCAN_LIMIT, SCAN_SECONDS
 from core.throttle import ADMITTED, Admission, Verdict
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,7 @@ log = logging.getLogger(__name__)
 # Entries queued in memory before intake waits: a backlog stays with Telegram, not in memory
 # (a queued update costs ~8 KB with its chat's lane; 2,000 is ~16 MB at worst).
 MAX_QUEUED = 2_000
+STORE_RETRY_SECONDS = 1.0
 _MESSAGE_KINDS = ("message", "edited_message", "channel_post", "edited_channel_post")
 
 
@@ -95,6 +100,9 @@ class Intake:
         self.lanes = Lanes(concurrency, name="telegram-lane")
         # Update ids already told "the store is down, you will hear back": polls repeat them.
         self._told_delayed: Bounded[object, None] = Bounded(10_000)
+        # Shared inbox (several processes): when each chat held here last got an update.
+        self._touched: dict[str, float] = {}
+        self._scanner: asyncio.Task[None] | None = None
 
     async def accept(self, raw: Sequence[Any]) -> int:
         """Commit `raw` updates to the inbox and queue the new ones; return how many were new.
@@ -136,7 +144,11 @@ class Intake:
 
     async def resume(self) -> int:
         """Queue what an earlier process committed but did not handle (at start, before
-        anything new is taken, so each chat keeps its order)."""
+        anything new is taken, so each chat keeps its order). A shared inbox is scanned all
+        along instead: a crashed worker's chats are taken once its lease has run out."""
+        if self.core.inbox.shared:
+            self._scanner = asyncio.create_task(self._scan(), name="telegram-inbox-scan")
+            return 0
         resumed = 0
         async for entry in self.core.inbox.backlog(PLATFORM):
             await self.room()
@@ -150,9 +162,47 @@ class Intake:
         """Wait while too many entries are queued in memory."""
         await self.lanes.below(MAX_QUEUED)
 
+    async def _scan(self) -> None:
+        """Shared inbox: take what other receivers stored for this worker's chats, and chats
+        nobody live holds; let go of chats idle here."""
+        inbox = self.core.inbox
+        released_at = time.monotonic()
+        while True:
+            await self.room()
+            try:
+                entries = await inbox.claim_waiting(PLATFORM)
+                now = time.monotonic()
+                if now - released_at >= LANE_IDLE_SECONDS / 2:
+                    released_at = now
+                    await inbox.let_go(PLATFORM, self._idle_chats(now))
+            except Exception as exc:
+                log.debug("inbox scan failed (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(STORE_RETRY_SECONDS)
+                continue
+            for entry in entries:
+                self._queue(entry)
+            if len(entries) < SCAN_LIMIT:
+                await asyncio.sleep(SCAN_SECONDS)
+
+    def _idle_chats(self, now: float) -> list[str]:
+        claims = self.core.inbox.claims
+        if claims is None:
+            return []
+        idle = [
+            chat
+            for chat in claims.holds(PLATFORM)
+            if not self.lanes.active(chat)
+            and now - self._touched.get(chat, 0.0) > LANE_IDLE_SECONDS
+        ]
+        for chat in idle:
+            self._touched.pop(chat, None)
+        return idle
+
     def _queue(self, entry: Entry, data: dict[str, Any] | None = None) -> None:
         # `data`: the update as received, when at hand (not read back from the store), so it
         # is not decoded a second time.
+        if self._scanner is not None:
+            self._touched[entry.chat_key] = time.monotonic()
         self.lanes.submit(entry.chat_key, lambda: self._handle(entry, data))
 
     async def _handle(self, entry: Entry, data: dict[str, Any] | None) -> None:
@@ -212,6 +262,10 @@ class Intake:
 
     async def join(self, within: float) -> int:
         """Let queued entries finish for up to `within` s; the rest stay in the inbox."""
+        if self._scanner is not None:
+            self._scanner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._scanner
         left = await self.lanes.join(within)
         self.core.inbox.release(PLATFORM)  # what was cancelled is the next start's backlog
         await self.core.inbox.flush()

@@ -7,7 +7,8 @@ it was handled. See core/inbox/store.py and core/inbox/lanes.py.
 
 from __future__ import annotations
 
+from core.inbox.entries import Arrival, Entry
 from core.inbox.lanes import Lanes, paced
-from core.inbox.store import Arrival, Entry, Inbox, State
+from core.inbox.store import Inbox, State
 
 __all__ = ["Arrival", "Entry", "Inbox", "Lanes", "State", "paced"]

@@ -77,6 +77,10 @@ class Lanes:
         """Jobs submitted and not yet finished."""
         return self._queued
 
+    def active(self, key: Hashable) -> bool:
+        """Whether `key` has a job queued or running."""
+        return key in self._lanes
+
     def submit(self, key: Hashable, job: Job) -> None:
         """Queue `job` behind the earlier jobs of `key`."""
         self._queued += 1

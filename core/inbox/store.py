@@ -14,17 +14,19 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.inbox.claims import Claims
+from core.inbox.entries import Arrival, Entry
 from core.store.engine import Database
 from core.store.tables import InboxEntry
+from core.store.upsert import insert_for
 
 log = logging.getLogger(__name__)
 
@@ -50,41 +52,33 @@ class State(StrEnum):
     FAILED = "failed"  # handling raised; kept for a look, never retried (it would fail again)
 
 
-@dataclass(frozen=True, slots=True)
-class Arrival:
-    """An event as the platform delivered it: its key, its chat's lane and the raw payload."""
-
-    key: str
-    platform: str
-    chat_key: str
-    payload: str
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """An event the inbox holds: an arrival plus its place in arrival order."""
-
-    id: int
-    key: str
-    platform: str
-    chat_key: str
-    payload: str
-
-
 def _insert_ignoring_known(session: Session) -> postgresql.Insert | sqlite.Insert:
     # A key already present is a re-delivery: skip it inside the statement, so concurrent
     # receivers on PostgreSQL never fail a whole batch on a duplicate.
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(InboxEntry).on_conflict_do_nothing(index_elements=["key"])
+    return insert_for(session, InboxEntry).on_conflict_do_nothing(index_elements=["key"])
+
+
+LanesTaken = Callable[[str, list[str]], Awaitable[None]]
 
 
 class Inbox:
-    """The store's inbox: where every platform event waits until it has been handled."""
+    """The store's inbox: where every platform event waits until it has been handled.
 
-    def __init__(self, database: Database, clock: Callable[[], datetime]) -> None:
+    With `claims` (PostgreSQL), the inbox is shared by several processes: each entry is handed
+    out only to the worker holding its chat's lane (core/inbox/claims.py)."""
+
+    def __init__(
+        self,
+        database: Database,
+        clock: Callable[[], datetime],
+        claims: Claims | None = None,
+    ) -> None:
         self.database = database
         self.clock = clock
+        self.claims = claims
+        # Called with the chats whose lanes this worker has just taken, before their entries
+        # are handed out: state mirrored per chat (pending prompts) is read afresh.
+        self.on_lanes_taken: LanesTaken | None = None
         self._marks: list[tuple[int, State]] = []
         self._flushing: asyncio.Task[None] | None = None
         self._hurry = asyncio.Event()  # flush() wants the marks now, not after the interval
@@ -116,7 +110,24 @@ class Inbox:
             for a in unique.values()
         ]
 
+        claims = self.claims
+        taken: dict[str, dict[str, str]] = {}
+
         def unit(session: Session) -> list[Entry]:
+            mine: set[tuple[str, str]] | None = None
+            if claims is not None:
+                taken.clear()
+                mine = set()
+                for platform in {a.platform for a in unique.values()}:
+                    chats = {a.chat_key for a in unique.values() if a.platform == platform}
+                    held, taken[platform] = claims.take_lanes(session, platform, chats)
+                    mine.update((platform, chat) for chat in held)
+                # An update whose chat another live worker holds is stored for that worker.
+                for row in rows:
+                    if (row["platform"], row["chat_key"]) in mine:
+                        row["owner"] = claims.worker_id
+                    else:
+                        row["owner"] = None
             statement = _insert_ignoring_known(session).returning(
                 InboxEntry.id, InboxEntry.key, sort_by_parameter_order=True
             )
@@ -126,19 +137,74 @@ class Inbox:
                 still_pending = select(InboxEntry.id, InboxEntry.key).where(
                     InboxEntry.key.in_(known), InboxEntry.state == State.PENDING.value
                 )
+                if claims is not None:
+                    still_pending = still_pending.where(
+                        or_(InboxEntry.owner.is_(None), InboxEntry.owner == claims.worker_id)
+                    )
                 ids.update({key: entry_id for entry_id, key in connection.execute(still_pending)})
             entries = [
                 Entry(ids[a.key], a.key, a.platform, a.chat_key, a.payload)
                 for a in unique.values()
-                if a.key in ids
+                if a.key in ids and (mine is None or (a.platform, a.chat_key) in mine)
             ]
+            if claims is not None and (known_mine := [e.id for e in entries if e.key in known]):
+                connection.execute(
+                    update(InboxEntry)
+                    .where(InboxEntry.id.in_(known_mine))
+                    .values(owner=claims.worker_id)
+                )
+            if claims is not None and mine:
+                # What other receivers stored for these chats while this worker held them
+                # comes first: each chat keeps its order across receivers.
+                entries += claims.take_stored(session, mine)
             return sorted(entries, key=lambda entry: entry.id)
 
-        return self._hand_out(await self.database.write(unit))
+        entries = await self.database.write(unit)
+        await self._took(taken)
+        return self._hand_out(entries)
+
+    @property
+    def shared(self) -> bool:
+        """Several processes may share this inbox (PostgreSQL): entries go by lane claims."""
+        return self.claims is not None
+
+    async def _took(self, taken: dict[str, dict[str, str]]) -> None:
+        if self.claims is None:
+            return
+        for platform, lanes in taken.items():
+            if not lanes:
+                continue
+            self.claims.hold(platform, lanes)
+            if self.on_lanes_taken is not None:
+                await self.on_lanes_taken(platform, list(lanes))
+
+    async def claim_waiting(self, platform: str) -> list[Entry]:
+        """Shared inbox: take the entries no live worker owns, in lanes free, dead or this
+        worker's (what other receivers stored for its chats, a crashed worker's backlog)."""
+        claims = self.claims
+        if claims is None:
+            return []
+        claimed = await self.database.write(lambda session: claims.scan(session, platform))
+        await self._took({platform: claimed.taken})
+        entries = [
+            Entry(i, key, platform, chat, payload) for i, key, chat, payload in claimed.entries
+        ]
+        return self._hand_out(entries)
+
+    async def let_go(self, platform: str, chat_keys: Sequence[str]) -> None:
+        """Shared inbox: give up the lanes of `chat_keys` (idle here), for any worker to take."""
+        claims = self.claims
+        if claims is None or not chat_keys:
+            return
+        tokens = claims.release_locally(platform, chat_keys)
+        await self.database.write(lambda session: claims.let_go(session, platform, tokens))
 
     async def backlog(self, platform: str) -> AsyncIterator[Entry]:
         """Every pending entry of `platform` not already handed out, oldest first, page by
-        page (at start-up: what an earlier process committed and did not handle)."""
+        page (at start-up: what an earlier process committed and did not handle). A shared
+        inbox has none: `claim_waiting` takes it, once its worker is known to be gone."""
+        if self.claims is not None:
+            return
         after = 0
         while page := await self.pending(platform, after=after):
             after = page[-1].id

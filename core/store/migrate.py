@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # The newest revision in migrations/versions; a new migration must update it (a test checks).
-SCHEMA_HEAD = "9c1fe73f8e89"
+SCHEMA_HEAD = "c17e4e58bef6"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -51,10 +51,30 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
+# Processes starting together on one PostgreSQL migrate one at a time (an advisory lock).
+MIGRATION_LOCK = 0x6E657773_726F6F6D  # "newsroom"
+
+
 async def upgrade_to_head(database: Database) -> None:
     """Apply pending migrations; a single query when the schema is current."""
+    shared = database.dialect == "postgresql"
     async with database.engine.connect() as connection:
         if await connection.run_sync(_at_head):
             return
-        await connection.run_sync(_upgrade)
-        await connection.commit()
+        if shared:
+            # The others wait here, then find the schema current.
+            await connection.execute(
+                text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
+            await connection.commit()
+        try:
+            if not await connection.run_sync(_at_head):
+                await connection.run_sync(_upgrade)
+            await connection.commit()
+        finally:
+            if shared:
+                await connection.rollback()
+                await connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK}
+                )
+                await connection.commit()

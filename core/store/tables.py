@@ -212,6 +212,8 @@ class InboxEntry(Base):
     received_at: Mapped[datetime] = mapped_column(Timestamp())
     state: Mapped[str] = mapped_column(String(16))
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp(), nullable=True)
+    # The worker process handling it (several processes on PostgreSQL); None: nobody yet.
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     # Only what is pending is indexed: an entry enters the index on arrival and leaves it when
     # handled, the least index writing per update that still finds the backlog at start-up.
@@ -224,6 +226,32 @@ class InboxEntry(Base):
             postgresql_where=sql_text("state = 'pending'"),
         ),
     )
+
+
+class InboxLane(Base):
+    """Which worker process handles a chat's inbox entries now (PostgreSQL, several processes).
+
+    A chat is handled by one live worker at a time, in order. `token` changes with every claim,
+    so a worker letting go of a lane never deletes a claim it has just taken again.
+    """
+
+    __tablename__ = "inbox_lanes"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    token: Mapped[str] = mapped_column(String(32))
+
+
+class Worker(Base):
+    """A running process and its lease: alive while `expires_at` is ahead (it renews it)."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(160))
+    started_at: Mapped[datetime] = mapped_column(Timestamp())
+    expires_at: Mapped[datetime] = mapped_column(Timestamp())
 
 
 class Prompt(Base):

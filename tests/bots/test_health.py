@@ -24,7 +24,11 @@ async def test_the_runner_serves_health_checks_on_port(tmp_path: Path) -> None:
             http.get(f"http://127.0.0.1:{port}/healthz") as answer,
         ):
             assert answer.status == 200
-            assert await answer.json() == {"ok": True, "checks": {"telegram": True, "store": True}}
+            assert await answer.json() == {
+                "ok": True,
+                "checks": {"telegram": True, "store": True},
+                "roles": {"telegram": "poller, worker"},
+            }
         await api.stop()  # Telegram unreachable: polling fails, the check says so
         api = FakeBotApi()
     finally:

@@ -515,13 +515,21 @@ async def test_healthz_reports_each_check(
     server = await serve()
     async with session.get(url(server, HEALTH_PATH)) as response:
         assert response.status == 200
-        assert await response.json() == {"ok": True, "checks": {"store": True, "telegram": True}}
-    health.report = HealthReport({"store": True, "telegram": False})
+        assert await response.json() == {
+            "ok": True,
+            "checks": {"store": True, "telegram": True},
+            "roles": {},
+        }
+    health.report = HealthReport(
+        {"store": True, "telegram": False}, {"telegram": "polling standby, worker"}, "web.1:7:ab"
+    )
     async with session.get(url(server, HEALTH_PATH)) as response:
         assert response.status == 503
         assert await response.json() == {
             "ok": False,
             "checks": {"store": True, "telegram": False},
+            "roles": {"telegram": "polling standby, worker"},
+            "worker": "web.1:7:ab",
         }
     async with session.head(url(server, HEALTH_PATH)) as response:
         assert response.status == 503

@@ -44,7 +44,8 @@ async def test_accept_returns_what_is_still_to_handle_in_order(core: Core) -> No
 
 async def test_concurrent_deliveries_of_one_key_store_it_once(core: Core) -> None:
     results = await asyncio.gather(*(core.inbox.accept([arrival(7)]) for _ in range(10)))
-    assert {e.id for r in results for e in r} == {results[0][0].id}
+    handed_out = [e.key for r in results for e in r]
+    assert handed_out == ["telegram:update:7"]  # to one of the deliveries, whichever came first
     assert await states(core) == {"telegram:update:7": "pending"}
 
 
@@ -137,4 +138,11 @@ async def test_an_entry_being_handled_is_not_handed_out_twice(core: Core) -> Non
     assert await core.inbox.accept([arrival(1)]) == []
     assert [e async for e in core.inbox.backlog("telegram")] == []
     core.inbox.release("telegram")  # its handler stopped before finishing it
-    assert [e.key async for e in core.inbox.backlog("telegram")] == [entry.key]
+    if core.inbox.shared:
+        # Several processes: what one lets go comes back through the lane claims, once this
+        # worker hands it back (tests/store/test_shared_inbox.py).
+        assert core.presence is not None
+        await core.presence.stop()
+        assert [e.key for e in await core.inbox.claim_waiting("telegram")] == [entry.key]
+    else:
+        assert [e.key async for e in core.inbox.backlog("telegram")] == [entry.key]

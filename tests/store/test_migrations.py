@@ -10,13 +10,14 @@ from typing import Any
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from core.store.engine import Database
 from core.store.migrate import SCHEMA_HEAD, alembic_config, upgrade_to_head
 from core.store.tables import Base
 from tests.conftest import ROOT
+from tests.support.databases import PostgresFactory
 
 
 def _diff(connection: Connection) -> list[Any]:
@@ -87,3 +88,19 @@ async def test_a_current_store_starts_without_importing_alembic(database_url: st
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+async def test_processes_starting_together_on_postgresql_migrate_once(
+    postgres_factory: PostgresFactory,
+) -> None:
+    url = await postgres_factory.empty()
+    databases = [Database.connect(url, pool_size=1) for _ in range(4)]
+    try:
+        await asyncio.gather(*(upgrade_to_head(database) for database in databases))
+        versions = await databases[0].read(
+            lambda s: s.scalars(text("SELECT version_num FROM alembic_version")).all()
+        )
+        assert versions == [SCHEMA_HEAD]
+    finally:
+        for database in databases:
+            await database.close()

@@ -63,3 +63,9 @@ class PostgresFactory:
         name = f"newsroom_test_{next(self._counter)}"
         await self._create(name, self.TEMPLATE)
         return f"{self._base}/{name}"
+
+    async def empty(self) -> str:
+        """A database with no schema at all (not even Alembic's table)."""
+        name = f"newsroom_empty_{next(self._counter)}"
+        await self._create(name, template=None)
+        return f"{self._base}/{name}"

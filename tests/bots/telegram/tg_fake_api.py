@@ -103,6 +103,10 @@ class FakeBotApi:
         self._runner: web.AppRunner | None = None
         self.root = ""
         self._closing = False
+        # Polls answered 409 because a newer one came (two pollers at once), and the one
+        # waiting now.
+        self.conflicts = 0
+        self._waiting_poll: asyncio.Event | None = None
 
     # Lifecycle --------------------------------------------------------------------------
 
@@ -291,6 +295,9 @@ class FakeBotApi:
             response = web.json_response({"ok": True, "result": result})
         except ApiError as exc:
             call.status, call.error = exc.status, exc.description
+            gone = request.transport is None or request.transport.is_closing()
+            if exc.status == 409 and not gone:
+                self.conflicts += 1  # a poller was told another one polls
             body: dict[str, Any] = {
                 "ok": False,
                 "error_code": exc.status,
@@ -435,10 +442,21 @@ class FakeBotApi:
                 if u["update_id"] not in self._delivered or u["update_id"] >= offset
             ]
 
+        # As Telegram: a second poller's request ends the one waiting with 409 Conflict.
+        previous, terminated = self._waiting_poll, asyncio.Event()
+        self._waiting_poll = terminated
+        if previous is not None and not previous.is_set():
+            previous.set()
+            await self._notify(self._new_update)
         if not pending() and timeout > 0:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout), self._new_update:
-                    await self._new_update.wait_for(lambda: self._closing or bool(pending()))
+                    await self._new_update.wait_for(
+                        lambda: self._closing or terminated.is_set() or bool(pending())
+                    )
+        if terminated.is_set():
+            raise ApiError(409, CONFLICT)
+        terminated.set()  # answered: a later poll terminates nothing
         batch = pending()[: int(params.get("limit") or 100)]
         self._delivered.update(u["update_id"] for u in batch)
         return batch
