@@ -28,9 +28,8 @@ import time
 from collections import Counter
 from typing import Any
 
-import httpx
-
 from bots.telegram.app import PollingConflict, TelegramAdapter
+from bots.telegram.transport import AiohttpRequest
 from core.app import Core
 from drills._inprocess import (
     captured_errors,
@@ -84,9 +83,8 @@ class ChaoticBotApi(FakeBotApi):
 def short_timeouts(adapter: TelegramAdapter) -> None:
     """Lower the read timeout of every request but getUpdates (whose own margin stays)."""
     request = adapter.app.bot._request[1]
-    timeout = httpx.Timeout(connect=5.0, read=READ_TIMEOUT, write=5.0, pool=5.0)
-    request._client_kwargs["timeout"] = timeout  # type: ignore[attr-defined]
-    request._client.timeout = timeout  # type: ignore[attr-defined]
+    assert isinstance(request, AiohttpRequest)
+    request.read_timeout = READ_TIMEOUT
 
 
 async def learn_replies(api: ChaoticBotApi) -> dict[str, list[str]]:

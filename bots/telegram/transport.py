@@ -48,6 +48,11 @@ class AiohttpRequest(BaseRequest):
     def read_timeout(self) -> float | None:
         return self._read
 
+    @read_timeout.setter
+    def read_timeout(self, seconds: float | None) -> None:
+        """Change the default read timeout of later requests (drills shorten it)."""
+        self._read = seconds
+
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(
@@ -97,7 +102,9 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            # The URL holds the bot token: keep it out of a message that may be logged.
+            detail = str(exc).replace(url, "<the Bot API URL>")
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {detail}") from exc
 
 
 def _multipart(request_data: RequestData) -> aiohttp.FormData:
