@@ -15,6 +15,7 @@ from core.app import Core
 from core.config import Settings
 from core.heap import settle_after_start_up
 from core.store.engine import normalize_database_url
+from core.store.single_process import StoreInUse
 
 if TYPE_CHECKING:
     from bots.web import WebServer
@@ -84,7 +85,11 @@ async def main() -> int:
     if not runners and not sys.stdin.isatty():
         print(NO_ADAPTER, file=sys.stderr)
         return 2
-    core = await Core.open(settings)
+    try:
+        core = await Core.open(settings)
+    except StoreInUse as exc:
+        log.error("%s", exc)
+        return 2
     settle_after_start_up()
     health = await serve_health(core, settings)
     try:

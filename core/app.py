@@ -49,8 +49,9 @@ from core.inbox.presence import Presence
 from core.outcome import FaqChoice, InlineResult, Outcome
 from core.replies import Reply, TextInput
 from core.replies.build import error
-from core.store.engine import Database
+from core.store.engine import Database, normalize_database_url
 from core.store.migrate import upgrade_to_head
+from core.store.single_process import SingleProcess
 from core.store.tables import BotState
 from core.store.tables import ModerationPost as ModerationPostRow
 from core.throttle import ADMITTED, Admission, CommandThrottle
@@ -143,6 +144,7 @@ class Core:
         # name -> "is it connected?", registered by each running adapter, for /healthz.
         self.health_probes: dict[str, Callable[[], bool]] = {}
         self._recent_reads: OrderedDict[str, None] = OrderedDict()
+        self._single_process: SingleProcess | None = None
         self._store_trouble = ThrottledFailureLog("store unavailable", log)
         self._moderators = {
             "telegram": frozenset(settings.telegram_moderator_ids),
@@ -163,19 +165,28 @@ class Core:
         library = load_library(
             settings.content_dir, reserved=RESERVED_NAMES, env=settings_environment()
         )
-        database = Database.connect(
-            settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
-        )
+        guard = SingleProcess.claim(normalize_database_url(settings.database_url))
+        try:
+            database = Database.connect(
+                settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
+            )
+        except BaseException:
+            if guard is not None:
+                guard.release()
+            raise
         try:
             if migrate:
                 await upgrade_to_head(database)
             core = cls(settings, database, library, clock=clock)
+            core._single_process = guard
             await core.housekeeping.sweep()
             await core.conversations.load()
             if core.presence is not None:
                 await core.presence.start()
         except BaseException:
             await database.close()
+            if guard is not None:
+                guard.release()
             raise
         core.housekeeping.start()
         return core
@@ -188,6 +199,8 @@ class Core:
         else:
             await self.inbox.flush()
         await self.database.close()
+        if self._single_process is not None:
+            self._single_process.release()
 
     def describe_roles(self) -> str:
         """What this process does, e.g. "telegram: webhook receiver, worker; discord: shards

@@ -16,6 +16,7 @@ from bots.logs import configure_logging
 from core.actors import Actor
 from core.app import Core
 from core.config import Settings
+from core.store.single_process import StoreInUse
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -102,7 +103,10 @@ async def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     settings = Settings()
     configure_logging(settings)
-    core = await Core.open(settings)
+    try:
+        core = await Core.open(settings)
+    except StoreInUse as exc:
+        raise SystemExit(str(exc)) from None
     try:
         await run_console(core, args)
     finally:

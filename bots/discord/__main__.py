@@ -11,13 +11,17 @@ from bots.logs import configure_logging
 from core.app import Core
 from core.config import Settings
 from core.heap import settle_after_start_up
+from core.store.single_process import StoreInUse
 
 USAGE = "usage: python -m bots.discord [sync]"
 
 
 async def run_alone(settings: Settings) -> None:
     """Run until SIGTERM or SIGINT, then disconnect cleanly and close the core."""
-    core = await Core.open(settings)
+    try:
+        core = await Core.open(settings)
+    except StoreInUse as exc:
+        raise SystemExit(str(exc)) from None
     settle_after_start_up()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

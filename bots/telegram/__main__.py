@@ -14,6 +14,7 @@ from bots.telegram.app import PollingConflict, PollingFailed, TelegramAdapter
 from core.app import Core
 from core.config import Settings
 from core.heap import settle_after_start_up
+from core.store.single_process import StoreInUse
 
 log = logging.getLogger("bots.telegram")
 
@@ -29,7 +30,11 @@ async def main(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    core = await Core.open(settings)
+    try:
+        core = await Core.open(settings)
+    except StoreInUse as exc:
+        log.error("%s", exc)
+        return EXIT_CONFIG
     settle_after_start_up()
     try:
         await TelegramAdapter(core).run(stop)
