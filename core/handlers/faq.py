@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -14,6 +15,8 @@ from core.content.models import Article, FaqEntry
 from core.faq.matcher import MatchBand
 from core.faq.normalize import normalize
 from core.handlers.common import pick_article
+from core.idempotency import Effect
+from core.outcome import Outcome
 from core.replies import ActionButton, Button, Reply, Span
 from core.replies.build import heading, item, paragraph, reply
 from core.store.tables import UnansweredQuestion
@@ -60,33 +63,25 @@ def question_list(article: Article, *, edit: bool = False) -> Reply:
     )
 
 
-async def record_unanswered(core: Core, article: Article, question: str) -> None:
+def count_unanswered(session: Session, slug: str, question: str, now: datetime) -> None:
     """Count a question nobody could answer, for the editors' /unanswered list."""
     normalized = normalize(question)[:MAX_QUESTION]
     if not normalized:
         return
-    now = core.clock()
-
-    def count(session: Session) -> None:
-        # One statement: processes sharing PostgreSQL may count the same question at once.
-        insert = insert_for(session, UnansweredQuestion)
-        session.execute(
-            insert.values(
-                article_slug=article.slug,
-                normalized=normalized,
-                example=question[:MAX_QUESTION],
-                times_asked=1,
-                last_asked_at=now,
-            ).on_conflict_do_update(
-                index_elements=["article_slug", "normalized"],
-                set_={
-                    "times_asked": UnansweredQuestion.times_asked + 1,
-                    "last_asked_at": now,
-                },
-            )
+    # One statement: processes sharing PostgreSQL may count the same question at once.
+    insert = insert_for(session, UnansweredQuestion)
+    session.execute(
+        insert.values(
+            article_slug=slug,
+            normalized=normalized,
+            example=question[:MAX_QUESTION],
+            times_asked=1,
+            last_asked_at=now,
+        ).on_conflict_do_update(
+            index_elements=["article_slug", "normalized"],
+            set_={"times_asked": UnansweredQuestion.times_asked + 1, "last_asked_at": now},
         )
-
-    await core.database.write(count)
+    )
 
 
 def install(core: Core) -> None:
@@ -106,7 +101,7 @@ def install(core: Core) -> None:
             built = lists[article.slug] = question_list(article)
         return built
 
-    async def faq(request: Request, args: str) -> Reply:
+    async def faq(request: Request, args: str) -> Reply | Outcome:
         """List the questions, or answer the one asked."""
         article, question = pick_article(core, args)
         if not question:
@@ -128,8 +123,7 @@ def install(core: Core) -> None:
                     for e in match.suggestions
                 ],
             )
-        await record_unanswered(core, article, question)
-        return reply(
+        passed_on = reply(
             paragraph(
                 "I don't have an answer to that yet; I've passed your question on to our editors."
             ),
@@ -138,6 +132,14 @@ def install(core: Core) -> None:
                 [ActionButton(label="❓ See all questions", action=action_id("fl", article.slug))]
             ],
         )
+        now = core.clock()
+
+        def passed_on_once(session: Session) -> Effect:
+            count_unanswered(session, article.slug, question, now)
+            return Effect(passed_on)
+
+        # Keyed by the event: handled again after a crash, the question is counted once.
+        return await core.once(request, passed_on_once)
 
     async def unanswered(request: Request, args: str) -> Reply:
         """Questions readers asked that the FAQ could not answer, most asked first."""

@@ -12,8 +12,8 @@ from core.app import Core
 from core.conversation import PROMPT_TTL, Where
 from core.inbox import Arrival, State
 from core.inbox.store import KEEP_FINISHED
-from core.store.tables import InboxEntry, ProcessedEvent
-from tests.conftest import Clock, make_settings
+from core.store.tables import InboxEntry, ProcessedEvent, UnansweredQuestion
+from tests.conftest import READER, Clock, make_settings, request_for
 
 
 def arrival(n: int, chat: str = "c1", platform: str = "telegram") -> Arrival:
@@ -146,3 +146,16 @@ async def test_an_entry_being_handled_is_not_handed_out_twice(core: Core) -> Non
         assert [e.key for e in await core.inbox.claim_waiting("telegram")] == [entry.key]
     else:
         assert [e.key async for e in core.inbox.backlog("telegram")] == [entry.key]
+
+
+async def test_a_question_nobody_answers_is_counted_once_per_update(core: Core) -> None:
+    request = request_for(READER)
+    first = await core.execute(request, "faq", "zz what is the airspeed of a swallow")
+    # The same update handled again (a worker killed before it recorded it handled).
+    again = await core.execute(request, "faq", "zz what is the airspeed of a swallow")
+    await core.execute(request_for(READER), "faq", "zz what is the airspeed of a swallow")
+    counts = await core.database.read(
+        lambda s: s.scalars(select(UnansweredQuestion.times_asked)).all()
+    )
+    assert counts == [2]  # two updates asked it; the repeat of one is not counted
+    assert again.replayed and again.reply == first.reply
