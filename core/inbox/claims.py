@@ -220,7 +220,9 @@ class Claims:
         return Claimed(entries, taken)
 
     def take_stored(self, session: Session, lanes: set[tuple[str, str]]) -> list[Entry]:
-        """Take the pending entries of `lanes` (platform, chat key) stored with no owner."""
+        """Take the pending entries of `lanes` (platform, chat key) that no live worker owns:
+        stored for this worker by other receivers, or left by a dead worker."""
+        now = self.clock()
         taken: list[Entry] = []
         for platform in {p for p, _ in lanes}:
             chats = [chat for p, chat in lanes if p == platform]
@@ -229,8 +231,11 @@ class Claims:
                 .where(
                     InboxEntry.platform == platform,
                     InboxEntry.state == PENDING,
-                    InboxEntry.owner.is_(None),
                     InboxEntry.chat_key.in_(chats),
+                    or_(
+                        InboxEntry.owner.is_(None),
+                        and_(InboxEntry.owner != self.worker_id, ~_live(InboxEntry.owner, now)),
+                    ),
                 )
                 .values(owner=self.worker_id)
                 .returning(InboxEntry.id, InboxEntry.key, InboxEntry.chat_key, InboxEntry.payload)

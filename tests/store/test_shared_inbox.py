@@ -132,3 +132,15 @@ async def test_one_leader_at_a_time_and_a_standby_takes_over(open_worker: Open) 
     await second.resign()
     await asyncio.wait_for(first.lead(), 5)
     await first.resign()
+
+
+async def test_a_receiver_taking_a_dead_workers_chat_handles_its_backlog_first(
+    open_worker: Open, clock: Clock
+) -> None:
+    a, b = await open_worker(), await open_worker()
+    await a.inbox.accept([arrival(1, "c1"), arrival(2, "c1")])
+    assert a.presence is not None
+    a.presence._task.cancel()  # type: ignore[union-attr]  # a dies
+    clock.advance(LEASE.total_seconds() + 1)
+    taken = await b.inbox.accept([arrival(3, "c1")])
+    assert [e.key for e in taken] == [f"telegram:update:{n}" for n in (1, 2, 3)]
