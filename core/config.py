@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///data/newsroom.sqlite3"
@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     discord_moderator_ids: CsvList = Field(default_factory=list)
     # Shards to open; unset follows Discord's recommendation (needed from 2,500 guilds).
     discord_shard_count: int | None = Field(default=None, ge=1)
+    # The shards this process opens (e.g. "0,1" of 4); the others run in other processes.
+    discord_shard_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
 
     # Commands one user may send a minute before being asked to slow down (0: no limit).
     command_rate_per_minute: int = Field(default=20, ge=0)
@@ -81,6 +83,28 @@ class Settings(BaseSettings):
         "console_moderator_ids",
         mode="before",
     )(_split_csv)
+
+    @field_validator("discord_shard_ids", mode="before")
+    @classmethod
+    def _shard_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _shards_within_count(self) -> Settings:
+        ids = self.discord_shard_ids
+        if not ids:
+            return self
+        if self.discord_shard_count is None:
+            raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT (the shards in all)")
+        if len(set(ids)) != len(ids) or not all(0 <= i < self.discord_shard_count for i in ids):
+            raise ValueError(
+                f"DISCORD_SHARD_IDS must be distinct numbers from 0 to "
+                f"{self.discord_shard_count - 1} (DISCORD_SHARD_COUNT is "
+                f"{self.discord_shard_count})"
+            )
+        return self
 
     @field_validator("telegram_rate_limit", mode="before")
     @classmethod

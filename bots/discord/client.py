@@ -50,9 +50,17 @@ class NewsroomTree(app_commands.CommandTree["NewsroomClient"]):
 
 
 class NewsroomClient(discord.AutoShardedClient):
-    """One bot connection; sharded by Discord's recommendation or the operator's shard count."""
+    """One bot connection; sharded by Discord's recommendation or the operator's shard count,
+    opening all shards or (several processes) the operator's `shard_ids`."""
 
-    def __init__(self, core: Core, *, sync: Sync = Sync.AUTO, shard_count: int | None = None):
+    def __init__(
+        self,
+        core: Core,
+        *,
+        sync: Sync = Sync.AUTO,
+        shard_count: int | None = None,
+        shard_ids: list[int] | None = None,
+    ):
         super().__init__(
             intents=intents(),
             member_cache_flags=discord.MemberCacheFlags.none(),
@@ -60,6 +68,7 @@ class NewsroomClient(discord.AutoShardedClient):
             max_messages=None,
             allowed_mentions=discord.AllowedMentions.none(),
             shard_count=shard_count,
+            shard_ids=shard_ids or None,
         )
         self.core = core
         self.sync_mode = sync
@@ -105,8 +114,16 @@ async def run_discord(core: Core, stop: asyncio.Event) -> None:
     token = core.settings.discord_bot_token
     if token is None:
         raise RuntimeError("DISCORD_BOT_TOKEN is not set")
-    shard_count = core.settings.discord_shard_count
-    client = NewsroomClient(core, shard_count=shard_count)
+    settings = core.settings
+    shard_ids = settings.discord_shard_ids
+    client = NewsroomClient(core, shard_count=settings.discord_shard_count, shard_ids=shard_ids)
+    core.roles["discord"] = (
+        f"shards {','.join(map(str, shard_ids))} of {settings.discord_shard_count}"
+        if shard_ids
+        else "all shards"
+    )
+    worker = core.presence.worker_id if core.presence else "the only worker"
+    log.info("Discord adapter starting: %s (%s)", core.roles["discord"], worker)
     async with client:
         await client.login(token.get_secret_value())
         runner = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")

@@ -80,6 +80,7 @@ class FakeDiscord:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10**18))
     identified: list[dict[str, Any]] = field(default_factory=list)  # IDENTIFY payloads
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _shards: dict[web.WebSocketResponse, tuple[int, int]] = field(default_factory=dict)
     _sequence: int = 0
     _runner: web.AppRunner | None = None
     url: str = ""
@@ -124,19 +125,33 @@ class FakeDiscord:
                 await socket.send_json({"op": 11})
             elif message["op"] == 2:
                 self.identified.append(message["d"])
-                await self.dispatch("READY", {
+                shard = list(message["d"].get("shard") or [0, 1])
+                self._shards[socket] = (shard[0], shard[1])
+                await self._send(socket, "READY", {
                     "v": 10, "user": BOT_USER, "guilds": [], "session_id": "session",
-                    "resume_gateway_url": self.gateway_url, "shard": [0, 1],
+                    "resume_gateway_url": self.gateway_url, "shard": shard,
                     "application": {"id": str(APP_ID), "flags": 0},
                 })  # fmt: skip
         self._sockets.remove(socket)
+        self._shards.pop(socket, None)
         return socket
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a gateway event to every connected client."""
+        """Send a gateway event as Discord does: a guild's events to the session of the shard
+        that guild belongs to ((guild_id >> 22) % shard count), direct messages to shard 0;
+        to every connected client when none identified with a shard count above 1."""
+        sockets = list(self._sockets)
+        counts = {count for _, count in self._shards.values()}
+        if len(counts) == 1 and (count := counts.pop()) > 1:
+            guild = data.get("guild_id")
+            wanted = (int(guild) >> 22) % count if guild else 0
+            sockets = [s for s in sockets if self._shards.get(s, (None, 0))[0] == wanted]
+        for socket in sockets:
+            await self._send(socket, event, data)
+
+    async def _send(self, socket: web.WebSocketResponse, event: str, data: Any) -> None:
         self._sequence += 1
-        for socket in self._sockets:
-            await socket.send_json({"op": 0, "t": event, "s": self._sequence, "d": data})
+        await socket.send_json({"op": 0, "t": event, "s": self._sequence, "d": data})
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
