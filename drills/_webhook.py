@@ -101,10 +101,14 @@ class WebhookBotApi(FakeBotApi):
             # By identity: a replay may carry the id of an update still held.
             self._updates = [u for u in self._updates if u is not update]
 
+    def route(self, url: str) -> str:
+        """Where a delivery to the webhook `url` goes (a load balancer may pick a process)."""
+        return url
+
     async def _deliver(self, update: dict[str, Any]) -> None:
         assert self._session is not None
         while True:
-            url = self.webhook.get("url") or ""
+            url = self.route(self.webhook.get("url") or "")
             if not url:
                 self.statuses["no webhook set"] += 1
                 await asyncio.sleep(self.retry_delay)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from drills import db_outage, kill9, sigterm, webhook_abuse
+from drills import db_outage, kill9, processes, sigterm, webhook_abuse
 from tests.support.postgres import find_bindir
 
 
@@ -64,3 +64,17 @@ async def test_database_outage_says_try_again_and_recovers() -> None:
     report = await db_outage.run(rounds=1, outage=2.0, readers=8, before=1.5, after=3.0)
     assert report.ok, report.render()
     assert int(str(report.rows[0][4])) > 0, report.render()  # the outage was noticed
+
+
+async def test_processes_on_postgresql_lose_nothing_and_fail_over() -> None:
+    if find_bindir() is None:
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL is required (REQUIRE_POSTGRES=1) but initdb was not found")
+        pytest.skip("PostgreSQL not installed; `make test` installs it")
+    report = await processes.run(processes=3, updates=300, chats=30, rate=50, every=3, seed=7)
+    assert report.ok, report.render()
+    by_scenario = {str(row[0]): row for row in report.rows}
+    assert set(by_scenario) == {"scale", "rolling", "failover"}
+    for row in by_scenario.values():
+        assert int(str(row[3])) >= 1, report.render()  # it was interrupted
+        assert row[4] == row[2], report.render()  # every update answered
