@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 # (a queued update costs ~8 KB with its chat's lane; 2,000 is ~16 MB at worst).
 MAX_QUEUED = 2_000
 STORE_RETRY_SECONDS = 1.0
+# Shared inbox: entries queued per handler slot before new chats are left to other workers.
+TAKE_PER_SLOT = 4
 _MESSAGE_KINDS = ("message", "edited_message", "channel_post", "edited_channel_post")
 
 
@@ -98,6 +100,7 @@ class Intake:
         self.app = app
         self.sender = sender
         self.lanes = Lanes(concurrency, name="telegram-lane")
+        self.take_below = TAKE_PER_SLOT * concurrency
         # Update ids already told "the store is down, you will hear back": polls repeat them.
         self._told_delayed: Bounded[object, None] = Bounded(10_000)
         # Shared inbox (several processes): when each chat held here last got an update.
@@ -120,7 +123,7 @@ class Intake:
             arrivals.append(arrival)
             parsed[arrival.key] = data
         try:
-            fresh = await self.core.inbox.accept(arrivals)
+            fresh = await self.core.inbox.accept(arrivals, take_chats=self._room_for_more() > 0)
         except Exception:
             await self._tell_delayed(raw)
             raise
@@ -162,6 +165,11 @@ class Intake:
         """Wait while too many entries are queued in memory."""
         await self.lanes.below(MAX_QUEUED)
 
+    def _room_for_more(self) -> int:
+        """How many more entries this worker takes on in a shared inbox: past a few per slot
+        it leaves new chats to workers with room (a poller would otherwise handle all)."""
+        return max(0, self.take_below - len(self.lanes))
+
     async def _scan(self) -> None:
         """Shared inbox: take what other receivers stored for this worker's chats, and chats
         nobody live holds; let go of chats idle here."""
@@ -169,8 +177,9 @@ class Intake:
         released_at = time.monotonic()
         while True:
             await self.room()
+            room = min(SCAN_LIMIT, self._room_for_more())
             try:
-                entries = await inbox.claim_waiting(PLATFORM)
+                entries = await inbox.claim_waiting(PLATFORM, room)
                 now = time.monotonic()
                 if now - released_at >= LANE_IDLE_SECONDS / 2:
                     released_at = now
@@ -181,7 +190,7 @@ class Intake:
                 continue
             for entry in entries:
                 self._queue(entry)
-            if len(entries) < SCAN_LIMIT:
+            if len(entries) < room or not room:
                 await asyncio.sleep(SCAN_SECONDS)
 
     def _idle_chats(self, now: float) -> list[str]:

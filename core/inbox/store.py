@@ -22,7 +22,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.inbox.claims import Claims
+from core.inbox.claims import SCAN_LIMIT, Claims
 from core.inbox.entries import Arrival, Entry
 from core.store.engine import Database
 from core.store.tables import InboxEntry
@@ -88,10 +88,12 @@ class Inbox:
         # re-delivery of one of them is not handed out a second time.
         self._in_hand: dict[int, str] = {}
 
-    async def accept(self, arrivals: Sequence[Arrival]) -> list[Entry]:
+    async def accept(self, arrivals: Sequence[Arrival], *, take_chats: bool = True) -> list[Entry]:
         """Commit `arrivals`; return those still to be handled, in order: the new ones, and
         known ones still pending (their earlier commit's answer was lost, e.g. in an outage).
-        A key already handled is a re-delivery and is not returned."""
+        A key already handled is a re-delivery and is not returned. A shared inbox returns
+        only entries of chats this worker holds, and with `take_chats=False` (it is busy)
+        takes no new chat: those wait for a worker with room."""
         unique: dict[str, Arrival] = {}
         for arrival in arrivals:
             unique.setdefault(arrival.key, arrival)
@@ -120,6 +122,10 @@ class Inbox:
                 mine = set()
                 for platform in {a.platform for a in unique.values()}:
                     chats = {a.chat_key for a in unique.values() if a.platform == platform}
+                    if not take_chats:
+                        # Busy: only chats already held here; the rest is left to workers
+                        # with room, which take it on their next scan.
+                        chats = chats & set(claims.holds(platform))
                     held, taken[platform] = claims.take_lanes(session, platform, chats)
                     mine.update((platform, chat) for chat in held)
                 # An update whose chat another live worker holds is stored for that worker.
@@ -178,13 +184,14 @@ class Inbox:
             if self.on_lanes_taken is not None:
                 await self.on_lanes_taken(platform, list(lanes))
 
-    async def claim_waiting(self, platform: str) -> list[Entry]:
-        """Shared inbox: take the entries no live worker owns, in lanes free, dead or this
-        worker's (what other receivers stored for its chats, a crashed worker's backlog)."""
+    async def claim_waiting(self, platform: str, limit: int = SCAN_LIMIT) -> list[Entry]:
+        """Shared inbox: take up to `limit` entries no live worker owns, in lanes free, dead or
+        this worker's (what other receivers stored for its chats, a crashed worker's backlog,
+        what busy receivers left)."""
         claims = self.claims
-        if claims is None:
+        if claims is None or limit <= 0:
             return []
-        claimed = await self.database.write(lambda session: claims.scan(session, platform))
+        claimed = await self.database.write(lambda session: claims.scan(session, platform, limit))
         await self._took({platform: claimed.taken})
         entries = [
             Entry(i, key, platform, chat, payload) for i, key, chat, payload in claimed.entries

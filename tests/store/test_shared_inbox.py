@@ -144,3 +144,13 @@ async def test_a_receiver_taking_a_dead_workers_chat_handles_its_backlog_first(
     clock.advance(LEASE.total_seconds() + 1)
     taken = await b.inbox.accept([arrival(3, "c1")])
     assert [e.key for e in taken] == [f"telegram:update:{n}" for n in (1, 2, 3)]
+
+
+async def test_a_busy_receiver_keeps_its_chats_and_leaves_new_ones_to_workers_with_room(
+    open_worker: Open,
+) -> None:
+    a, b = await open_worker(), await open_worker()
+    await a.inbox.accept([arrival(1, "c1")])
+    busy = await a.inbox.accept([arrival(2, "c1"), arrival(3, "c2")], take_chats=False)
+    assert [e.key for e in busy] == ["telegram:update:2"]  # c1 stays with a, in order
+    assert [e.key for e in await b.inbox.claim_waiting("telegram")] == ["telegram:update:3"]
