@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 # (a queued update costs ~8 KB with its chat's lane; 2,000 is ~16 MB at worst).
 MAX_QUEUED = 2_000
 STORE_RETRY_SECONDS = 1.0
-# Shared inbox: entries queued per handler slot before new chats are left to other workers.
-TAKE_PER_SLOT = 4
+# Shared inbox: chats with work here per handler slot before new chats are left to other
+# workers (a chat stays with its worker while it has work, so chats are what is shared out).
+CHATS_PER_SLOT = 2
 _MESSAGE_KINDS = ("message", "edited_message", "channel_post", "edited_channel_post")
 
 
@@ -100,7 +101,7 @@ class Intake:
         self.app = app
         self.sender = sender
         self.lanes = Lanes(concurrency, name="telegram-lane")
-        self.take_below = TAKE_PER_SLOT * concurrency
+        self.max_chats = CHATS_PER_SLOT * concurrency
         # Update ids already told "the store is down, you will hear back": polls repeat them.
         self._told_delayed: Bounded[object, None] = Bounded(10_000)
         # Shared inbox (several processes): when each chat held here last got an update.
@@ -123,7 +124,8 @@ class Intake:
             arrivals.append(arrival)
             parsed[arrival.key] = data
         try:
-            fresh = await self.core.inbox.accept(arrivals, take_chats=self._room_for_more() > 0)
+            new_chats = await self._budget_chats(arrivals)
+            fresh = await self.core.inbox.accept(arrivals, new_chats=new_chats)
         except Exception:
             await self._tell_delayed(raw)
             raise
@@ -165,10 +167,31 @@ class Intake:
         """Wait while too many entries are queued in memory."""
         await self.lanes.below(MAX_QUEUED)
 
-    def _room_for_more(self) -> int:
-        """How many more entries this worker takes on in a shared inbox: past a few per slot
-        it leaves new chats to workers with room (a poller would otherwise handle all)."""
-        return max(0, self.take_below - len(self.lanes))
+    async def _budget_chats(self, arrivals: list[Arrival]) -> int | None:
+        """Shared inbox with other workers: how many chats not held here to take on now.
+
+        A chat with work here stays (its order). Chats held here but idle count against this
+        worker's room first; those beyond it are let go, with their new updates, to workers
+        with room: a busy worker keeps neither its idle chats nor new ones."""
+        room = self._chat_room()
+        if room is None:
+            return None
+        inbox = self.core.inbox
+        assert inbox.claims is not None
+        held = set(inbox.claims.holds(PLATFORM))
+        chats = dict.fromkeys(a.chat_key for a in arrivals)
+        idle = [chat for chat in chats if chat in held and not inbox.busy(PLATFORM, chat)]
+        if beyond := idle[room:]:
+            await self.core.inbox.let_go(PLATFORM, beyond)
+        return max(0, room - len(idle))
+
+    def _chat_room(self) -> int | None:
+        """How many more chats this worker takes on (None: any, when it is the only worker,
+        since nobody else would take what it leaves)."""
+        claims = self.core.inbox.claims
+        if claims is None or claims.workers <= 1:
+            return None
+        return max(0, self.max_chats - self.lanes.active_count())
 
     async def _scan(self) -> None:
         """Shared inbox: take what other receivers stored for this worker's chats, and chats
@@ -177,20 +200,19 @@ class Intake:
         released_at = time.monotonic()
         while True:
             await self.room()
-            room = min(SCAN_LIMIT, self._room_for_more())
             try:
-                entries = await inbox.claim_waiting(PLATFORM, room)
+                entries = await inbox.claim_waiting(PLATFORM, self._chat_room())
                 now = time.monotonic()
                 if now - released_at >= LANE_IDLE_SECONDS / 2:
                     released_at = now
                     await inbox.let_go(PLATFORM, self._idle_chats(now))
             except Exception as exc:
-                log.debug("inbox scan failed (%s); retrying", type(exc).__name__)
+                log.warning("inbox scan failed (%s: %s); retrying", type(exc).__name__, exc)
                 await asyncio.sleep(STORE_RETRY_SECONDS)
                 continue
             for entry in entries:
                 self._queue(entry)
-            if len(entries) < room or not room:
+            if len(entries) < SCAN_LIMIT:
                 await asyncio.sleep(SCAN_SECONDS)
 
     def _idle_chats(self, now: float) -> list[str]:
@@ -200,7 +222,7 @@ class Intake:
         idle = [
             chat
             for chat in claims.holds(PLATFORM)
-            if not self.lanes.active(chat)
+            if not self.core.inbox.busy(PLATFORM, chat)
             and now - self._touched.get(chat, 0.0) > LANE_IDLE_SECONDS
         ]
         for chat in idle:

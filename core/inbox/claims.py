@@ -7,9 +7,11 @@ handled by the worker whose id it carries (`inbox.owner`). A worker:
 - receiving updates (webhook or poll) claims their lanes in the same transaction that stores
   them; an update whose chat another live worker holds is stored with no owner, for that one;
 - scans for entries nobody live owns, in lanes free or its own, every fraction of a second:
-  what other receivers stored for its chats, and a crashed worker's chats once its lease ran
-  out (`FOR UPDATE SKIP LOCKED`, so scanners never wait on one another);
-- lets go of a lane once it has been idle for a while, so chats spread over the workers;
+  what other receivers stored for its chats, what busy receivers left, and a crashed worker's
+  chats once its lease ran out. A chat's lane row is locked before its entries, by everyone,
+  so a chat moves whole and in order, and two claimers of one chat queue on its lane row;
+- takes on only so many chats at once (the caller's room), so busy workers leave new chats to
+  others, and lets go of a lane once it has been idle for a while;
 - hands everything back at once when stopped (SIGTERM), instead of letting leases run out.
 
 A worker whose lease lapsed (its store was away longer than the lease) may have lost its lanes
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -54,15 +56,19 @@ def new_worker_id() -> str:
 
 
 def _live(owner: Any, now: datetime) -> ColumnElement[bool]:
-    return exists().where(Worker.id == owner, Worker.expires_at > now)
+    # IN over the live workers' ids, not a correlated EXISTS: inside an INSERT's ON CONFLICT
+    # ... WHERE, SQLAlchemy does not correlate, and the EXISTS would ask whether any row at
+    # all has a live owner (the processes drill found lanes never taken over).
+    live: ColumnElement[bool] = owner.in_(select(Worker.id).where(Worker.expires_at > now))
+    return live
 
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    """What a scan took: entries as (id, key, chat_key, payload), and lanes newly taken with
-    their tokens (to `hold()` once committed)."""
+    """What a scan took: entries, and lanes newly taken with their tokens (to `hold()` once
+    committed)."""
 
-    entries: list[tuple[int, str, str, str]]
+    entries: list[Entry]
     taken: dict[str, str]
 
 
@@ -74,6 +80,9 @@ class Claims:
         self.worker_id = worker_id or new_worker_id()
         # platform -> chat_key -> token of the claim this worker holds.
         self.held: dict[str, dict[str, str]] = {}
+        # Live workers at the last renewal (this one included): alone, a busy worker keeps
+        # what it receives, since nobody else would take it.
+        self.workers = 1
 
     # The worker's lease -------------------------------------------------------------------
 
@@ -82,6 +91,8 @@ class Claims:
         session.merge(
             Worker(id=self.worker_id, role=role[:160], started_at=now, expires_at=now + LEASE)
         )
+        session.flush()
+        self.count_workers(session)
 
     def renew(self, session: Session, role: str) -> bool:
         """Extend the lease; False when it had lapsed (others may have taken its lanes)."""
@@ -92,7 +103,13 @@ class Claims:
             .values(expires_at=now + LEASE, role=role[:160])
             .returning(Worker.id)
         ).first()
+        self.count_workers(session)
         return renewed is not None
+
+    def count_workers(self, session: Session) -> None:
+        """Count the live workers (`workers`), this one included."""
+        live = select(func.count()).select_from(Worker).where(Worker.expires_at > self.clock())
+        self.workers = max(1, int(session.scalar(live) or 0))
 
     def leave(self, session: Session) -> None:
         """Hand back every lane and unfinished entry, and end the lease (a clean stop)."""
@@ -175,9 +192,20 @@ class Claims:
 
     # Entries -------------------------------------------------------------------------------
 
-    def scan(self, session: Session, platform: str, limit: int = SCAN_LIMIT) -> Claimed:
-        """Take pending entries that no live worker owns, in lanes free, dead or this worker's.
-        Their lanes are claimed first; entries whose lane another worker won are left."""
+    def scan(
+        self,
+        session: Session,
+        platform: str,
+        limit: int = SCAN_LIMIT,
+        new_chats: int | None = None,
+    ) -> Claimed:
+        """Take the pending entries that no live worker owns, in chats free, dead or this
+        worker's (at most `new_chats` chats it did not hold), oldest chats first.
+
+        Locks go lane first, then its entries, as on receipt: a chat's entries are touched
+        only by whoever holds its lane row, so a chat is taken whole and in order (with SKIP
+        LOCKED on entries, one locked by a scanner about to lose the lane would be skipped
+        and handled after later ones)."""
         now = self.clock()
         other_live_lane = (
             select(InboxLane.chat_key)
@@ -189,8 +217,9 @@ class Claims:
             )
             .exists()
         )
+        first_id = func.min(InboxEntry.id)
         candidates = session.execute(
-            select(InboxEntry.id, InboxEntry.chat_key)
+            select(InboxEntry.chat_key, first_id)
             .where(
                 InboxEntry.platform == platform,
                 InboxEntry.state == PENDING,
@@ -200,24 +229,21 @@ class Claims:
                 ),
                 ~other_live_lane,
             )
-            .order_by(InboxEntry.id)
+            .group_by(InboxEntry.chat_key)
+            .order_by(first_id)
             .limit(limit)
-            .with_for_update(skip_locked=True, of=InboxEntry)
         ).all()
         if not candidates:
             return Claimed([], {})
-        mine, taken = self.take_lanes(session, platform, {chat for _, chat in candidates})
-        ids = [entry_id for entry_id, chat in candidates if chat in mine]
-        if not ids:
-            return Claimed([], taken)
-        rows = session.execute(
-            update(InboxEntry)
-            .where(InboxEntry.id.in_(ids))
-            .values(owner=self.worker_id)
-            .returning(InboxEntry.id, InboxEntry.key, InboxEntry.chat_key, InboxEntry.payload)
-        )
-        entries = sorted(((i, key, chat, payload) for i, key, chat, payload in rows))
-        return Claimed(entries, taken)
+        chats = [chat for chat, _ in candidates]
+        if new_chats is not None:
+            # Chats held here, and the first `new_chats` others (the rest: workers with room).
+            held_here = self.held.get(platform, {})
+            fresh = [chat for chat in chats if chat not in held_here][:new_chats]
+            chats = [chat for chat in chats if chat in held_here] + fresh
+        mine, taken = self.take_lanes(session, platform, chats)
+        entries = self.take_stored(session, {(platform, chat) for chat in mine})
+        return Claimed(sorted(entries, key=lambda entry: entry.id), taken)
 
     def take_stored(self, session: Session, lanes: set[tuple[str, str]]) -> list[Entry]:
         """Take the pending entries of `lanes` (platform, chat key) that no live worker owns:

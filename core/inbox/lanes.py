@@ -77,6 +77,10 @@ class Lanes:
         """Jobs submitted and not yet finished."""
         return self._queued
 
+    def active_count(self) -> int:
+        """Keys with a job queued or running."""
+        return len(self._lanes)
+
     def active(self, key: Hashable) -> bool:
         """Whether `key` has a job queued or running."""
         return key in self._lanes
@@ -142,6 +146,7 @@ class Lanes:
     def _done_one(self) -> None:
         self._queued -= 1
         if self._queued < self._room_below:
+            self._room_below = 0
             self._room.set()
         if self._queued == 0:
             self._idle.set()
@@ -149,7 +154,9 @@ class Lanes:
     async def below(self, limit: int) -> None:
         """Wait until fewer than `limit` jobs are queued (back-pressure for intake)."""
         while self._queued >= limit:
-            self._room_below = limit
+            # Several waiters may wait for different limits: wake them all at the highest,
+            # and each looks again at its own.
+            self._room_below = max(self._room_below, limit)
             self._room.clear()
             await self._room.wait()
 

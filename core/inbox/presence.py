@@ -16,6 +16,8 @@ from core.store.engine import Database
 
 log = logging.getLogger(__name__)
 
+COUNT_SECONDS = 1.0
+
 
 class Presence:
     """Registers the worker, renews its lease every few seconds, hands everything back at stop.
@@ -44,8 +46,15 @@ class Presence:
         self._task = asyncio.create_task(self._renew(), name="worker-lease")
 
     async def _renew(self) -> None:
+        counts_per_renewal = max(1, round(HEARTBEAT_SECONDS / COUNT_SECONDS))
         while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+            # Between renewals, count the live workers now and then: a worker that joins is
+            # given new chats within a second, not a lease period.
+            for _ in range(counts_per_renewal - 1):
+                await asyncio.sleep(COUNT_SECONDS)
+                with contextlib.suppress(Exception):
+                    await self.database.read(self.claims.count_workers)
+            await asyncio.sleep(COUNT_SECONDS)
             role = self.role()
 
             def renew(session: Session, role: str = role) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -86,14 +86,18 @@ class Inbox:
         self._finished: OrderedDict[int, None] = OrderedDict()
         # Ids handed out (by accept or backlog) and not finished yet, with their platform: a
         # re-delivery of one of them is not handed out a second time.
-        self._in_hand: dict[int, str] = {}
+        self._in_hand: dict[int, tuple[str, str]] = {}  # id -> (platform, chat key)
+        # (platform, chat key) -> entries in hand: a chat with any is busy here.
+        self._busy: Counter[tuple[str, str]] = Counter()
 
-    async def accept(self, arrivals: Sequence[Arrival], *, take_chats: bool = True) -> list[Entry]:
+    async def accept(
+        self, arrivals: Sequence[Arrival], *, new_chats: int | None = None
+    ) -> list[Entry]:
         """Commit `arrivals`; return those still to be handled, in order: the new ones, and
         known ones still pending (their earlier commit's answer was lost, e.g. in an outage).
         A key already handled is a re-delivery and is not returned. A shared inbox returns
-        only entries of chats this worker holds, and with `take_chats=False` (it is busy)
-        takes no new chat: those wait for a worker with room."""
+        only entries of chats this worker holds, and takes at most `new_chats` chats it did not
+        hold (None: any; a busy worker takes fewer): the others wait for workers with room."""
         unique: dict[str, Arrival] = {}
         for arrival in arrivals:
             unique.setdefault(arrival.key, arrival)
@@ -121,11 +125,17 @@ class Inbox:
                 taken.clear()
                 mine = set()
                 for platform in {a.platform for a in unique.values()}:
-                    chats = {a.chat_key for a in unique.values() if a.platform == platform}
-                    if not take_chats:
-                        # Busy: only chats already held here; the rest is left to workers
-                        # with room, which take it on their next scan.
-                        chats = chats & set(claims.holds(platform))
+                    chats = list(
+                        dict.fromkeys(
+                            a.chat_key for a in unique.values() if a.platform == platform
+                        )
+                    )
+                    if new_chats is not None:
+                        # The first `new_chats` chats not held here, in arrival order; the
+                        # rest is left to workers with room, which take it on their next scan.
+                        held_here = set(claims.holds(platform))
+                        fresh = [chat for chat in chats if chat not in held_here][:new_chats]
+                        chats = [chat for chat in chats if chat in held_here] + fresh
                     held, taken[platform] = claims.take_lanes(session, platform, chats)
                     mine.update((platform, chat) for chat in held)
                 # An update whose chat another live worker holds is stored for that worker.
@@ -165,9 +175,10 @@ class Inbox:
                 entries += claims.take_stored(session, mine)
             return sorted(entries, key=lambda entry: entry.id)
 
-        entries = await self.database.write(unit)
+        entries = self._hand_out(await self.database.write(unit))
+        # In hand before the first await: the chats count as busy here from now on.
         await self._took(taken)
-        return self._hand_out(entries)
+        return entries
 
     @property
     def shared(self) -> bool:
@@ -184,23 +195,25 @@ class Inbox:
             if self.on_lanes_taken is not None:
                 await self.on_lanes_taken(platform, list(lanes))
 
-    async def claim_waiting(self, platform: str, limit: int = SCAN_LIMIT) -> list[Entry]:
-        """Shared inbox: take up to `limit` entries no live worker owns, in lanes free, dead or
-        this worker's (what other receivers stored for its chats, a crashed worker's backlog,
-        what busy receivers left)."""
+    async def claim_waiting(self, platform: str, new_chats: int | None = None) -> list[Entry]:
+        """Shared inbox: take the entries no live worker owns, in lanes free, dead or this
+        worker's (what other receivers stored for its chats, a crashed worker's backlog, what
+        busy receivers left), taking at most `new_chats` chats it did not hold."""
         claims = self.claims
-        if claims is None or limit <= 0:
+        if claims is None:
             return []
-        claimed = await self.database.write(lambda session: claims.scan(session, platform, limit))
+        claimed = await self.database.write(
+            lambda session: claims.scan(session, platform, SCAN_LIMIT, new_chats)
+        )
+        entries = self._hand_out(claimed.entries)
         await self._took({platform: claimed.taken})
-        entries = [
-            Entry(i, key, platform, chat, payload) for i, key, chat, payload in claimed.entries
-        ]
-        return self._hand_out(entries)
+        return entries
 
     async def let_go(self, platform: str, chat_keys: Sequence[str]) -> None:
-        """Shared inbox: give up the lanes of `chat_keys` (idle here), for any worker to take."""
+        """Shared inbox: give up the lanes of `chat_keys`, for any worker to take; a chat with
+        an entry in hand here is kept (its order)."""
         claims = self.claims
+        chat_keys = [chat for chat in chat_keys if not self.busy(platform, chat)]
         if claims is None or not chat_keys:
             return
         tokens = claims.release_locally(platform, chat_keys)
@@ -221,8 +234,8 @@ class Inbox:
     def release(self, platform: str) -> None:
         """Forget what was handed out for `platform` and not finished (its handler stopped):
         those entries stay pending in the store for whoever takes the backlog next."""
-        for entry_id in [i for i, p in self._in_hand.items() if p == platform]:
-            del self._in_hand[entry_id]
+        for entry_id in [i for i, (p, _) in self._in_hand.items() if p == platform]:
+            self._not_in_hand(entry_id)
 
     def _hand_out(self, entries: list[Entry]) -> list[Entry]:
         # A mark not yet written (or written after this read) must not make a handled entry
@@ -234,7 +247,8 @@ class Inbox:
             if entry.id not in self._finished and entry.id not in self._in_hand
         ]
         for entry in fresh:
-            self._in_hand[entry.id] = entry.platform
+            self._in_hand[entry.id] = (entry.platform, entry.chat_key)
+            self._busy[entry.platform, entry.chat_key] += 1
         return fresh
 
     async def pending(self, platform: str, *, after: int = 0, limit: int = PAGE) -> list[Entry]:
@@ -262,10 +276,21 @@ class Inbox:
 
         return await self.database.read(find)
 
+    def _not_in_hand(self, entry_id: int) -> None:
+        chat = self._in_hand.pop(entry_id, None)
+        if chat is not None:
+            self._busy[chat] -= 1
+            if self._busy[chat] <= 0:
+                del self._busy[chat]
+
+    def busy(self, platform: str, chat_key: str) -> bool:
+        """Whether an entry of the chat is in hand here (handed out and not finished)."""
+        return (platform, chat_key) in self._busy
+
     def finish(self, entry_id: int, state: State = State.DONE) -> None:
         """Mark an entry handled; written in the background with the other marks of the moment."""
         self._marks.append((entry_id, state))
-        self._in_hand.pop(entry_id, None)
+        self._not_in_hand(entry_id)
         self._finished[entry_id] = None
         if len(self._finished) > RECENTLY_FINISHED:
             self._finished.popitem(last=False)

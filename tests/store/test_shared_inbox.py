@@ -67,7 +67,10 @@ async def test_a_crashed_workers_chats_are_taken_once_its_lease_ran_out(
     a.presence._task.cancel()  # type: ignore[union-attr]
     assert await b.inbox.claim_waiting("telegram") == []
     assert await b.inbox.accept([arrival(4, "c1")]) == []
+    await b.inbox.accept([arrival(9, "c9")])  # b holds a chat of its own, live
     clock.advance(LEASE.total_seconds() + 1)
+    assert b.presence is not None
+    await b.database.write(lambda s: b.inbox.claims.renew(s, "worker"))  # type: ignore[union-attr]
     taken = await b.inbox.claim_waiting("telegram")
     assert [e.key for e in taken] == [f"telegram:update:{n}" for n in range(1, 5)]  # in order
 
@@ -84,6 +87,16 @@ async def test_a_stopping_worker_hands_its_chats_back_at_once(open_worker: Open)
     assert workers == [b.presence.worker_id]  # type: ignore[union-attr]
 
 
+async def test_a_chat_with_an_update_in_hand_is_not_let_go(open_worker: Open) -> None:
+    a, b = await open_worker(), await open_worker()
+    [first] = await a.inbox.accept([arrival(1, "c1")])
+    await a.inbox.let_go("telegram", ["c1"])  # being handled: kept, for the chat's order
+    assert await b.inbox.accept([arrival(2, "c1")]) == []
+    a.inbox.finish(first.id)
+    await a.inbox.let_go("telegram", ["c1"])
+    assert [e.key for e in await b.inbox.claim_waiting("telegram")] == ["telegram:update:2"]
+
+
 async def test_an_idle_chat_let_go_goes_to_whoever_receives_it_next(open_worker: Open) -> None:
     a, b = await open_worker(), await open_worker()
     [first] = await a.inbox.accept([arrival(1, "c1")])
@@ -96,10 +109,12 @@ async def test_an_idle_chat_let_go_goes_to_whoever_receives_it_next(open_worker:
 async def test_taking_a_chat_reads_its_prompts_afresh(open_worker: Open) -> None:
     a, b = await open_worker(), await open_worker()
     where = Where("telegram", "c1", "u1")
-    await b.inbox.accept([arrival(1, "c1")])  # b has seen the chat: no prompt then
+    for entry in await b.inbox.accept([arrival(1, "c1")]):  # b saw the chat: no prompt then
+        b.inbox.finish(entry.id)
     await b.inbox.let_go("telegram", ["c1"])
-    await a.inbox.accept([arrival(2, "c1")])
-    await a.conversations.expect(where, "comment stargate")  # asked on a
+    for entry in await a.inbox.accept([arrival(2, "c1")]):
+        await a.conversations.expect(where, "comment stargate")  # asked on a
+        a.inbox.finish(entry.id)
     await a.inbox.let_go("telegram", ["c1"])
     assert b.conversations.expecting(where) is None
     await b.inbox.accept([arrival(3, "c1")])  # the answer reaches b
@@ -151,6 +166,8 @@ async def test_a_busy_receiver_keeps_its_chats_and_leaves_new_ones_to_workers_wi
 ) -> None:
     a, b = await open_worker(), await open_worker()
     await a.inbox.accept([arrival(1, "c1")])
-    busy = await a.inbox.accept([arrival(2, "c1"), arrival(3, "c2")], take_chats=False)
+    busy = await a.inbox.accept([arrival(2, "c1"), arrival(3, "c2")], new_chats=0)
     assert [e.key for e in busy] == ["telegram:update:2"]  # c1 stays with a, in order
     assert [e.key for e in await b.inbox.claim_waiting("telegram")] == ["telegram:update:3"]
+    some = await a.inbox.accept([arrival(n, f"d{n}") for n in range(4, 8)], new_chats=2)
+    assert [e.key for e in some] == ["telegram:update:4", "telegram:update:5"]
