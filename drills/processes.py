@@ -199,6 +199,42 @@ async def count_effects(database_url: str, plan: Plan, outcome: Outcome) -> None
                 outcome.doubled += 1
 
 
+async def pending_summary(database_url: str) -> str:
+    """Who holds what is still pending (to tell a stuck claim from a slow one)."""
+    dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(dsn)
+    try:
+        rows = await connection.fetch(
+            """
+            SELECT CASE WHEN i.owner IS NULL THEN 'no owner'
+                        WHEN w.expires_at > now() THEN 'live owner' ELSE 'dead owner' END AS who,
+                   CASE WHEN l.owner IS NULL THEN 'lane free'
+                        WHEN lw.expires_at > now() THEN
+                            CASE WHEN l.owner = i.owner THEN 'lane same' ELSE 'lane live' END
+                        ELSE 'lane dead' END AS lane,
+                   count(*) AS n
+            FROM inbox i
+            LEFT JOIN workers w ON w.id = i.owner
+            LEFT JOIN inbox_lanes l ON l.platform = i.platform AND l.chat_key = i.chat_key
+            LEFT JOIN workers lw ON lw.id = l.owner
+            WHERE i.state = 'pending' GROUP BY 1, 2
+            """
+        )
+        sessions = await connection.fetch(
+            "SELECT state, count(*) AS n FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() GROUP BY state"
+        )
+        async with connection.transaction():
+            unlocked = await connection.fetch(
+                "SELECT id FROM inbox WHERE state = 'pending' FOR UPDATE SKIP LOCKED"
+            )
+    finally:
+        await connection.close()
+    held = "; ".join(f"{r['who']}, {r['lane']}: {r['n']}" for r in rows) or "nothing"
+    states = ", ".join(f"{r['state']}: {r['n']}" for r in sessions)
+    return f"{held} ({len(unlocked)} not locked; sessions {states})"
+
+
 async def role_of(port: int) -> str:
     """The process's Telegram role, from its /healthz ("" if it does not answer)."""
     try:
@@ -305,6 +341,10 @@ async def run_scenario(
         await api.idle(1.0)
         outcome = judge(api, plan, answers)
         await count_effects(database_url, plan, outcome)
+        if outcome.lost:
+            report.notes.append(
+                f"{scenario}: still pending: {await pending_summary(database_url)}"
+            )
     finally:
         await fleet.close()
         await api.stop()
