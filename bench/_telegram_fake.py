@@ -58,6 +58,8 @@ class LeanBotApi:
         self.failed_calls: list[str] = []
         # Opt-in (set to {}): the arrival instant of every sendMessage, per chat id.
         self.sent_at: dict[int, list[float]] | None = None
+        # Seconds each sendMessage takes to answer (the real Bot API's round trip); 0: at once.
+        self.send_delay = 0.0
         self.window = Window()
         self._queue: deque[dict[str, Any]] = deque()
         self._outstanding: dict[int, deque[Outstanding]] = {}
@@ -144,6 +146,8 @@ class LeanBotApi:
         if method == "getUpdates":
             result: Any = await self._get_updates(params)
         elif method == "sendMessage":
+            if self.send_delay:
+                await asyncio.sleep(self.send_delay)
             result = self._send_message(params)
         elif method == "getMe":
             result = BOT
