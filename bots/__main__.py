@@ -77,11 +77,27 @@ async def run_adapters(core: Core, runners: dict[str, Runner]) -> int:
     return status
 
 
-async def main() -> int:
+def chosen(runners: dict[str, Runner], names: list[str]) -> dict[str, Runner]:
+    """The adapters named on the command line (`python -m bots telegram`), or all configured.
+
+    Several processes split the work this way: e.g. `web` processes run Telegram and one
+    `worker` runs Discord, from one environment."""
+    if not names:
+        return runners
+    unknown = [name for name in names if name not in runners]
+    if unknown:
+        raise SystemExit(
+            f"not configured here: {', '.join(unknown)} (set its token; configured: "
+            f"{', '.join(runners) or 'none'})"
+        )
+    return {name: runners[name] for name in names}
+
+
+async def main(names: list[str] | None = None) -> int:
     settings = Settings()
     configure_logging(settings)
     warn_about_ephemeral_disk(settings)
-    runners = configured_runners(settings)
+    runners = chosen(configured_runners(settings), names or [])
     if not runners and not sys.stdin.isatty():
         print(NO_ADAPTER, file=sys.stderr)
         return 2
@@ -120,6 +136,6 @@ async def serve_health(core: Core, settings: Settings) -> WebServer | None:
 
 if __name__ == "__main__":
     try:
-        sys.exit(asyncio.run(main()))
+        sys.exit(asyncio.run(main(sys.argv[1:])))
     except KeyboardInterrupt:
         sys.exit(130)
