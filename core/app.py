@@ -14,14 +14,16 @@ Each returns an `Outcome`: the reply to render and whether the event was a repla
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 from dotenv import dotenv_values
 from sqlalchemy import select, text
@@ -110,6 +112,14 @@ class ThrottledFailureLog:
         self._last, self._unshown = now, 0
 
 
+T = TypeVar("T")
+
+# Several processes: how often each adapter looks for cards and notices owed by another
+# process, and how long a fresh decision is left to the process that made it.
+CATCH_UP_SECONDS = 5.0
+CATCH_UP_GRACE = timedelta(seconds=10)
+
+
 class Core:
     def __init__(
         self,
@@ -145,6 +155,8 @@ class Core:
         self.health_probes: dict[str, Callable[[], bool]] = {}
         self._recent_reads: OrderedDict[str, None] = OrderedDict()
         self._single_process: SingleProcess | None = None
+        # Deliveries (kind, platform, comment id) under way in this process.
+        self._delivering: set[tuple[str, str, int]] = set()
         self._store_trouble = ThrottledFailureLog("store unavailable", log)
         self._moderators = {
             "telegram": frozenset(settings.telegram_moderator_ids),
@@ -358,10 +370,28 @@ class Core:
     async def untold_decisions(self, platform: str) -> list[CommentDecided]:
         """Decisions made before this process started whose author on `platform` was never
         told (the process died between the decision and the notice), oldest first."""
+        # Alone, the decisions made since the start are the live path's. Sharing the store,
+        # another process may have made them (its own platform's notices are its live path):
+        # give that path a moment, then tell what is still untold.
+        before = self.clock() - CATCH_UP_GRACE if self.inbox.shared else self.started_at
         views = await self.database.read(
-            lambda s: catch_up.untold(s, platform, decided_before=self.started_at)
+            lambda s: catch_up.untold(s, platform, decided_before=before)
         )
         return catch_up.as_decided(views, self.library.title_of)
+
+    async def keep_caught_up(self, catch_up: Callable[[], Awaitable[T]]) -> T:
+        """Run an adapter's catch-up now and return what it did; when several processes
+        share the store, run it again every CATCH_UP_SECONDS until cancelled: a comment or
+        decision made in another process (which may not run this adapter at all) reaches this
+        adapter's moderators and authors that way."""
+        first = await catch_up()
+        while self.inbox.shared:
+            await asyncio.sleep(CATCH_UP_SECONDS)
+            try:
+                await catch_up()
+            except Exception:
+                log.warning("catching up failed; trying again shortly", exc_info=True)
+        return first
 
     async def post_missed_cards(
         self,
@@ -417,6 +447,37 @@ class Core:
             self._recent_reads.popitem(last=False)
 
     # Adapter bookkeeping -----------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def delivering(self, kind: str, platform: str, item: int) -> AsyncIterator[bool]:
+        """Claim the delivery of `kind` ("card", "notice") for comment `item` on `platform`
+        while inside: yields False when another delivery of it is under way, in this process
+        or (several processes on PostgreSQL) another live one, so the live path and every
+        process's catch-up deliver it once. A claim whose process died lapses with its lease.
+        """
+        key = (kind, platform, item)
+        if key in self._delivering:
+            yield False
+            return
+        self._delivering.add(key)
+        claims, lane, chat = self.inbox.claims, f"{kind}:{platform}", str(item)
+        try:
+            if claims is not None:
+                mine, taken = await self.database.write(
+                    lambda session: claims.take_lanes(session, lane, [chat])
+                )
+                claims.hold(lane, taken)
+                if chat not in mine:
+                    yield False
+                    return
+            try:
+                yield True
+            finally:
+                if claims is not None:
+                    with contextlib.suppress(Exception):
+                        await self.inbox.let_go(lane, [chat])
+        finally:
+            self._delivering.discard(key)
 
     async def record_delivery(self, comment_id: int, delivered: bool, detail: str = "") -> None:
         """Remember whether the author was told the outcome (shown by /mycomments)."""

@@ -93,7 +93,9 @@ class NewsroomClient(discord.AutoShardedClient):
         self._subscribed = True
         self.core.health_probes["discord"] = lambda: self.is_ready() and not self.is_closed()
         # In the background: a long backlog must not delay connecting to the gateway.
-        self.catching_up = asyncio.create_task(self.relay.catch_up(), name="discord-catch-up")
+        self.catching_up = asyncio.create_task(
+            self.core.keep_caught_up(self.relay.catch_up), name="discord-catch-up"
+        )
 
     async def close(self) -> None:
         """Stop following events, let running event handlers finish, then disconnect."""

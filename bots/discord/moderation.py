@@ -49,6 +49,13 @@ class ModerationRelay:
         comment_id = event.comment.id
         if not channel_id or comment_id in self._claimed:
             return
+        async with self.core.delivering("card", PLATFORM, comment_id) as mine:
+            if not mine or await self.core.moderation_posts(comment_id, PLATFORM):
+                return  # another process (or path) posts it, or has posted it
+            await self._post(event, channel_id)
+
+    async def _post(self, event: CommentQueued, channel_id: str) -> None:
+        comment_id = event.comment.id
         self._claimed.put(comment_id, None)
         channel = self.client.get_partial_messageable(int(channel_id))
         try:
@@ -98,6 +105,11 @@ class ModerationRelay:
 
     async def tell_author(self, comment: CommentView, notice: Reply) -> None:
         """DM the author the decision; closed DMs (50007) are recorded, not raised."""
+        async with self.core.delivering("notice", PLATFORM, comment.id) as mine:
+            if mine:
+                await self._tell_author(comment, notice)
+
+    async def _tell_author(self, comment: CommentView, notice: Reply) -> None:
         detail = ""
         try:
             channel = await self.client.create_dm(discord.Object(id=int(comment.author_user_id)))

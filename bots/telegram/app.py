@@ -292,7 +292,9 @@ class TelegramAdapter:
 
     def _catch_up(self) -> None:
         # In the background: a long backlog (paced 20/min in a group) must not delay polling.
-        self._catching_up = asyncio.create_task(self.relay.catch_up(), name="telegram-catch-up")
+        self._catching_up = asyncio.create_task(
+            self.core.keep_caught_up(self.relay.catch_up), name="telegram-catch-up"
+        )
 
     def _fail(self, error: BaseException) -> None:
         if self.failure is None:

@@ -43,18 +43,23 @@ class ModerationRelay:
         comment_id = event.comment.id
         if self.chat_id is None or comment_id in self._claimed:
             return
-        self._claimed.put(comment_id, None)
-        try:
-            sent = await self.sender.send(self.chat_id, event.card, keep=True)
-        except BaseException:
-            self._claimed.pop(comment_id)  # not posted: the catch-up may try again
-            raise
-        if sent:
-            # The buttons sit on the last chunk: that is the message to edit later.
-            last = sent[-1]
-            await self.core.record_moderation_post(
-                comment_id, PLATFORM, str(last.chat_id), str(last.message_id)
-            )
+        async with self.core.delivering("card", PLATFORM, comment_id) as mine:
+            if not mine:
+                return  # another process (or path) is posting it
+            if await self.core.moderation_posts(comment_id, PLATFORM):
+                return  # posted meanwhile by another process
+            self._claimed.put(comment_id, None)
+            try:
+                sent = await self.sender.send(self.chat_id, event.card, keep=True)
+            except BaseException:
+                self._claimed.pop(comment_id)  # not posted: the catch-up may try again
+                raise
+            if sent:
+                # The buttons sit on the last chunk: that is the message to edit later.
+                last = sent[-1]
+                await self.core.record_moderation_post(
+                    comment_id, PLATFORM, str(last.chat_id), str(last.message_id)
+                )
 
     async def post_unposted(self) -> int:
         """At start-up: post the cards that never reached this chat (see the core)."""
@@ -90,16 +95,19 @@ class ModerationRelay:
         comment = event.comment
         if comment.author_platform != PLATFORM or event.author_notice is None:
             return
-        try:
-            await self.sender.send(_chat_id(comment.author_user_id), event.author_notice)
-        except (Forbidden, BadRequest) as exc:
-            # Blocked bot, deleted account, never started: /mycomments still shows the outcome.
-            await self.core.record_delivery(comment.id, False, exc.message)
-            return
-        except TelegramError as exc:
-            await self.core.record_delivery(comment.id, False, str(exc))
-            raise
-        await self.core.record_delivery(comment.id, True)
+        async with self.core.delivering("notice", PLATFORM, comment.id) as mine:
+            if not mine:
+                return  # another process (or path) is telling them
+            try:
+                await self.sender.send(_chat_id(comment.author_user_id), event.author_notice)
+            except (Forbidden, BadRequest) as exc:
+                # Blocked bot, deleted account, never started: /mycomments shows the outcome.
+                await self.core.record_delivery(comment.id, False, exc.message)
+                return
+            except TelegramError as exc:
+                await self.core.record_delivery(comment.id, False, str(exc))
+                raise
+            await self.core.record_delivery(comment.id, True)
 
 
 async def _unless_unwell(what: str, event: Event, step: Awaitable[None]) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from sqlalchemy import select, text
 
+from core import app as core_app
 from core.app import Core
 from core.conversation import Where
 from core.inbox import Arrival
@@ -16,6 +17,7 @@ from core.store.leadership import Leadership
 from core.store.tables import InboxEntry, Worker
 from tests.conftest import Clock, make_settings
 from tests.support.databases import PostgresFactory
+from tests.support.gated import until
 
 Open = Callable[[], Awaitable[Core]]
 
@@ -171,3 +173,34 @@ async def test_a_busy_receiver_keeps_its_chats_and_leaves_new_ones_to_workers_wi
     assert [e.key for e in await b.inbox.claim_waiting("telegram")] == ["telegram:update:3"]
     some = await a.inbox.accept([arrival(n, f"d{n}") for n in range(4, 8)], new_chats=2)
     assert [e.key for e in some] == ["telegram:update:4", "telegram:update:5"]
+
+
+async def test_a_delivery_is_made_by_one_process_at_a_time(open_worker: Open) -> None:
+    a, b = await open_worker(), await open_worker()
+    async with a.delivering("card", "discord", 7) as first:
+        assert first
+        async with a.delivering("card", "discord", 7) as again_here:
+            assert not again_here  # the live path and the catch-up of one process
+        async with b.delivering("card", "discord", 7) as elsewhere:
+            assert not elsewhere  # another process's catch-up
+    async with b.delivering("card", "discord", 7) as later:
+        assert later  # released once delivered (and recorded)
+
+
+async def test_sharing_the_store_an_adapter_keeps_catching_up(
+    open_worker: Open, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(core_app, "CATCH_UP_SECONDS", 0.05)
+    a = await open_worker()
+    runs = 0
+
+    async def catch_up() -> int:
+        nonlocal runs
+        runs += 1
+        return runs
+
+    task = asyncio.create_task(a.keep_caught_up(catch_up))
+    try:
+        await until(lambda: runs >= 3, 5)  # alone on SQLite it runs once (tests/bots)
+    finally:
+        task.cancel()
