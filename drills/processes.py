@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import sys
 import time
@@ -343,7 +344,9 @@ async def run_scenario(
             if not judge(api, plan, answers).lost:
                 break
             await asyncio.sleep(0.5)
-        await api.idle(1.0)
+        with contextlib.suppress(TimeoutError):
+            # Bounded: a bot stuck in a loop of calls must fail the drill, not hang it.
+            await asyncio.wait_for(api.idle(1.0), 30)
         outcome = judge(api, plan, answers)
         await count_effects(database_url, plan, outcome)
         if outcome.lost:
