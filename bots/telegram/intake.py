@@ -27,7 +27,7 @@ from bots.telegram.send import Sender
 from core.actors import Actor
 from core.app import Core
 from core.inbox import Arrival, Entry, Lanes, State
-from core.inbox.claims import LANE_IDLE_SECONDS, SCAN_LIMIT, SCAN_SECONDS
+from core.inbox.claims import LANE_IDLE_SECONDS, SCAN_SECONDS
 from core.throttle import ADMITTED, Admission, Verdict
 
 log = logging.getLogger(__name__)
@@ -36,9 +36,11 @@ log = logging.getLogger(__name__)
 # (a queued update costs ~8 KB with its chat's lane; 2,000 is ~16 MB at worst).
 MAX_QUEUED = 2_000
 STORE_RETRY_SECONDS = 1.0
+# Shared inbox: how soon to look again when chats wait for room (work is finishing quickly).
+SCAN_BUSY_SECONDS = 0.02
 # Shared inbox: chats with work here per handler slot before new chats are left to other
 # workers (a chat stays with its worker while it has work, so chats are what is shared out).
-CHATS_PER_SLOT = 2
+CHATS_PER_SLOT = 8
 _MESSAGE_KINDS = ("message", "edited_message", "channel_post", "edited_channel_post")
 
 
@@ -212,8 +214,11 @@ class Intake:
                 continue
             for entry in entries:
                 self._queue(entry)
-            if len(entries) < SCAN_LIMIT:
-                await asyncio.sleep(SCAN_SECONDS)
+            if entries:
+                continue  # there may be more
+            # Chats wait for room here or elsewhere: look again as soon as some may be free.
+            waiting = inbox.waiting.get(PLATFORM, False)
+            await asyncio.sleep(SCAN_BUSY_SECONDS if waiting else SCAN_SECONDS)
 
     def _idle_chats(self, now: float) -> list[str]:
         claims = self.core.inbox.claims

@@ -70,6 +70,7 @@ class Claimed:
 
     entries: list[Entry]
     taken: dict[str, str]
+    left: bool = False  # chats left waiting (no room for them here): look again soon
 
 
 class Claims:
@@ -236,6 +237,7 @@ class Claims:
         if not candidates:
             return Claimed([], {})
         chats = [chat for chat, _ in candidates]
+        found = len(chats)
         if new_chats is not None:
             # Chats held here, and the first `new_chats` others (the rest: workers with room).
             held_here = self.held.get(platform, {})
@@ -243,7 +245,8 @@ class Claims:
             chats = [chat for chat in chats if chat in held_here] + fresh
         mine, taken = self.take_lanes(session, platform, chats)
         entries = self.take_stored(session, {(platform, chat) for chat in mine})
-        return Claimed(sorted(entries, key=lambda entry: entry.id), taken)
+        left = found > len(mine) or found == limit
+        return Claimed(sorted(entries, key=lambda entry: entry.id), taken, left)
 
     def take_stored(self, session: Session, lanes: set[tuple[str, str]]) -> list[Entry]:
         """Take the pending entries of `lanes` (platform, chat key) that no live worker owns:

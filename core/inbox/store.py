@@ -79,6 +79,8 @@ class Inbox:
         # Called with the chats whose lanes this worker has just taken, before their entries
         # are handed out: state mirrored per chat (pending prompts) is read afresh.
         self.on_lanes_taken: LanesTaken | None = None
+        # platform -> whether the last scan left chats waiting that it had no room for.
+        self.waiting: dict[str, bool] = {}
         self._marks: list[tuple[int, State]] = []
         self._flushing: asyncio.Task[None] | None = None
         self._hurry = asyncio.Event()  # flush() wants the marks now, not after the interval
@@ -205,6 +207,7 @@ class Inbox:
         claimed = await self.database.write(
             lambda session: claims.scan(session, platform, SCAN_LIMIT, new_chats)
         )
+        self.waiting[platform] = claimed.left
         entries = self._hand_out(claimed.entries)
         await self._took({platform: claimed.taken})
         return entries
