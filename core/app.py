@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from dotenv import dotenv_values
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -378,6 +378,34 @@ class Core:
             lambda s: catch_up.untold(s, platform, decided_before=before)
         )
         return catch_up.as_decided(views, self.library.title_of)
+
+    async def unedited_cards(self, platform: str) -> list[CommentDecided]:
+        """Decided comments whose cards on `platform` do not show the decision yet."""
+        views = await self.database.read(lambda s: catch_up.unedited(s, platform))
+        return catch_up.as_decided(views, self.library.title_of)
+
+    async def edit_missed_cards(
+        self, platform: str, edit: Callable[[CommentDecided], Awaitable[bool]]
+    ) -> int:
+        """Hand `edit` each decision whose cards on `platform` still show it pending (it
+        records what they show, `cards_show`) and returns False when the platform is unwell.
+        Never raises."""
+        return await catch_up.deliver_missed(
+            f"{platform} card edits", lambda: self.unedited_cards(platform), edit
+        )
+
+    async def cards_show(self, comment_id: int, platform: str, status: str) -> None:
+        """Record that every card of the comment on `platform` shows `status`."""
+        await self.database.write(
+            lambda session: session.execute(
+                update(ModerationPostRow)
+                .where(
+                    ModerationPostRow.comment_id == comment_id,
+                    ModerationPostRow.platform == platform,
+                )
+                .values(shows=status)
+            )
+        )
 
     async def keep_caught_up(self, catch_up: Callable[[], Awaitable[T]]) -> T:
         """Run an adapter's catch-up now and return what it did; when several processes

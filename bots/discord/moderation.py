@@ -77,7 +77,8 @@ class ModerationRelay:
         """At start-up: what a process that died owed Discord (cards, then author notices)."""
         cards = await self.post_unposted()
         notices = await self.core.tell_missed_decisions(PLATFORM, self._tell)
-        return CaughtUp(cards, notices)
+        edits = await self.core.edit_missed_cards(PLATFORM, self._edit_once)
+        return CaughtUp(cards, notices, edits)
 
     async def _tell(self, event: CommentDecided) -> bool:
         if event.author_notice is not None:
@@ -93,15 +94,26 @@ class ModerationRelay:
         return True
 
     async def update_cards(self, event: CommentDecided) -> None:
-        """Show the decision (and who made it) on every Discord card of the comment."""
+        """Show the decision (and who made it) on every Discord card of the comment, and
+        record that they show it (else the catch-up tries again)."""
+        edited = True
         for post in await self.core.moderation_posts(event.comment.id, PLATFORM):
             channel = self.client.get_partial_messageable(int(post.chat_id))
             message = channel.get_partial_message(int(post.message_id))
             try:
                 await message.edit(**edit_kwargs(render_one(event.card)))
             except discord.HTTPException as exc:
+                edited = False
                 log.warning("could not update card %s of comment %s: %s", post.message_id,
                             event.comment.id, exc.status)  # fmt: skip
+        if edited:
+            await self.core.cards_show(event.comment.id, PLATFORM, event.comment.status)
+
+    async def _edit_once(self, event: CommentDecided) -> bool:
+        async with self.core.delivering("edit", PLATFORM, event.comment.id) as mine:
+            if mine:
+                await self.update_cards(event)
+        return True
 
     async def tell_author(self, comment: CommentView, notice: Reply) -> None:
         """DM the author the decision; closed DMs (50007) are recorded, not raised."""

@@ -78,17 +78,32 @@ class ModerationRelay:
             PLATFORM,
             lambda event: _unless_unwell("tell the author", event, self.notify_author(event)),
         )
-        return CaughtUp(cards, notices)
+        return CaughtUp(cards, notices, await self.edit_unedited())
 
     async def update_cards(self, event: CommentDecided) -> None:
-        """Replace every Telegram card of the comment with the decided one (no buttons)."""
+        """Replace every Telegram card of the comment with the decided one (no buttons), and
+        record that they show it (else the catch-up tries again)."""
+        edited = True
         for post in await self.core.moderation_posts(event.comment.id, PLATFORM):
             try:
                 await self.sender.edit(
                     event.card, chat_id=_chat_id(post.chat_id), message_id=int(post.message_id)
                 )
             except TelegramError as exc:
+                edited = False
                 log.warning("could not update moderation card %s: %s", post.message_id, exc)
+        if edited:
+            await self.core.cards_show(event.comment.id, PLATFORM, event.comment.status)
+
+    async def edit_unedited(self) -> int:
+        """Cards still showing a comment pending that was decided (e.g. in another process)."""
+        return await self.core.edit_missed_cards(PLATFORM, self._edit_once)
+
+    async def _edit_once(self, event: CommentDecided) -> bool:
+        async with self.core.delivering("edit", PLATFORM, event.comment.id) as mine:
+            if mine:
+                await self.update_cards(event)
+        return True
 
     async def notify_author(self, event: CommentDecided) -> None:
         """Tell a Telegram author the outcome privately and record whether it arrived."""

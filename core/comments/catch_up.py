@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.comments.cards import author_notice, moderation_card
@@ -42,6 +42,7 @@ class CaughtUp:
 
     cards: int
     notices: int
+    edits: int = 0  # cards edited to show a decision made elsewhere
 
 
 def unposted(session: Session, platform: str, limit: int = PAGE) -> list[CommentView]:
@@ -67,6 +68,27 @@ def untold(
             CommentRow.delivery == Delivery.WAITING,
             CommentRow.decided_at < decided_before,
         )
+        .order_by(CommentRow.decided_at, CommentRow.id)
+        .limit(limit)
+    )
+    return [to_view(row) for row in rows]
+
+
+def unedited(session: Session, platform: str, limit: int = PAGE) -> list[CommentView]:
+    """Decided comments with a card on `platform` that does not show the decision yet (the
+    decision was made in another process, or the edit was lost), oldest decision first."""
+    stale = (
+        select(ModerationPostRow.comment_id)
+        .join(CommentRow, CommentRow.id == ModerationPostRow.comment_id)
+        .where(
+            ModerationPostRow.platform == platform,
+            CommentRow.status != Status.PENDING,
+            or_(ModerationPostRow.shows.is_(None), ModerationPostRow.shows != CommentRow.status),
+        )
+    )
+    rows = session.scalars(
+        select(CommentRow)
+        .where(CommentRow.id.in_(stale))
         .order_by(CommentRow.decided_at, CommentRow.id)
         .limit(limit)
     )

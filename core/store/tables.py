@@ -166,6 +166,8 @@ class ModerationPost(Base):
     platform: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(64))
     message_id: Mapped[str] = mapped_column(String(64))
+    # The comment status the card shows once edited after a decision; None: as posted.
+    shows: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
 

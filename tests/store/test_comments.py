@@ -440,3 +440,17 @@ async def test_decisions_whose_author_was_never_told_are_found_by_the_next_proce
         assert await later.untold_decisions("discord") == []
     finally:
         await later.close()
+
+
+async def test_cards_not_showing_a_decision_are_found_until_they_do(core: Core) -> None:
+    await submit(core, READER, "Decided elsewhere")
+    await core.record_moderation_post(1, "telegram", "-100", "55")
+    await core.record_moderation_post(1, "discord", "42", "66")
+    assert await core.unedited_cards("discord") == []  # pending: the card is right
+    await core.execute(request_for(MODERATOR), "approve", "1")
+    # Decided (in this process or another): cards not yet edited to show it are owed.
+    owed = await core.unedited_cards("discord")
+    assert [(e.comment.id, e.comment.status) for e in owed] == [(1, "approved")]
+    await core.cards_show(1, "discord", "approved")
+    assert await core.unedited_cards("discord") == []
+    assert [e.comment.id for e in await core.unedited_cards("telegram")] == [1]
