@@ -394,6 +394,13 @@ class Core:
             f"{platform} card edits", lambda: self.unedited_cards(platform), edit
         )
 
+    async def cards_owed(self, comment_id: int, platform: str) -> bool:
+        """Whether a card of the decided comment on `platform` does not show the decision."""
+        views = await self.database.read(
+            lambda s: catch_up.unedited(s, platform, comment_id=comment_id)
+        )
+        return bool(views)
+
     async def cards_show(self, comment_id: int, platform: str, status: str) -> None:
         """Record that every card of the comment on `platform` shows `status`."""
         await self.database.write(

@@ -94,6 +94,12 @@ class ModerationRelay:
         return True
 
     async def update_cards(self, event: CommentDecided) -> None:
+        """Edit the comment's cards to show the decision (unless the catch-up is at it)."""
+        async with self.core.delivering("edit", PLATFORM, event.comment.id) as mine:
+            if mine:
+                await self._edit_cards(event)
+
+    async def _edit_cards(self, event: CommentDecided) -> None:
         """Show the decision (and who made it) on every Discord card of the comment, and
         record that they show it (else the catch-up tries again)."""
         edited = True
@@ -110,9 +116,11 @@ class ModerationRelay:
             await self.core.cards_show(event.comment.id, PLATFORM, event.comment.status)
 
     async def _edit_once(self, event: CommentDecided) -> bool:
-        async with self.core.delivering("edit", PLATFORM, event.comment.id) as mine:
-            if mine:
-                await self.update_cards(event)
+        comment_id = event.comment.id
+        async with self.core.delivering("edit", PLATFORM, comment_id) as mine:
+            # Looked at again under the claim: the live path may have just edited them.
+            if mine and await self.core.cards_owed(comment_id, PLATFORM):
+                await self._edit_cards(event)
         return True
 
     async def tell_author(self, comment: CommentView, notice: Reply) -> None:

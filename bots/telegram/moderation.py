@@ -81,6 +81,12 @@ class ModerationRelay:
         return CaughtUp(cards, notices, await self.edit_unedited())
 
     async def update_cards(self, event: CommentDecided) -> None:
+        """Edit the comment's cards to show the decision (unless the catch-up is at it)."""
+        async with self.core.delivering("edit", PLATFORM, event.comment.id) as mine:
+            if mine:
+                await self._edit_cards(event)
+
+    async def _edit_cards(self, event: CommentDecided) -> None:
         """Replace every Telegram card of the comment with the decided one (no buttons), and
         record that they show it (else the catch-up tries again)."""
         edited = True
@@ -100,9 +106,11 @@ class ModerationRelay:
         return await self.core.edit_missed_cards(PLATFORM, self._edit_once)
 
     async def _edit_once(self, event: CommentDecided) -> bool:
-        async with self.core.delivering("edit", PLATFORM, event.comment.id) as mine:
-            if mine:
-                await self.update_cards(event)
+        comment_id = event.comment.id
+        async with self.core.delivering("edit", PLATFORM, comment_id) as mine:
+            # Looked at again under the claim: the live path may have just edited them.
+            if mine and await self.core.cards_owed(comment_id, PLATFORM):
+                await self._edit_cards(event)
         return True
 
     async def notify_author(self, event: CommentDecided) -> None:

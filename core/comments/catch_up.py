@@ -74,7 +74,9 @@ def untold(
     return [to_view(row) for row in rows]
 
 
-def unedited(session: Session, platform: str, limit: int = PAGE) -> list[CommentView]:
+def unedited(
+    session: Session, platform: str, limit: int = PAGE, *, comment_id: int | None = None
+) -> list[CommentView]:
     """Decided comments with a card on `platform` that does not show the decision yet (the
     decision was made in another process, or the edit was lost), oldest decision first."""
     stale = (
@@ -86,6 +88,8 @@ def unedited(session: Session, platform: str, limit: int = PAGE) -> list[Comment
             or_(ModerationPostRow.shows.is_(None), ModerationPostRow.shows != CommentRow.status),
         )
     )
+    if comment_id is not None:
+        stale = stale.where(ModerationPostRow.comment_id == comment_id)
     rows = session.scalars(
         select(CommentRow)
         .where(CommentRow.id.in_(stale))
