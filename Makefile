@@ -41,7 +41,7 @@ test: install postgres lint
 	REQUIRE_POSTGRES=1 $(BIN)/pytest
 
 # Benchmarks print tables of measured figures (README "Performance and reliability").
-BENCHES := comments faq telegram_read fairness discord_interactions memory
+BENCHES := comments faq telegram_read fairness discord_interactions memory workers
 # telegram_read also runs on a third-party Bot API emulator (npm) once it is installed.
 bench: install postgres bench/telegram_emulator/node_modules/.package-lock.json
 	@for b in $(BENCHES); do $(BIN)/python -m bench.$$b || exit 1; done
@@ -50,6 +50,6 @@ bench/telegram_emulator/node_modules/.package-lock.json: bench/telegram_emulator
 	npm ci --prefix bench/telegram_emulator --no-audit --no-fund
 
 # Full fault drills (reduced versions run in `make test`); each says what it injected and lost.
-DRILLS := replays races platform_faults hostile kill9 webhook_abuse sigterm db_outage
+DRILLS := replays races platform_faults hostile kill9 webhook_abuse sigterm db_outage processes
 drills: install postgres
 	@for d in $(DRILLS); do $(BIN)/python -m drills.$$d || exit 1; done
