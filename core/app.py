@@ -384,14 +384,35 @@ class Core:
         views = await self.database.read(lambda s: catch_up.unedited(s, platform))
         return catch_up.as_decided(views, self.library.title_of)
 
+    async def edit_cards(
+        self,
+        platform: str,
+        event: CommentDecided,
+        edit: Callable[[CommentDecided], Awaitable[None]],
+        *,
+        owed_only: bool = False,
+    ) -> None:
+        """Run `edit` (which edits the comment's cards on `platform` and records it with
+        `cards_show`) under the edit claim, so the live path and a catch-up never both edit;
+        with `owed_only`, only if a card still does not show the decision."""
+        comment_id = event.comment.id
+        async with self.delivering("edit", platform, comment_id) as mine:
+            if mine and (not owed_only or await self.cards_owed(comment_id, platform)):
+                await edit(event)
+
     async def edit_missed_cards(
-        self, platform: str, edit: Callable[[CommentDecided], Awaitable[bool]]
+        self, platform: str, edit: Callable[[CommentDecided], Awaitable[None]]
     ) -> int:
-        """Hand `edit` each decision whose cards on `platform` still show it pending (it
-        records what they show, `cards_show`) and returns False when the platform is unwell.
-        Never raises."""
+        """Edit the cards on `platform` that still show a decided comment pending (decided in
+        another process, or the edit was lost), each under the edit claim. Never raises."""
+
+        async def edit_if_owed(event: CommentDecided) -> bool:
+            # Looked at again under the claim: the live path may have just edited them.
+            await self.edit_cards(platform, event, edit, owed_only=True)
+            return True
+
         return await catch_up.deliver_missed(
-            f"{platform} card edits", lambda: self.unedited_cards(platform), edit
+            f"{platform} card edits", lambda: self.unedited_cards(platform), edit_if_owed
         )
 
     async def cards_owed(self, comment_id: int, platform: str) -> bool:

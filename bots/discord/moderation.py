@@ -77,7 +77,7 @@ class ModerationRelay:
         """At start-up: what a process that died owed Discord (cards, then author notices)."""
         cards = await self.post_unposted()
         notices = await self.core.tell_missed_decisions(PLATFORM, self._tell)
-        edits = await self.core.edit_missed_cards(PLATFORM, self._edit_once)
+        edits = await self.core.edit_missed_cards(PLATFORM, self._edit_cards)
         return CaughtUp(cards, notices, edits)
 
     async def _tell(self, event: CommentDecided) -> bool:
@@ -95,9 +95,7 @@ class ModerationRelay:
 
     async def update_cards(self, event: CommentDecided) -> None:
         """Edit the comment's cards to show the decision (unless the catch-up is at it)."""
-        async with self.core.delivering("edit", PLATFORM, event.comment.id) as mine:
-            if mine:
-                await self._edit_cards(event)
+        await self.core.edit_cards(PLATFORM, event, self._edit_cards)
 
     async def _edit_cards(self, event: CommentDecided) -> None:
         """Show the decision (and who made it) on every Discord card of the comment, and
@@ -114,14 +112,6 @@ class ModerationRelay:
                             event.comment.id, exc.status)  # fmt: skip
         if edited:
             await self.core.cards_show(event.comment.id, PLATFORM, event.comment.status)
-
-    async def _edit_once(self, event: CommentDecided) -> bool:
-        comment_id = event.comment.id
-        async with self.core.delivering("edit", PLATFORM, comment_id) as mine:
-            # Looked at again under the claim: the live path may have just edited them.
-            if mine and await self.core.cards_owed(comment_id, PLATFORM):
-                await self._edit_cards(event)
-        return True
 
     async def tell_author(self, comment: CommentView, notice: Reply) -> None:
         """DM the author the decision; closed DMs (50007) are recorded, not raised."""

@@ -78,13 +78,13 @@ class ModerationRelay:
             PLATFORM,
             lambda event: _unless_unwell("tell the author", event, self.notify_author(event)),
         )
-        return CaughtUp(cards, notices, await self.edit_unedited())
+        return CaughtUp(
+            cards, notices, await self.core.edit_missed_cards(PLATFORM, self._edit_cards)
+        )
 
     async def update_cards(self, event: CommentDecided) -> None:
         """Edit the comment's cards to show the decision (unless the catch-up is at it)."""
-        async with self.core.delivering("edit", PLATFORM, event.comment.id) as mine:
-            if mine:
-                await self._edit_cards(event)
+        await self.core.edit_cards(PLATFORM, event, self._edit_cards)
 
     async def _edit_cards(self, event: CommentDecided) -> None:
         """Replace every Telegram card of the comment with the decided one (no buttons), and
@@ -100,18 +100,6 @@ class ModerationRelay:
                 log.warning("could not update moderation card %s: %s", post.message_id, exc)
         if edited:
             await self.core.cards_show(event.comment.id, PLATFORM, event.comment.status)
-
-    async def edit_unedited(self) -> int:
-        """Cards still showing a comment pending that was decided (e.g. in another process)."""
-        return await self.core.edit_missed_cards(PLATFORM, self._edit_once)
-
-    async def _edit_once(self, event: CommentDecided) -> bool:
-        comment_id = event.comment.id
-        async with self.core.delivering("edit", PLATFORM, comment_id) as mine:
-            # Looked at again under the claim: the live path may have just edited them.
-            if mine and await self.core.cards_owed(comment_id, PLATFORM):
-                await self._edit_cards(event)
-        return True
 
     async def notify_author(self, event: CommentDecided) -> None:
         """Tell a Telegram author the outcome privately and record whether it arrived."""
