@@ -123,12 +123,9 @@ class Claims:
         session.execute(delete(Worker).where(Worker.id == self.worker_id))
         self.held.clear()
 
-    def forget_all(self, platform: str | None = None) -> None:
-        """Drop what this worker believes it holds (its lease lapsed, or it starts over)."""
-        if platform is None:
-            self.held.clear()
-        else:
-            self.held.pop(platform, None)
+    def forget_all(self) -> None:
+        """Drop what this worker believes it holds (its lease lapsed: it starts over)."""
+        self.held.clear()
 
     # Lanes ---------------------------------------------------------------------------------
 

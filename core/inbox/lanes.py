@@ -81,10 +81,6 @@ class Lanes:
         """Keys with a job queued or running."""
         return len(self._lanes)
 
-    def active(self, key: Hashable) -> bool:
-        """Whether `key` has a job queued or running."""
-        return key in self._lanes
-
     def submit(self, key: Hashable, job: Job) -> None:
         """Queue `job` behind the earlier jobs of `key`."""
         self._queued += 1

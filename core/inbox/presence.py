@@ -33,7 +33,6 @@ class Presence:
         self.inbox = inbox
         self.claims = claims
         self.role = role
-        self.lapses = 0
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -68,7 +67,6 @@ class Presence:
             if not alive:
                 # Others may have taken this worker's chats while the store was away: start
                 # over with no lanes rather than handle a chat alongside its new worker.
-                self.lapses += 1
                 log.warning("this worker's lease lapsed; its chats may have moved elsewhere")
                 self.claims.forget_all()
                 await self.database.write(partial(self.claims.register, role=role))
