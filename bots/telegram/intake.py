@@ -9,11 +9,8 @@ per-user command rate, parsed, run through PTB's handlers and marked finished.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,7 +24,7 @@ from bots.telegram.send import Sender
 from core.actors import Actor
 from core.app import Core
 from core.inbox import Arrival, Entry, Lanes, State
-from core.inbox.claims import LANE_IDLE_SECONDS, SCAN_SECONDS
+from core.inbox.sharing import ChatSharing
 from core.throttle import ADMITTED, Admission, Verdict
 
 log = logging.getLogger(__name__)
@@ -35,12 +32,6 @@ log = logging.getLogger(__name__)
 # Entries queued in memory before intake waits: a backlog stays with Telegram, not in memory
 # (a queued update costs ~8 KB with its chat's lane; 2,000 is ~16 MB at worst).
 MAX_QUEUED = 2_000
-STORE_RETRY_SECONDS = 1.0
-# Shared inbox: how soon to look again when chats wait for room (work is finishing quickly).
-SCAN_BUSY_SECONDS = 0.02
-# Shared inbox: chats with work here per handler slot before new chats are left to other
-# workers (a chat stays with its worker while it has work, so chats are what is shared out).
-CHATS_PER_SLOT = 8
 _MESSAGE_KINDS = ("message", "edited_message", "channel_post", "edited_channel_post")
 
 
@@ -103,12 +94,14 @@ class Intake:
         self.app = app
         self.sender = sender
         self.lanes = Lanes(concurrency, name="telegram-lane")
-        self.max_chats = CHATS_PER_SLOT * concurrency
         # Update ids already told "the store is down, you will hear back": polls repeat them.
         self._told_delayed: Bounded[object, None] = Bounded(10_000)
-        # Shared inbox (several processes): when each chat held here last got an update.
-        self._touched: dict[str, float] = {}
-        self._scanner: asyncio.Task[None] | None = None
+        # Shared inbox (several processes on PostgreSQL): this worker's share of the chats.
+        self.sharing = (
+            ChatSharing(core.inbox, PLATFORM, self.lanes, concurrency, self._queue, self.room)
+            if core.inbox.shared
+            else None
+        )
 
     async def accept(self, raw: Sequence[Any]) -> int:
         """Commit `raw` updates to the inbox and queue the new ones; return how many were new.
@@ -126,7 +119,7 @@ class Intake:
             arrivals.append(arrival)
             parsed[arrival.key] = data
         try:
-            new_chats = await self._budget_chats(arrivals)
+            new_chats = await self.sharing.budget(arrivals) if self.sharing else None
             fresh = await self.core.inbox.accept(arrivals, new_chats=new_chats)
         except Exception:
             await self._tell_delayed(raw)
@@ -153,8 +146,8 @@ class Intake:
         """Queue what an earlier process committed but did not handle (at start, before
         anything new is taken, so each chat keeps its order). A shared inbox is scanned all
         along instead: a crashed worker's chats are taken once its lease has run out."""
-        if self.core.inbox.shared:
-            self._scanner = asyncio.create_task(self._scan(), name="telegram-inbox-scan")
+        if self.sharing is not None:
+            self.sharing.start()
             return 0
         resumed = 0
         async for entry in self.core.inbox.backlog(PLATFORM):
@@ -169,76 +162,11 @@ class Intake:
         """Wait while too many entries are queued in memory."""
         await self.lanes.below(MAX_QUEUED)
 
-    async def _budget_chats(self, arrivals: list[Arrival]) -> int | None:
-        """Shared inbox with other workers: how many chats not held here to take on now.
-
-        A chat with work here stays (its order). Chats held here but idle count against this
-        worker's room first; those beyond it are let go, with their new updates, to workers
-        with room: a busy worker keeps neither its idle chats nor new ones."""
-        room = self._chat_room()
-        if room is None:
-            return None
-        inbox = self.core.inbox
-        assert inbox.claims is not None
-        held = set(inbox.claims.holds(PLATFORM))
-        chats = dict.fromkeys(a.chat_key for a in arrivals)
-        idle = [chat for chat in chats if chat in held and not inbox.busy(PLATFORM, chat)]
-        if beyond := idle[room:]:
-            await self.core.inbox.let_go(PLATFORM, beyond)
-        return max(0, room - len(idle))
-
-    def _chat_room(self) -> int | None:
-        """How many more chats this worker takes on (None: any, when it is the only worker,
-        since nobody else would take what it leaves)."""
-        claims = self.core.inbox.claims
-        if claims is None or claims.workers <= 1:
-            return None
-        return max(0, self.max_chats - self.lanes.active_count())
-
-    async def _scan(self) -> None:
-        """Shared inbox: take what other receivers stored for this worker's chats, and chats
-        nobody live holds; let go of chats idle here."""
-        inbox = self.core.inbox
-        released_at = time.monotonic()
-        while True:
-            await self.room()
-            try:
-                entries = await inbox.claim_waiting(PLATFORM, self._chat_room())
-                now = time.monotonic()
-                if now - released_at >= LANE_IDLE_SECONDS / 2:
-                    released_at = now
-                    await inbox.let_go(PLATFORM, self._idle_chats(now))
-            except Exception as exc:
-                log.warning("inbox scan failed (%s: %s); retrying", type(exc).__name__, exc)
-                await asyncio.sleep(STORE_RETRY_SECONDS)
-                continue
-            for entry in entries:
-                self._queue(entry)
-            if entries:
-                continue  # there may be more
-            # Chats wait for room here or elsewhere: look again as soon as some may be free.
-            waiting = inbox.waiting.get(PLATFORM, False)
-            await asyncio.sleep(SCAN_BUSY_SECONDS if waiting else SCAN_SECONDS)
-
-    def _idle_chats(self, now: float) -> list[str]:
-        claims = self.core.inbox.claims
-        if claims is None:
-            return []
-        idle = [
-            chat
-            for chat in claims.holds(PLATFORM)
-            if not self.core.inbox.busy(PLATFORM, chat)
-            and now - self._touched.get(chat, 0.0) > LANE_IDLE_SECONDS
-        ]
-        for chat in idle:
-            self._touched.pop(chat, None)
-        return idle
-
     def _queue(self, entry: Entry, data: dict[str, Any] | None = None) -> None:
         # `data`: the update as received, when at hand (not read back from the store), so it
         # is not decoded a second time.
-        if self._scanner is not None:
-            self._touched[entry.chat_key] = time.monotonic()
+        if self.sharing is not None:
+            self.sharing.touch(entry.chat_key)
         self.lanes.submit(entry.chat_key, lambda: self._handle(entry, data))
 
     async def _handle(self, entry: Entry, data: dict[str, Any] | None) -> None:
@@ -298,10 +226,8 @@ class Intake:
 
     async def join(self, within: float) -> int:
         """Let queued entries finish for up to `within` s; the rest stay in the inbox."""
-        if self._scanner is not None:
-            self._scanner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._scanner
+        if self.sharing is not None:
+            await self.sharing.stop()
         left = await self.lanes.join(within)
         self.core.inbox.release(PLATFORM)  # what was cancelled is the next start's backlog
         await self.core.inbox.flush()
