@@ -49,7 +49,7 @@ class State(StrEnum):
     PENDING = "pending"
     DONE = "done"  # handled (answered, or nothing to answer)
     SKIPPED = "skipped"  # deliberately not handled, e.g. over the per-user command rate
-    FAILED = "failed"  # handling raised; kept for a look, never retried (it would fail again)
+    FAILED = "failed"  # handling raised; never retried (it would fail again)
 
 
 def _insert_ignoring_known(session: Session) -> postgresql.Insert | sqlite.Insert:
@@ -345,7 +345,9 @@ class Inbox:
                         session.connection().execute(
                             update(InboxEntry)
                             .where(InboxEntry.id.in_(ids[start : start + BATCH]))
-                            .values(state=state.value, finished_at=at)
+                            # A handled update is kept only to recognise a re-delivery: its
+                            # key will do; what the person sent goes now.
+                            .values(state=state.value, finished_at=at, payload="")
                         )
 
             try:
