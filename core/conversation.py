@@ -124,6 +124,11 @@ class Conversations:
         )
         self._prompts.pop(where, None)
 
+    async def drop_person(self, platform: str, user_id: str) -> None:
+        """Forget a person's prompts in memory (their rows go with their erasure)."""
+        for where in [w for w in self._prompts if (w.platform, w.user_id) == (platform, user_id)]:
+            del self._prompts[where]
+
     async def purge(self, now: datetime) -> int:
         """Delete expired prompts from the store and from memory."""
         expired = [where for where, (_, at) in self._prompts.items() if at <= now]

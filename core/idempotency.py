@@ -33,6 +33,8 @@ class Effect:
     replayed: bool = False
     # The comment this effect concerned, if any: erasing its author erases the stored reply.
     comment_id: int | None = None
+    # The author the reply names when no comment does (e.g. `/ban telegram:1`), likewise.
+    subject_key: str | None = None
     # Store the event key without who sent it (the erasure of that very person).
     anonymous: bool = False
     # For a replay: whether the first reply was confirmed delivered.
@@ -65,6 +67,7 @@ def _remember(session: Session, key: str, effect: Effect, at: datetime, actor_ke
             "reply_json": effect.reply.model_dump_json(),
             "actor_key": None if effect.anonymous else actor_key,
             "comment_id": effect.comment_id,
+            "subject_key": effect.subject_key,
         },
     )
 

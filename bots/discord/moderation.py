@@ -11,6 +11,7 @@ from bots.discord.render import render, render_one
 from bots.discord.respond import edit_kwargs, send_kwargs
 from bots.memory import Bounded
 from core.comments.catch_up import CaughtUp
+from core.comments.views import Status
 from core.events import CommentDecided, CommentQueued, Event
 
 if TYPE_CHECKING:
@@ -106,7 +107,11 @@ class ModerationRelay:
             message = channel.get_partial_message(int(post.message_id))
             try:
                 await message.edit(**edit_kwargs(render_one(event.card)))
+            except discord.NotFound:
+                continue  # deleted by an admin: nothing left to show anything
             except discord.HTTPException as exc:
+                if event.comment.status is Status.ERASED and await _delete(message):
+                    continue  # a card that still quotes an erased comment must not stay
                 edited = False
                 log.warning("could not update card %s of comment %s: %s", post.message_id,
                             event.comment.id, exc.status)  # fmt: skip
@@ -131,3 +136,14 @@ class ModerationRelay:
         else:
             delivered = True
         await self.core.record_delivery(comment.id, delivered, detail)
+
+
+async def _delete(message: discord.PartialMessage) -> bool:
+    try:
+        await message.delete()
+    except discord.NotFound:
+        return True
+    except discord.HTTPException as exc:
+        log.warning("could not delete card %s: %s", message.id, exc.status)
+        return False
+    return True

@@ -12,6 +12,7 @@ from bots.telegram.extract import PLATFORM
 from bots.telegram.send import Sender
 from core.app import Core
 from core.comments.catch_up import CaughtUp
+from core.comments.views import Status
 from core.events import CommentDecided, CommentQueued, Event
 
 log = logging.getLogger(__name__)
@@ -91,15 +92,30 @@ class ModerationRelay:
         record that they show it (else the catch-up tries again)."""
         edited = True
         for post in await self.core.moderation_posts(event.comment.id, PLATFORM):
+            chat_id, message_id = _chat_id(post.chat_id), int(post.message_id)
             try:
-                await self.sender.edit(
-                    event.card, chat_id=_chat_id(post.chat_id), message_id=int(post.message_id)
-                )
+                await self.sender.edit(event.card, chat_id=chat_id, message_id=message_id)
             except TelegramError as exc:
+                if _gone(exc):
+                    continue  # deleted by an admin: nothing left to show anything
+                if event.comment.status is Status.ERASED and await self._delete(
+                    chat_id, message_id
+                ):
+                    continue  # a card that still quotes an erased comment must not stay
                 edited = False
                 log.warning("could not update moderation card %s: %s", post.message_id, exc)
         if edited:
             await self.core.cards_show(event.comment.id, PLATFORM, event.comment.status)
+
+    async def _delete(self, chat_id: int | str, message_id: int) -> bool:
+        try:
+            await self.sender.bot.delete_message(chat_id, message_id)
+        except TelegramError as exc:
+            if _gone(exc):
+                return True
+            log.warning("could not delete moderation card %s: %s", message_id, exc)
+            return False
+        return True
 
     async def notify_author(self, event: CommentDecided) -> None:
         """Tell a Telegram author the outcome privately and record whether it arrived."""
@@ -129,6 +145,11 @@ async def _unless_unwell(what: str, event: Event, step: Awaitable[None]) -> bool
         log.warning("could not %s of comment %s: %s", what, event.comment.id, exc)
         return False
     return True
+
+
+def _gone(exc: TelegramError) -> bool:
+    """Telegram says the message is not there any more."""
+    return isinstance(exc, BadRequest) and "not found" in exc.message.lower()
 
 
 def _chat_id(value: str) -> int | str:

@@ -24,7 +24,9 @@ STATUS_LABEL = {
     Status.REJECTED: "❌ not approved",
     Status.SPAM: "❌ not approved",
     Status.WITHDRAWN: "↩️ withdrawn",
+    Status.ERASED: "🗑 erased",
 }
+ERASED_NOTE = "🗑 Erased at its author's request."
 
 
 def when(comment: CommentView) -> str:
@@ -52,6 +54,8 @@ def comment_button(article_slug: str, max_length: int) -> ActionButton:
 
 def moderation_card(comment: CommentView, article_title: str) -> Reply:
     """The message moderators act on; once decided it shows who decided and has no buttons."""
+    if comment.status is Status.ERASED:
+        return erased_card(comment.id, article_title)
     blocks: list[Block] = [
         heading(f"Comment #{comment.id} on “{article_title}”"),
         paragraph(
@@ -84,6 +88,14 @@ def moderation_card(comment: CommentView, article_title: str) -> Reply:
     reason = f": {comment.decision_reason}" if comment.decision_reason else ""
     blocks.append(paragraph(Span.bold(f"{decided}{by}{reason}")))
     return reply(*blocks)
+
+
+def erased_card(comment_id: int, article_title: str) -> Reply:
+    """What every card of an erased comment becomes: no text, name, id or buttons."""
+    return reply(
+        heading(f"Comment #{comment_id} on “{article_title}”"),
+        paragraph(Span.bold(ERASED_NOTE)),
+    )
 
 
 def author_notice(comment: CommentView, article_title: str) -> Reply | None:

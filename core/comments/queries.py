@@ -6,14 +6,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select, update
+import sqlalchemy as sa
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.actors import Actor
 from core.comments.views import CommentView, Delivery, Status
-from core.store.tables import AuditEntry, Ban, Comment
+from core.fingerprint import fingerprint
+from core.store.tables import AuditEntry, Ban, Comment, ModerationPost
 
 
 def rows_matched(result: Result[Any]) -> int:
@@ -47,8 +61,9 @@ def _by_author(platform: str, user_id: str) -> tuple[ColumnElement[bool], Column
 # Hot-path statements are built once with bind parameters: building and cache-keying a fresh
 # statement with literal values cost more than executing it.
 _INSERT_AUDIT = insert(AuditEntry)
+# A ban names the author, or (once they asked to be forgotten) only their fingerprint.
 _ACTIVE_BAN = and_(
-    Ban.author_key == bindparam("author_key"),
+    Ban.author_key.in_([bindparam("author_key"), bindparam("author_fingerprint")]),
     or_(Ban.until.is_(None), Ban.until > bindparam("now", type_=Ban.until.type)),
 )
 _MINE = and_(
@@ -115,6 +130,7 @@ def standing(
             _STANDING,
             {
                 "author_key": author.key,
+                "author_fingerprint": fingerprint(author.key),
                 "now": now,
                 "platform": author.platform,
                 "user_id": author.user_id,
@@ -213,10 +229,54 @@ def comment_ids_of(session: Session, author: Actor) -> list[int]:
     return list(session.scalars(select(Comment.id).where(*mine)))
 
 
-def erase_author(session: Session, actor: Actor) -> int:
+def erase_author(session: Session, actor: Actor, at: datetime) -> list[int]:
+    """Turn the author's comments into tombstones that keep only the id and article, so
+    every card of them can still be found and edited to say so; return their ids."""
+    ids = comment_ids_of(session, actor)
+    session.execute(
+        update(Comment)
+        .where(*_by_author(actor.platform, actor.user_id))
+        .values(
+            author_user_id="",
+            author_name="",
+            text="",
+            # Unique per row, so tombstones never collide in the duplicate index.
+            text_digest=literal("erased:", String) + sa.cast(Comment.id, String),
+            status=Status.ERASED,
+            hold_reasons="",
+            decided_at=at,
+            decision_reason=None,
+            delivery=Delivery.NOT_NEEDED,
+            delivery_detail=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return ids
+
+
+def carded(session: Session, comment_ids: list[int]) -> list[CommentView]:
+    """Those of the comments that have a moderation card somewhere."""
+    with_cards = select(ModerationPost.comment_id).where(
+        ModerationPost.comment_id.in_(comment_ids)
+    )
+    rows = session.scalars(select(Comment).where(Comment.id.in_(with_cards)).order_by(Comment.id))
+    return [to_view(row) for row in rows]
+
+
+def purge_tombstones(session: Session, limit: int) -> int:
+    """Delete erased comments whose every card says so (or that have none); their posts go
+    with them."""
+    owed = select(ModerationPost.comment_id).where(
+        or_(ModerationPost.shows.is_(None), ModerationPost.shows != Status.ERASED)
+    )
+    done = (
+        select(Comment.id)
+        .where(Comment.status == Status.ERASED, Comment.id.not_in(owed))
+        .limit(limit)
+    )
     result = session.execute(
         delete(Comment)
-        .where(*_by_author(actor.platform, actor.user_id))
+        .where(Comment.id.in_(done.scalar_subquery()))
         .execution_options(synchronize_session=False)
     )
     return rows_matched(result)
@@ -227,11 +287,16 @@ def all_comments(
 ) -> list[CommentView]:
     """Comments in id order; a page of them with `after_id` and `limit`."""
     rows = session.scalars(
-        select(Comment).where(Comment.id > after_id).order_by(Comment.id).limit(limit)
+        select(Comment)
+        .where(Comment.id > after_id, Comment.status != Status.ERASED)
+        .order_by(Comment.id)
+        .limit(limit)
     )
     return [to_view(r) for r in rows]
 
 
 def author_of(session: Session, comment_id: int) -> str | None:
     row = session.get(Comment, comment_id)
-    return f"{row.author_platform}:{row.author_user_id}" if row else None
+    if row is None or row.status == Status.ERASED:
+        return None
+    return f"{row.author_platform}:{row.author_user_id}"

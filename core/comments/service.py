@@ -12,17 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.actors import Actor
 from core.comments import queries
+from core.comments.erasure import Erasure, erase_person
 from core.comments.rules import clean_name, clean_text, digest, evaluate, length_problem
 from core.comments.views import CommentView, Delivery, Status
 from core.config import CommentRules
 from core.errors import NotFound, UserError
-from core.store.tables import AuditEntry, Ban, Comment, CommentDraft, ProcessedEvent
+from core.fingerprint import fingerprint
+from core.store.tables import Ban, Comment, CommentDraft, ProcessedEvent
 
 _INSERT_COMMENT = insert(Comment).returning(Comment.id)
 DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you’ve already said that!"
@@ -252,37 +254,9 @@ class CommentService:
         assert row is not None
         return queries.to_view(row)
 
-    def erase(self, session: Session, author: Actor) -> int:
-        """Erase the author's comments, drafts and stored replies; keep the trail anonymous."""
-        ids = queries.comment_ids_of(session, author)
-        session.execute(delete(ProcessedEvent).where(ProcessedEvent.comment_id.in_(ids)))
-        erased = queries.erase_author(session, author)
-        session.execute(
-            delete(CommentDraft).where(
-                CommentDraft.author_platform == author.platform,
-                CommentDraft.author_user_id == author.user_id,
-            )
-        )
-        session.execute(delete(ProcessedEvent).where(ProcessedEvent.actor_key == author.key))
-        session.execute(
-            update(AuditEntry)
-            .where(AuditEntry.actor_key == author.key)
-            .values(actor_key=f"{author.platform}:erased", actor_name="(erased)")
-        )
-        session.execute(
-            update(AuditEntry)
-            .where(AuditEntry.subject_key == author.key)
-            .values(subject_key=f"{author.platform}:erased")
-        )
-        queries.audit(
-            session,
-            at=self.clock(),
-            action="erased",
-            actor=Actor(author.platform, "erased", "(erased)"),
-            subject_key=f"{author.platform}:erased",
-            reason=f"{erased} comments erased at the author's request",
-        )
-        return erased
+    def erase(self, session: Session, author: Actor) -> Erasure:
+        """Erase everything stored about the author (see core.comments.erasure)."""
+        return erase_person(session, author, self.clock())
 
     def ban(
         self,
@@ -318,10 +292,13 @@ class CommentService:
         return BanRecord(author_key, until, reason)
 
     def unban(self, session: Session, moderator: Actor, author_key: str) -> bool:
-        ban = session.get(Ban, author_key)
-        if ban is None:
+        # A ban outlives its author's erasure as their fingerprint: lifting it lifts both.
+        bans = [session.get(Ban, key) for key in {author_key, fingerprint(author_key)}]
+        if not any(bans):
             return False
-        session.delete(ban)
+        for ban in bans:
+            if ban is not None:
+                session.delete(ban)
         queries.audit(
             session, at=self.clock(), action="unbanned", actor=moderator, subject_key=author_key
         )
@@ -351,8 +328,9 @@ DRAFTS_KEPT = timedelta(days=1)
 
 
 def purge_expired(session: Session, now: datetime, batch: int = 500) -> int:
-    """Forget up to `batch` event keys no platform can replay any more, and as many previews
-    never sent; return how many rows went (a full batch means there may be more)."""
+    """Forget up to `batch` event keys no platform can replay any more, as many previews never
+    sent, and erased comments whose cards all say so; return how many rows went (a full
+    batch means there may be more)."""
     keys = select(ProcessedEvent.key).where(ProcessedEvent.created_at < now - EVENT_KEYS_KEPT)
     drafts = select(CommentDraft.id).where(CommentDraft.created_at < now - DRAFTS_KEPT)
     gone = 0
@@ -366,7 +344,7 @@ def purge_expired(session: Session, now: datetime, batch: int = 500) -> int:
             .execution_options(synchronize_session=False)
         )
         gone = max(gone, int(result.rowcount or 0))  # type: ignore[attr-defined]
-    return gone
+    return max(gone, queries.purge_tombstones(session, batch))
 
 
 def parse_until(value: str, now: datetime) -> datetime | None:

@@ -13,6 +13,9 @@ class Status(StrEnum):
     REJECTED = "rejected"
     SPAM = "spam"
     WITHDRAWN = "withdrawn"
+    # Erased at the author's request: a row with no text, name or id, kept only until every
+    # card of it says so.
+    ERASED = "erased"
 
 
 class Delivery(StrEnum):

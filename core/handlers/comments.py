@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -15,12 +14,15 @@ from core.comments.cards import (
     PRIVACY_LINE,
     comment_button,
     comment_input,
+    erased_card,
     moderation_card,
     own_entry,
     public_entry,
 )
+from core.comments.erasure import Erasure
 from core.comments.views import CommentView, Status
 from core.content.models import Article
+from core.errors import UserError
 from core.events import CommentDecided, CommentQueued, Event
 from core.handlers.common import article_by_slug, parse_id, parse_page, pick_article
 from core.idempotency import Effect
@@ -138,6 +140,29 @@ async def submit_form(
     )
 
 
+def erased_reply(erasure: Erasure) -> Reply:
+    """What /forgetme did and exactly what is kept."""
+    kept = (
+        "We keep no text, name or id of yours. The moderation log still records that "
+        "comments were erased and what moderators decided, without naming you"
+    )
+    if erasure.ban_kept:
+        kept += (
+            ". A moderator's ban on you keeps holding: it is kept as a one-way fingerprint "
+            "of your account, which names no one"
+        )
+    return Reply(
+        blocks=(
+            paragraph(
+                f"Done: {erasure.erased} comment(s) erased, with your previews and stored "
+                "replies. Moderators' copies now say the comment was erased at your request."
+            ),
+            paragraph(kept + "."),
+        ),
+        edit_in_place=True,
+    )
+
+
 def decided_elsewhere_events(core: Core, views: list[CommentView]) -> list[Event]:
     events: list[Event] = []
     for view in views:
@@ -236,6 +261,8 @@ def install(core: Core) -> None:
 
     async def forgetme(request: Request, args: str) -> Reply:
         """Erase every comment you have sent (asks first)."""
+        # The buttons name who asked: in a group anyone can press them.
+        asker = request.actor.user_id
         return reply(
             paragraph(
                 "This erases every comment you have sent, published or not, and cannot be "
@@ -243,8 +270,10 @@ def install(core: Core) -> None:
             ),
             buttons=[
                 [
-                    ActionButton(label="🗑 Yes, erase everything", action="fm:y"),
-                    ActionButton(label="✖ No", action="fm:n"),
+                    ActionButton(
+                        label="🗑 Yes, erase everything", action=action_id("fm", "y", asker)
+                    ),
+                    ActionButton(label="✖ No", action=action_id("fm", "n", asker)),
                 ]
             ],
             ephemeral=True,
@@ -253,29 +282,28 @@ def install(core: Core) -> None:
     async def forget(
         request: Request, args: list[str], text: str | None = None
     ) -> Outcome | Reply:
-        if args != ["y"]:
+        if len(args) != 2:  # a button from before buttons named their asker
+            raise UserError("That button has expired. Send /forgetme to start again.")
+        if args[1] != request.actor.user_id:
+            raise UserError("That button isn't yours: send /forgetme to erase your own data.")
+        if args[0] != "y":
             return Reply(blocks=(paragraph("Nothing was erased."),), edit_in_place=True)
 
         def work(session: Session) -> Effect:
-            pending = [
-                v
-                for v in queries.by_author(session, request.actor, 1_000_000)
-                if v.status is Status.PENDING
-            ]
-            erased = core.comments.erase(session, request.actor)
-            gone = [replace(v, status=Status.WITHDRAWN) for v in pending]
+            erasure = core.comments.erase(session, request.actor)
+            title = core.library.title_of
             return Effect(
-                Reply(
-                    blocks=(
-                        paragraph(f"Done: {erased} comment(s) erased. We keep nothing of yours."),
-                    ),
-                    edit_in_place=True,
-                ),
-                decided_elsewhere_events(core, gone),
+                erased_reply(erasure),
+                [
+                    CommentDecided(v, erased_card(v.id, title(v.article_slug)), None)
+                    for v in erasure.carded
+                ],
                 anonymous=True,
             )
 
-        return await core.once(request, work)
+        outcome = await core.once(request, work)
+        await core.conversations.drop_person(request.actor.platform, request.actor.user_id)
+        return outcome
 
     async def open_page(request: Request, args: list[str], text: str | None = None) -> Reply:
         article = article_by_slug(core, args[0] if args else "")

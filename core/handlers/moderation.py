@@ -58,6 +58,8 @@ def install(core: Core) -> None:
             if not decision.won:
                 if view.status is Status.WITHDRAWN:
                     said = f"Comment #{comment_id} was withdrawn by its author."
+                elif view.status is Status.ERASED:
+                    said = f"Comment #{comment_id} was erased at its author's request."
                 else:
                     said = (
                         f"Comment #{comment_id} was already {_VERB.get(view.status, view.status)} "
@@ -143,7 +145,8 @@ def install(core: Core) -> None:
                 session, request.actor, author_key, until=until, reason=reason or None
             )
             span = f" until {record.until:%Y-%m-%d %H:%M} UTC" if record.until else ""
-            return Effect(message(f"{author_key} may not comment{span}.", ephemeral=True))
+            said = message(f"{author_key} may not comment{span}.", ephemeral=True)
+            return Effect(said, subject_key=author_key)
 
         return await core.once(request, work)
 
@@ -159,7 +162,7 @@ def install(core: Core) -> None:
             said = (
                 f"{author_key} may comment again." if lifted else f"{author_key} was not banned."
             )
-            return Effect(message(said, ephemeral=True))
+            return Effect(message(said, ephemeral=True), subject_key=author_key)
 
         return await core.once(request, work)
 

@@ -136,8 +136,20 @@ class ProcessedEvent(Base):
     # stored replies that quote them (their own, and moderators' cards of their comments).
     actor_key: Mapped[str | None] = mapped_column(String(96), nullable=True, index=True)
     comment_id: Mapped[int | None] = mapped_column(Id, nullable=True, index=True)
+    # The author a moderator's reply names without a comment (a ban by platform:user_id).
+    subject_key: Mapped[str | None] = mapped_column(String(96), nullable=True)
     # When the adapter confirmed the reply went out; a replay before that sends it again.
     delivered_at: Mapped[datetime | None] = mapped_column(Timestamp(), nullable=True)
+
+    # Few replies name a subject: a partial index finds them without growing every insert.
+    __table_args__ = (
+        Index(
+            "ix_processed_events_subject_key",
+            "subject_key",
+            sqlite_where=sql_text("subject_key IS NOT NULL"),
+            postgresql_where=sql_text("subject_key IS NOT NULL"),
+        ),
+    )
 
 
 class CommentDraft(Base):

@@ -523,6 +523,12 @@ class FakeBotApi:
         msg["edit_date"] = int(time.time())
         return msg
 
+    def _api_deleteMessage(self, params: dict[str, Any]) -> bool:
+        key = (params.get("chat_id"), params.get("message_id"))
+        if self.messages.pop(key, None) is None:  # type: ignore[arg-type]
+            raise _bad("message to delete not found")
+        return True
+
     def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any] | bool:
         self._check_markup(params.get("reply_markup"))
         if "inline_message_id" in params:
