@@ -272,7 +272,12 @@ class Core:
             )
         if spec.audience is Audience.MODERATOR and not self.is_moderator(request.actor):
             return Outcome(error(f"/{name} is for moderators only."))
-        return await self._guarded(request, spec.mutates, lambda: handler(request, args))
+        outcome = await self._guarded(request, spec.mutates, lambda: handler(request, args))
+        if spec.audience is Audience.MODERATOR and not outcome.reply.ephemeral:
+            # Moderators' answers show the queue, authors' ids and cards: never for a group.
+            private = outcome.reply.model_copy(update={"ephemeral": True})
+            return dataclasses.replace(outcome, reply=private)
+        return outcome
 
     async def press(self, request: Request, action: str, text: str | None = None) -> Outcome:
         """An action button was pressed; `text` is what the actor typed into its `input`."""

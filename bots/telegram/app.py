@@ -121,7 +121,7 @@ class TelegramAdapter:
             .build()
         )
         self.sender = Sender(self.app.bot)
-        self.handlers = Handlers(core, self.sender)
+        self.handlers = Handlers(core, self.sender, self.settings.telegram_moderation_chat_id)
         self.intake = Intake(core, self.app, self.sender, concurrency)
         self.relay = ModerationRelay(core, self.sender, self.settings.telegram_moderation_chat_id)
         self._install_handlers()

@@ -23,6 +23,7 @@ from core.actors import Request
 from core.app import Core, InlineResult, Outcome
 from core.conversation import Where
 from core.replies import Reply
+from core.replies.build import paragraph
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,10 @@ def _where(chat_id: int, request: Request) -> Where:
 class Handlers:
     """The adapter's update handlers around one core (prompts live in the core's store)."""
 
-    def __init__(self, core: Core, sender: Sender) -> None:
+    def __init__(self, core: Core, sender: Sender, moderation_chat_id: str | None = None) -> None:
         self.core = core
         self.sender = sender
+        self.moderation_chat_id = moderation_chat_id
 
     # Messages ------------------------------------------------------------------------------
 
@@ -84,8 +86,36 @@ class Handlers:
         if not outcome.should_send:
             return  # the first delivery already answered
         reply = outcome.reply
-        await self._send(message.chat_id, request, reply, reply_to=_thread(message, request))
+        if self._private_only(message, request, reply):
+            await self._answer_privately(message, request, reply)
+        else:
+            await self._send(message.chat_id, request, reply, reply_to=_thread(message, request))
         await self.core.delivered(outcome)
+
+    def _private_only(self, message: Message, request: Request, reply: Reply) -> bool:
+        """Whether the reply is for the actor alone (a moderator's queue, cards with ids, a
+        reader's own comments) and was asked for in a group other than the moderators'."""
+        if request.is_private_chat or not reply.ephemeral or reply.is_error:
+            return False
+        chat = message.chat
+        names = {str(chat.id), f"@{chat.username}" if chat.username else ""}
+        return self.moderation_chat_id not in names
+
+    async def _answer_privately(self, message: Message, request: Request, reply: Reply) -> None:
+        """Send to the actor's private chat; the group hears at most that it was sent."""
+        try:
+            await self._send(int(request.actor.user_id), request, reply)
+        except (Forbidden, BadRequest):
+            # They never started the bot (or blocked it): a bot may not write first.
+            link = f"https://t.me/{self.sender.bot.username}"
+            said = (
+                f"I answer that privately, but I can't message you yet: open {link}, press "
+                "Start, then send the command again."
+            )
+        else:
+            said = "I've answered you in a private message."
+        note = Reply(blocks=(paragraph(said),))
+        await self.sender.send(message.chat_id, note, reply_to=message.message_id)
 
     async def _send(
         self, chat_id: int, request: Request, reply: Reply, reply_to: int | None = None
