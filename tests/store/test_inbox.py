@@ -132,6 +132,20 @@ async def test_a_redelivery_just_after_handling_is_not_handled_again(core: Core)
     assert await core.inbox.accept([arrival(1)]) == []
 
 
+async def test_a_handled_entry_keeps_its_key_but_not_what_was_sent(core: Core) -> None:
+    handled, waiting = await core.inbox.accept([arrival(1), arrival(2)])
+    core.inbox.finish(handled.id)
+    await core.inbox.flush()
+    payloads = await core.database.read(
+        lambda session: {
+            key: payload
+            for key, payload in session.execute(select(InboxEntry.key, InboxEntry.payload))
+        }
+    )
+    assert payloads == {handled.key: "", waiting.key: waiting.payload}
+    assert await core.inbox.accept([arrival(1)]) == []  # still recognised
+
+
 async def test_an_entry_being_handled_is_not_handed_out_twice(core: Core) -> None:
     [entry] = await core.inbox.accept([arrival(1), arrival(1, "c1")])
     # Telegram delivers it again while it is being handled: nothing new to hand out.
