@@ -28,6 +28,7 @@ from core.replies.build import message
 from core.store.tables import (
     AuditEntry,
     Ban,
+    Comment,
     CommentDraft,
     InboxEntry,
     ProcessedEvent,
@@ -88,6 +89,13 @@ def erase_person(session: Session, person: Actor, now: datetime) -> Erasure:
             InboxEntry.chat_key.in_([person.user_id, f"user:{person.user_id}"]),
             InboxEntry.state != "pending",
         )
+    )
+    # Their own withdrawals, or (a moderator) their decisions on others' comments.
+    session.execute(
+        update(Comment)
+        .where(Comment.decided_by_key == key)
+        .values(decided_by_key=anonymous, decided_by_name="(erased)")
+        .execution_options(synchronize_session=False)
     )
     session.execute(
         update(AuditEntry)

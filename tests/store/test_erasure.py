@@ -66,6 +66,21 @@ async def test_nothing_names_the_author_and_their_ban_still_holds(
     assert "stopped you from commenting" in again.reply.text
 
 
+async def test_a_moderator_who_asks_is_forgotten_as_a_decider_too(
+    core: Core, clock: Clock
+) -> None:
+    await submit(core, READER, "Decided by them")
+    clock.advance(20)
+    await submit(core, READER, "Withdrawn by its author")
+    await core.execute(request_for(MODERATOR), "approve", "1")
+    await core.press(request_for(READER), "w:2")
+    await core.press(request_for(MODERATOR), f"fm:y:{MODERATOR.user_id}")
+    await core.press(request_for(READER), YES)
+    remaining = await dump(core)
+    for trace in ("Mia Moderator", MODERATOR.key, READER.key, "Ada Reader"):
+        assert trace not in remaining, trace
+
+
 async def test_the_reply_says_no_ban_is_kept_when_there_was_none(core: Core) -> None:
     await submit(core, READER, "Gone soon")
     said = (await core.press(request_for(READER), YES)).reply.text
