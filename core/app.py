@@ -35,6 +35,7 @@ from core.actors import Actor, Request
 from core.commands import Audience, CommandRegistry, CommandSpec
 from core.comments import catch_up
 from core.comments.service import CommentService, utc_now
+from core.comments.views import Status
 from core.config import Settings
 from core.content.loader import load_library
 from core.content.models import Library
@@ -55,6 +56,7 @@ from core.store.engine import Database, normalize_database_url
 from core.store.migrate import upgrade_to_head
 from core.store.single_process import SingleProcess
 from core.store.tables import BotState
+from core.store.tables import Comment as CommentRow
 from core.store.tables import ModerationPost as ModerationPostRow
 from core.throttle import ADMITTED, Admission, CommandThrottle
 
@@ -548,14 +550,22 @@ class Core:
 
     async def record_moderation_post(
         self, comment_id: int, platform: str, chat_id: str, message_id: str
-    ) -> None:
+    ) -> bool:
+        """Remember where a card was posted; False when the comment was decided or erased
+        while it was being posted, so the card shows a stale state (see `cards_owed`)."""
         row = ModerationPostRow(
             comment_id=comment_id,
             platform=platform,
             chat_id=str(chat_id),
             message_id=str(message_id),
         )
-        await self.database.write(lambda session: session.add(row))
+
+        def record(session: Session) -> bool:
+            session.add(row)
+            status = session.scalar(select(CommentRow.status).where(CommentRow.id == comment_id))
+            return status == Status.PENDING
+
+        return await self.database.write(record)
 
     async def moderation_posts(self, comment_id: int, platform: str) -> list[ModerationPost]:
         def find(session: Session) -> list[ModerationPost]:

@@ -64,7 +64,11 @@ class ModerationRelay:
         except BaseException:
             self._claimed.pop(comment_id)  # not posted: the catch-up may try again
             raise
-        await self.core.record_moderation_post(comment_id, PLATFORM, channel_id, str(sent.id))
+        if not await self.core.record_moderation_post(
+            comment_id, PLATFORM, channel_id, str(sent.id)
+        ):
+            # Decided or erased while the card was on its way: bring it up to date now.
+            await self.core.edit_missed_cards(PLATFORM, self._edit_cards)
 
     async def post_unposted(self) -> int:
         """At start-up: post the cards that never reached the channel (see the core)."""

@@ -58,9 +58,11 @@ class ModerationRelay:
             if sent:
                 # The buttons sit on the last chunk: that is the message to edit later.
                 last = sent[-1]
-                await self.core.record_moderation_post(
+                if not await self.core.record_moderation_post(
                     comment_id, PLATFORM, str(last.chat_id), str(last.message_id)
-                )
+                ):
+                    # Decided or erased while the card was on its way: bring it up to date.
+                    await self.core.edit_missed_cards(PLATFORM, self._edit_cards)
 
     async def post_unposted(self) -> int:
         """At start-up: post the cards that never reached this chat (see the core)."""

@@ -167,3 +167,13 @@ async def test_the_erase_button_is_bound_to_who_asked(core: Core) -> None:
     old = await core.press(request_for(READER), "fm:y")  # a button from an older version
     assert old.reply.is_error and "expired" in old.reply.text
     assert await count(core, Comment) == 1
+
+
+async def test_a_card_posted_while_its_comment_was_erased_is_owed_an_edit(core: Core) -> None:
+    await submit(core, READER, "Erased in flight")
+    assert await core.record_moderation_post(1, "telegram", "-100", "54")
+    await core.press(request_for(READER), YES)
+    # The relay posted this card from the event it had before the erasure.
+    assert not await core.record_moderation_post(1, "discord", "42", "66")
+    [owed] = await core.unedited_cards("discord")
+    assert owed.comment.status is Status.ERASED and "Erased in flight" not in owed.card.text
