@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 
 from core.actors import Actor
 from core.comments import queries
-from core.comments.rules import clean_name, clean_text, digest, evaluate, length_problem
+from core.comments.rules import clean_name, digest, evaluate, length_problem
 from core.comments.views import CommentView, Delivery, Status
 from core.config import CommentRules
 from core.errors import NotFound, UserError
 from core.store.tables import AuditEntry, Ban, Comment, CommentDraft, ProcessedEvent
+from core.text import clean_text, fit
 
 _INSERT_COMMENT = insert(Comment).returning(Comment.id)
 DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you’ve already said that!"
@@ -199,7 +200,7 @@ class CommentService:
         reason: str | None = None,
     ) -> Decision:
         now = self.clock()
-        reason = (clean_text(reason)[:500] or None) if reason else None
+        reason = (fit(clean_text(reason), 500) or None) if reason else None
         won = queries.decide(
             session,
             comment_id,
