@@ -62,17 +62,17 @@ def _emoji(char: str) -> bool:
 
 def _takes_variation(char: str) -> bool:
     """A symbol a variation selector can follow (❤️, 1️⃣, ℹ️), not a letter or a space."""
-    return char == "\u2139" or (
-        bool(char) and unicodedata.category(char)[0] not in "LMCZ" and not char.isspace()
-    )
+    return char == "\u2139" or (unicodedata.category(char)[0] not in "LMCZ" and not char.isspace())
 
 
 def _keeps(found: str, before: str, after: str) -> bool:
     """Whether an invisible character between `before` (kept) and `after` is legitimate."""
-    if found == ZWJ and _emoji(before) and after and unicodedata.category(after) == "So":
+    if not before:  # each one joins or modifies what precedes it
+        return False
+    if found == ZWJ and after and _emoji(before) and unicodedata.category(after) == "So":
         return True
     if found in (ZWJ, ZWNJ):
-        return bool(before and after) and _joins(before) and _joins(after)
+        return bool(after) and _joins(before) and _joins(after)
     if found in _VARIATION:
         return _takes_variation(before)
     if found in _MONGOLIAN_VARIATION:
