@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -168,17 +169,36 @@ class ProcessedEvent(Base):
 
 
 class CommentDraft(Base):
-    """A comment previewed but not yet confirmed (button payloads cannot carry the text)."""
+    """A comment previewed but not yet confirmed (button payloads cannot carry the text).
+
+    One open preview per author and chat: a new one replaces it, so previews cannot pile up.
+    """
 
     __tablename__ = "comment_drafts"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     author_platform: Mapped[str] = mapped_column(String(16))
     author_user_id: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str] = mapped_column(String(64))
     author_name: Mapped[str] = mapped_column(HumanLine(128))
     article_slug: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(HumanText())
     created_at: Mapped[datetime] = mapped_column(Timestamp())
+
+    __table_args__ = (
+        Index(
+            "uq_comment_drafts_author_chat",
+            "author_platform",
+            "author_user_id",
+            "chat_id",
+            unique=True,
+        ),
+        # Ids never come back on SQLite either (it reuses the highest id once deleted): the
+        # Send button of a replaced or sent preview must never reach a newer one. SQLite does
+        # not reflect this, so a batch migration that rebuilds this table must pass
+        # table_kwargs={"sqlite_autoincrement": True}.
+        {"sqlite_autoincrement": True},
+    )
 
 
 class ModerationPost(Base):
@@ -212,6 +232,18 @@ class UnansweredQuestion(Base):
     last_asked_at: Mapped[datetime] = mapped_column(Timestamp())
 
     __table_args__ = (UniqueConstraint("article_slug", "normalized"),)
+
+
+class DailyCap(Base):
+    """How many of something (`what`) one person made the bot store on a day, keyed by a
+    one-way fingerprint (core.fingerprint) so the count names no one; gone when the day is."""
+
+    __tablename__ = "daily_caps"
+
+    fingerprint: Mapped[str] = mapped_column(String(96), primary_key=True)
+    what: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    used: Mapped[int] = mapped_column(Integer)
 
 
 class BotState(Base):

@@ -3,6 +3,7 @@ reader can make the bot store is bounded (real stores, through the Core)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,9 +12,18 @@ from sqlalchemy import func, select
 
 from core.actors import Actor
 from core.app import STORE_UNAVAILABLE, Core
+from core.comments.service import OPEN_PREVIEWS, purge_expired
 from core.config import CommentRules
-from core.store.tables import AuditEntry, Ban, Comment, UnansweredQuestion
-from tests.conftest import MODERATOR, READER, Clock, make_settings, request_for
+from core.handlers.faq import UNANSWERED_PER_DAY
+from core.store.tables import (
+    AuditEntry,
+    Ban,
+    Comment,
+    CommentDraft,
+    DailyCap,
+    UnansweredQuestion,
+)
+from tests.conftest import MODERATOR, OTHER_READER, READER, Clock, make_settings, request_for
 
 LONG_NAME = "Ada \x00" + "Lovelace " * 33  # a Telegram full name can be this long (300+)
 
@@ -135,3 +145,96 @@ async def test_emoji_and_joining_scripts_are_stored_as_sent(strict: Core) -> Non
     assert (stored.text, stored.author_name) == (text, author.display_name)
     listed = (await strict.execute(request_for(READER), "comments")).reply.text
     assert text in listed and author.display_name in listed
+
+
+async def test_a_new_preview_replaces_the_last_one_in_its_chat(core: Core) -> None:
+    first = await core.execute(request_for(READER, chat_id="dm"), "comment", "Draft 0")
+    for n in range(1, 200):
+        last = await core.execute(request_for(READER, chat_id="dm"), "comment", f"Draft {n}")
+    assert await count(core, CommentDraft) == 1
+    stale = await core.press(request_for(READER), first.reply.action_buttons[0].action)
+    assert stale.reply.is_error and "replaced by a newer one" in stale.reply.text
+    sent = await core.press(request_for(READER), last.reply.action_buttons[0].action)
+    assert "waiting for a moderator" in sent.reply.text
+    [comment] = await rows(core, Comment)
+    assert comment.text == "Draft 199"
+    # Ids are never reused (SQLite reuses the highest deleted one unless told not to): the
+    # Send button of the preview just sent never reaches the next one.
+    await core.execute(request_for(READER, chat_id="dm"), "comment", "Draft 200")
+    again = await core.press(request_for(READER), last.reply.action_buttons[0].action)
+    assert again.reply.is_error and "already sent" in again.reply.text
+    assert await count(core, Comment) == 1 and await count(core, CommentDraft) == 1
+
+
+async def test_open_previews_are_one_per_chat_and_few_per_author(core: Core) -> None:
+    for chat in ("dm", "group"):
+        await core.execute(request_for(READER, chat_id=chat), "comment", f"In {chat}")
+    assert {d.chat_id for d in await rows(core, CommentDraft)} == {"dm", "group"}
+    for n in range(20):
+        await core.execute(request_for(READER, chat_id=f"channel-{n}"), "comment", "Everywhere")
+    await core.execute(request_for(OTHER_READER), "comment", "Someone else")
+    mine = await rows(core, CommentDraft, CommentDraft.author_user_id == READER.user_id)
+    assert len(mine) == OPEN_PREVIEWS
+    assert {d.chat_id for d in mine} == {f"channel-{n}" for n in range(20 - OPEN_PREVIEWS, 20)}
+    assert await count(core, CommentDraft, CommentDraft.author_user_id == OTHER_READER.user_id)
+
+
+async def ask(core: Core, actor: Actor, question: str) -> str:
+    return (await core.execute(request_for(actor), "faq", question)).reply.text
+
+
+async def test_unanswered_questions_group_trivial_variants(core: Core) -> None:
+    variants = [
+        "Is there a pizza recipe?",
+        "is there a PIZZA recipe",
+        "  Is   there a pizza-recipe!! ",
+        "Is there a pi\u200bzza re\u00adcipe?",
+        "Is there a\tpizza recipe…",
+    ]
+    for question in variants:
+        assert "passed your question on" in await ask(core, READER, question)
+    [row] = await rows(core, UnansweredQuestion)
+    assert (row.normalized, row.times_asked) == ("is there a pizza recipe", len(variants))
+    assert row.example == variants[0]
+
+
+async def test_one_reader_adds_a_bounded_number_of_questions_a_day(
+    core: Core, clock: Clock
+) -> None:
+    answers = {await ask(core, READER, f"Is there a pizza recipe v{n}x?") for n in range(30)}
+    assert len(answers) == 1 and "passed your question on" in answers.pop()
+    assert await count(core, UnansweredQuestion) == UNANSWERED_PER_DAY
+    # Past the cap, a question already counted is not counted again either.
+    await ask(core, READER, "Is there a pizza recipe v0x?")
+    [first] = await rows(core, UnansweredQuestion, UnansweredQuestion.normalized.endswith(" v0x"))
+    assert first.times_asked == 1
+    assert "passed" in await ask(core, OTHER_READER, "Is there a pizza recipe v0x?")
+    assert "passed" in await ask(core, OTHER_READER, "Is there a pasta recipe?")
+    assert await count(core, UnansweredQuestion) == UNANSWERED_PER_DAY + 1
+
+    # The count names no one, and is forgotten once its day is over.
+    stored = await core.database.read(lambda s: [tuple(r) for r in s.execute(select(DailyCap))])
+    assert READER.user_id not in repr(stored) and READER.key not in repr(stored)
+    clock.advance(86400)
+    await ask(core, READER, "Is there a pizza recipe for tomorrow?")
+    assert await count(core, UnansweredQuestion) == UNANSWERED_PER_DAY + 2
+    await core.database.write(lambda session: purge_expired(session, clock()))
+    assert await count(core, DailyCap) == 1
+
+
+async def test_the_daily_cap_holds_across_processes(
+    core: Core, clock: Clock, database_url: str
+) -> None:
+    other = await Core.open(make_settings(database_url), clock=clock, migrate=False)
+    try:
+        asked = [
+            (core if n % 2 else other).execute(request_for(READER), "faq", f"Pizza recipe v{n}x?")
+            for n in range(3 * UNANSWERED_PER_DAY)
+        ]
+        outcomes = await asyncio.gather(*asked)
+        assert all("passed your question on" in o.reply.text for o in outcomes)
+        assert await count(core, UnansweredQuestion) == UNANSWERED_PER_DAY
+        [cap] = await rows(core, DailyCap)
+        assert cap.used == UNANSWERED_PER_DAY
+    finally:
+        await other.close()
