@@ -4,6 +4,9 @@ reader can make the bot store is bounded (real stores, through the Core)."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,6 +18,7 @@ from core.app import STORE_UNAVAILABLE, Core
 from core.comments.service import OPEN_PREVIEWS, purge_expired
 from core.config import CommentRules
 from core.handlers.faq import UNANSWERED_PER_DAY
+from core.handlers.moderation import _export_files
 from core.store.tables import (
     AuditEntry,
     Ban,
@@ -238,3 +242,66 @@ async def test_the_daily_cap_holds_across_processes(
         assert cap.used == UNANSWERED_PER_DAY
     finally:
         await other.close()
+
+
+# A spreadsheet runs a cell as a formula when it starts with one of these, in some after
+# leading whitespace, in some in full-width form (OWASP, CSV Injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def runs_as_formula(cell: str) -> bool:
+    return cell.startswith(FORMULA_START) or cell.lstrip().startswith(FORMULA_START)
+
+
+async def test_export_cells_never_run_as_formulas(core: Core, clock: Clock) -> None:
+    hostile = [
+        ('=HYPERLINK("http://evil.example","Ada")', "=1+2"),
+        ("+Bob", '+cmd|" /C calc"!A0'),
+        ("-Cy", "-2+3 is what I think"),
+        ("@Di", '@SUM(1+1)*cmd|" /C calc"!A0'),
+        ("\tEd", "\t=1+1 after a tab"),
+        ("\u200b=Fay", "\u00a0=1+1 after a no-break space"),
+        ("＝Gus", "＝1+1 in full width"),
+        ("Hal", "A harmless comment"),
+    ]
+    for n, (name, text) in enumerate(hostile):
+        said = await submit(core, Actor("telegram", str(900 + n), name), text)
+        assert "waiting" in said, said
+    moderator = Actor("telegram", MODERATOR.user_id, "=Mod")
+    await core.execute(request_for(moderator), "reject", '1 =HYPERLINK("http://evil.example")')
+    out = await core.execute(request_for(MODERATOR), "export")
+    json_file, csv_file = out.reply.attachments
+
+    cells = [cell for row in csv.reader(io.StringIO(csv_file.content.decode())) for cell in row]
+    dangerous = [cell for cell in cells if runs_as_formula(cell)]
+    assert dangerous == []
+    rows_ = list(csv.DictReader(io.StringIO(csv_file.content.decode())))
+    assert [r["author_name"] for r in rows_][:2] == [
+        '\'=HYPERLINK("http://evil.example","Ada")',
+        "'+Bob",
+    ]
+    assert rows_[0]["decided_by_name"] == "'=Mod" and rows_[-1]["text"] == "A harmless comment"
+    # JSON is data, not a sheet: it keeps every text exactly as stored.
+    data = json.loads(json_file.content)
+    assert [c["text"] for c in data["comments"]][:2] == ["=1+2", '+cmd|" /C calc"!A0']
+    assert data["comments"][0]["decided_by_name"] == "=Mod"
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("  =1+1", "'  =1+1"),
+        ("\n@SUM(A1)", "'\n@SUM(A1)"),
+        ("\r=1", "'\r=1"),
+        ("\t+1", "'\t+1"),
+        ("－1", "'－1"),
+        ("1-1=0", "1-1=0"),
+        ("a = b", "a = b"),
+        ("", ""),
+    ],
+)
+def test_export_cells_that_could_start_a_formula_are_quoted(cell: str, written: str) -> None:
+    _, as_csv = _export_files([{"text": cell, "author_name": cell}], [])
+    [row] = csv.DictReader(io.StringIO(as_csv.decode(), newline=""))
+    assert (row["text"], row["author_name"]) == (written, written)
