@@ -1,7 +1,8 @@
 """Housekeeping while running: purge what the store no longer needs, in small batches.
 
-Handled inbox entries, event keys past any platform's re-delivery window, previews never sent
-and expired prompts. Small transactions, so a purge never holds the writer for long.
+Handled inbox entries, event keys past any platform's re-delivery window, previews never sent,
+daily caps of days gone by and expired prompts. Small transactions, so a purge never holds the
+writer for long.
 """
 
 from __future__ import annotations

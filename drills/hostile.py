@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 
 from core.actors import Actor, Request
 from core.app import Core
-from core.comments.rules import clean_text
 from core.store.tables import AuditEntry, Ban, Comment, CommentDraft
+from core.text import clean_text
 from drills._inprocess import (
     DiscordStack,
     TelegramStack,

@@ -1,27 +1,24 @@
 """The moderation rule pipeline as pure functions (WordPress's knobs, each a setting).
 
-`clean_text` and `length_problem` run before anything is stored; `evaluate` decides where a
-stored comment goes and records every rule that fired as a reason.
+`core.text.clean_text` and `length_problem` run before anything is stored; `evaluate` decides
+where a stored comment goes and records every rule that fired as a reason.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from core.comments.views import Status
 from core.config import CommentRules
+from core.text import clean_line, fit, fold
 
 # Schemes, www. hosts and bare domains with a path all count: readers paste links every way.
 _LINK = re.compile(
     r"(?:\b[a-z][a-z0-9+.-]*://\S+|\bwww\.\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/\S*)",
     re.IGNORECASE,
 )
-# C0/C1 controls other than newline and tab, and bidi overrides that can disguise text.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_BLANK_LINES = re.compile(r"\n{3,}")
 HELD_FOR_REVIEW = "held for review"
 
 
@@ -29,13 +26,6 @@ HELD_FOR_REVIEW = "held for review"
 class Verdict:
     status: Status
     reasons: tuple[str, ...]
-
-
-def clean_text(text: str) -> str:
-    """Normalise what a reader typed: unify newlines, drop invisible controls, trim."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _UNSAFE.sub("", text)
-    return _BLANK_LINES.sub("\n\n", text).strip()
 
 
 def length_problem(text: str, rules: CommentRules) -> str | None:
@@ -53,13 +43,12 @@ def length_problem(text: str, rules: CommentRules) -> str | None:
 
 
 def clean_name(name: str, rules: CommentRules) -> str:
-    name = " ".join(clean_text(name).split())
-    return name[: rules.max_name_length] or "Reader"
+    return fit(clean_line(name), rules.max_name_length) or "Reader"
 
 
 def digest(text: str) -> str:
-    """Identity of a comment's wording: case, spacing and accents ignored."""
-    folded = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    """Identity of a comment's wording: case, spacing, width and invisible characters ignored."""
+    folded = " ".join(fold(text).split())
     return hashlib.sha256(folded.encode()).hexdigest()
 
 
@@ -67,14 +56,10 @@ def count_links(text: str) -> int:
     return len(_LINK.findall(text))
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
-
-
 def _first_word_in(haystack: str, words: list[str]) -> str | None:
     # Substring matching, as WordPress does: word boundaries do not exist in many scripts.
     for word in words:
-        needle = _fold(word).strip()
+        needle = fold(word).strip()
         if needle and needle in haystack:
             return word
     return None
@@ -82,7 +67,7 @@ def _first_word_in(haystack: str, words: list[str]) -> str | None:
 
 def evaluate(text: str, author_name: str, rules: CommentRules) -> Verdict:
     """Where a comment goes and why: spam, held (pending) or approved."""
-    haystack = _fold(f"{author_name}\n{text}")
+    haystack = fold(f"{author_name}\n{text}")
     disallowed = _first_word_in(haystack, rules.disallowed_words)
     if disallowed is not None:
         return Verdict(Status.SPAM, (f"disallowed word “{disallowed}”",))

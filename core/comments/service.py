@@ -15,16 +15,19 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
+from core import caps
 from core.actors import Actor
 from core.comments import queries
 from core.comments.erasure import Erasure, erase_person
-from core.comments.rules import clean_name, clean_text, digest, evaluate, length_problem
+from core.comments.rules import clean_name, digest, evaluate, length_problem
 from core.comments.views import CommentView, Delivery, Status
 from core.config import CommentRules
 from core.errors import NotFound, UserError
 from core.fingerprint import fingerprint
 from core.store.tables import Ban, Comment, CommentDraft, ProcessedEvent
+from core.text import clean_text, fit
 
 _INSERT_COMMENT = insert(Comment).returning(Comment.id)
 DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you’ve already said that!"
@@ -160,12 +163,24 @@ class CommentService:
         )
         return replace(view, id=comment_id)
 
-    def save_draft(self, session: Session, author: Actor, *, article_slug: str, text: str) -> int:
+    def save_draft(
+        self, session: Session, author: Actor, *, chat_id: str, article_slug: str, text: str
+    ) -> int:
+        """Store a preview in place of the author's open one in this chat (with a new id, so
+        the old preview's Send button finds it gone); keep at most OPEN_PREVIEWS in all."""
         cleaned = self.prepare(text)
+        self._serialise_author(session, author)
         self.ensure_may_comment(session, author, exempt_from_flood=True)
+        mine = _drafts_of(author)
+        session.execute(
+            delete(CommentDraft)
+            .where(*mine, CommentDraft.chat_id == chat_id)
+            .execution_options(synchronize_session=False)
+        )
         draft = CommentDraft(
             author_platform=author.platform,
             author_user_id=author.user_id,
+            chat_id=chat_id,
             author_name=clean_name(author.display_name, self.rules),
             article_slug=article_slug,
             text=cleaned,
@@ -173,23 +188,29 @@ class CommentService:
         )
         session.add(draft)
         session.flush()
+        older = select(CommentDraft.id).where(*mine).order_by(CommentDraft.id.desc())
+        session.execute(
+            delete(CommentDraft)
+            .where(CommentDraft.id.in_(older.offset(OPEN_PREVIEWS).scalar_subquery()))
+            .execution_options(synchronize_session=False)
+        )
         return draft.id
 
     def take_draft(self, session: Session, author: Actor, draft_id: int) -> DraftText:
         """Remove and return the author's own draft; a double press finds it gone."""
+        mine = _drafts_of(author)
         row = (
             session.execute(
                 delete(CommentDraft)
-                .where(
-                    CommentDraft.id == draft_id,
-                    CommentDraft.author_platform == author.platform,
-                    CommentDraft.author_user_id == author.user_id,
-                )
+                .where(CommentDraft.id == draft_id, *mine)
                 .returning(CommentDraft.article_slug, CommentDraft.text, CommentDraft.author_name)
             )
         ).one_or_none()
         if row is None:
-            raise NotFound("That comment preview has expired or was already sent.")
+            raise NotFound(
+                "That comment preview has expired, was replaced by a newer one or was already "
+                "sent."
+            )
         return DraftText(article_slug=row[0], text=row[1], author_name=row[2])
 
     def decide(
@@ -201,7 +222,7 @@ class CommentService:
         reason: str | None = None,
     ) -> Decision:
         now = self.clock()
-        reason = (clean_text(reason)[:500] or None) if reason else None
+        reason = (fit(clean_text(reason), 500) or None) if reason else None
         won = queries.decide(
             session,
             comment_id,
@@ -322,6 +343,15 @@ class CommentService:
         ]
 
 
+def _drafts_of(author: Actor) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return (
+        CommentDraft.author_platform == author.platform,
+        CommentDraft.author_user_id == author.user_id,
+    )
+
+
+# Previews one author may have open at once, across chats (one per chat).
+OPEN_PREVIEWS = 3
 # Platforms re-deliver for at most a day (Telegram keeps updates 24 h); a week is ample.
 EVENT_KEYS_KEPT = timedelta(days=7)
 DRAFTS_KEPT = timedelta(days=1)
@@ -329,11 +359,11 @@ DRAFTS_KEPT = timedelta(days=1)
 
 def purge_expired(session: Session, now: datetime, batch: int = 500) -> int:
     """Forget up to `batch` event keys no platform can replay any more, as many previews never
-    sent, and erased comments whose cards all say so; return how many rows went (a full
-    batch means there may be more)."""
+    sent, the daily caps of days gone by, and erased comments whose cards all say so;
+    return how many rows went (a full batch means there may be more)."""
     keys = select(ProcessedEvent.key).where(ProcessedEvent.created_at < now - EVENT_KEYS_KEPT)
     drafts = select(CommentDraft.id).where(CommentDraft.created_at < now - DRAFTS_KEPT)
-    gone = 0
+    gone = caps.purge(session, now.date())
     for table, column, stale in (
         (ProcessedEvent, ProcessedEvent.key, keys),
         (CommentDraft, CommentDraft.id, drafts),

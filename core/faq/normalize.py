@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from core.text import drop_invisible
+
 # Readers' questions are short; capping first keeps hostile input from costing real time.
 MAX_INPUT_CHARS = 500
 MAX_TOKENS = 24
@@ -54,7 +56,9 @@ _CONTRACTIONS = {
 
 def normalize(text: str) -> str:
     """Fold text to lower-case ASCII-ish words separated by single spaces."""
-    text = unicodedata.normalize("NFKC", text[:MAX_INPUT_CHARS])[:MAX_INPUT_CHARS]
+    # Invisible characters go first: left to the word splitting, they would cut words in two.
+    text = drop_invisible(unicodedata.normalize("NFKC", drop_invisible(text[:MAX_INPUT_CHARS])))
+    text = text[:MAX_INPUT_CHARS]
     text = text.translate(_QUOTES)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()

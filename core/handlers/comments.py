@@ -185,7 +185,11 @@ def install(core: Core) -> None:
 
         def work(session: Session) -> Effect:
             draft_id = core.comments.save_draft(
-                session, request.actor, article_slug=article.slug, text=text
+                session,
+                request.actor,
+                chat_id=request.chat_id,
+                article_slug=article.slug,
+                text=text,
             )
             draft = session.get(CommentDraft, draft_id)
             assert draft is not None

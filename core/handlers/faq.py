@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import caps
 from core.actions import action_id
 from core.actors import Request
 from core.commands import Argument, Audience, CommandSpec
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 
 MAX_QUESTION = 500
 LISTED_QUESTIONS = 30
+# Questions one reader can add to the editors' list a day; beyond, they are answered the same
+# way and nothing is stored, so no reader can fill the store or the list.
+UNANSWERED_PER_DAY = 20
 
 
 def answer(article: Article, entry: FaqEntry, *, edit: bool = False) -> Reply:
@@ -63,10 +67,14 @@ def question_list(article: Article, *, edit: bool = False) -> Reply:
     )
 
 
-def count_unanswered(session: Session, slug: str, question: str, now: datetime) -> None:
+def count_unanswered(
+    session: Session, slug: str, question: str, now: datetime, asker_key: str
+) -> None:
     """Count a question nobody could answer, for the editors' /unanswered list."""
     normalized = normalize(question)[:MAX_QUESTION]
     if not normalized:
+        return
+    if not caps.take(session, "unanswered", asker_key, now.date(), UNANSWERED_PER_DAY):
         return
     # One statement: processes sharing PostgreSQL may count the same question at once.
     insert = insert_for(session, UnansweredQuestion)
@@ -135,7 +143,7 @@ def install(core: Core) -> None:
         now = core.clock()
 
         def passed_on_once(session: Session) -> Effect:
-            count_unanswered(session, article.slug, question, now)
+            count_unanswered(session, article.slug, question, now, request.actor.key)
             return Effect(passed_on)
 
         # Keyed by the event: handled again after a crash, the question is counted once.

@@ -317,10 +317,25 @@ def _export_files(rows: list[dict[str, object]], bans: list[BanRecord]) -> tuple
         indent=2,
     ).encode()
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(_EXPORT_FIELDS))
+    # Every cell quoted, and none able to start a formula (OWASP, CSV Injection).
+    writer = csv.DictWriter(buffer, fieldnames=list(_EXPORT_FIELDS), quoting=csv.QUOTE_ALL)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: _as_text_cell(v) for k, v in row.items()} for row in rows)
     return as_json, buffer.getvalue().encode()
+
+
+# What makes a spreadsheet run a cell as a formula: these first, in some after leading
+# whitespace, in some in full-width form.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def _as_text_cell(value: object) -> object:
+    """A cell a spreadsheet shows as text: one that could start a formula gets a leading '."""
+    if isinstance(value, str) and (
+        value.startswith(_FORMULA_START) or value.lstrip().startswith(_FORMULA_START)
+    ):
+        return "'" + value
+    return value
 
 
 def _export_row(view: CommentView) -> dict[str, object]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -21,6 +22,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from core.text import clean_line, clean_text, fit
 
 # Stable constraint names keep migrations identical on SQLite (batch mode) and PostgreSQL.
 NAMING_CONVENTION = {
@@ -59,6 +62,31 @@ class Timestamp(TypeDecorator[datetime]):
         return value
 
 
+class HumanLine(TypeDecorator[str]):
+    """A name people chose: cleaned to one line and cut to the column's length on the way in,
+    so PostgreSQL never refuses it (NUL, too long) where SQLite would take it."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, length: int) -> None:
+        super().__init__(length)
+        self.length = length
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else fit(clean_line(value), self.length)
+
+
+class HumanText(TypeDecorator[str]):
+    """Text people wrote (comments, questions, reasons): cleaned on the way in."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else clean_text(value)
+
+
 class Comment(Base):
     __tablename__ = "comments"
 
@@ -66,8 +94,8 @@ class Comment(Base):
     article_slug: Mapped[str] = mapped_column(String(32))
     author_platform: Mapped[str] = mapped_column(String(16))
     author_user_id: Mapped[str] = mapped_column(String(64))
-    author_name: Mapped[str] = mapped_column(String(128))
-    text: Mapped[str] = mapped_column(Text)
+    author_name: Mapped[str] = mapped_column(HumanLine(128))
+    text: Mapped[str] = mapped_column(HumanText())
     # Normalised-text digest: the same author saying the same thing twice is refused.
     text_digest: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
@@ -75,10 +103,10 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp())
     decided_at: Mapped[datetime | None] = mapped_column(Timestamp(), nullable=True)
     decided_by_key: Mapped[str | None] = mapped_column(String(96), nullable=True)
-    decided_by_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_by_name: Mapped[str | None] = mapped_column(HumanLine(128), nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(HumanText(), nullable=True)
     delivery: Mapped[str] = mapped_column(String(16), default="not_needed")
-    delivery_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delivery_detail: Mapped[str | None] = mapped_column(HumanText(), nullable=True)
 
     __table_args__ = (
         Index("ix_comments_article_status_id", "article_slug", "status", "id"),
@@ -108,10 +136,10 @@ class AuditEntry(Base):
     comment_id: Mapped[int | None] = mapped_column(Id, nullable=True, index=True)
     subject_key: Mapped[str | None] = mapped_column(String(96), nullable=True)
     actor_key: Mapped[str] = mapped_column(String(96))
-    actor_name: Mapped[str] = mapped_column(String(128))
+    actor_name: Mapped[str] = mapped_column(HumanLine(128))
     from_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
     to_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reason: Mapped[str | None] = mapped_column(HumanText(), nullable=True)
 
 
 class Ban(Base):
@@ -119,8 +147,8 @@ class Ban(Base):
 
     author_key: Mapped[str] = mapped_column(String(96), primary_key=True)
     until: Mapped[datetime | None] = mapped_column(Timestamp(), nullable=True)
-    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    banned_by_name: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str | None] = mapped_column(HumanText(), nullable=True)
+    banned_by_name: Mapped[str] = mapped_column(HumanLine(128))
     created_at: Mapped[datetime] = mapped_column(Timestamp())
 
 
@@ -153,17 +181,36 @@ class ProcessedEvent(Base):
 
 
 class CommentDraft(Base):
-    """A comment previewed but not yet confirmed (button payloads cannot carry the text)."""
+    """A comment previewed but not yet confirmed (button payloads cannot carry the text).
+
+    One open preview per author and chat: a new one replaces it, so previews cannot pile up.
+    """
 
     __tablename__ = "comment_drafts"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     author_platform: Mapped[str] = mapped_column(String(16))
     author_user_id: Mapped[str] = mapped_column(String(64))
-    author_name: Mapped[str] = mapped_column(String(128))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    author_name: Mapped[str] = mapped_column(HumanLine(128))
     article_slug: Mapped[str] = mapped_column(String(32))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(HumanText())
     created_at: Mapped[datetime] = mapped_column(Timestamp())
+
+    __table_args__ = (
+        Index(
+            "uq_comment_drafts_author_chat",
+            "author_platform",
+            "author_user_id",
+            "chat_id",
+            unique=True,
+        ),
+        # Ids never come back on SQLite either (it reuses the highest id once deleted): the
+        # Send button of a replaced or sent preview must never reach a newer one. SQLite does
+        # not reflect this, so a batch migration that rebuilds this table must pass
+        # table_kwargs={"sqlite_autoincrement": True}.
+        {"sqlite_autoincrement": True},
+    )
 
 
 class ModerationPost(Base):
@@ -192,11 +239,23 @@ class UnansweredQuestion(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     article_slug: Mapped[str] = mapped_column(String(32))
     normalized: Mapped[str] = mapped_column(String(500))
-    example: Mapped[str] = mapped_column(Text)
+    example: Mapped[str] = mapped_column(HumanText())
     times_asked: Mapped[int] = mapped_column(Integer, default=1)
     last_asked_at: Mapped[datetime] = mapped_column(Timestamp())
 
     __table_args__ = (UniqueConstraint("article_slug", "normalized"),)
+
+
+class DailyCap(Base):
+    """How many of something (`what`) one person made the bot store on a day, keyed by a
+    one-way fingerprint (core.fingerprint) so the count names no one; gone when the day is."""
+
+    __tablename__ = "daily_caps"
+
+    fingerprint: Mapped[str] = mapped_column(String(96), primary_key=True)
+    what: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    used: Mapped[int] = mapped_column(Integer)
 
 
 class BotState(Base):

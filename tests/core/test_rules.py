@@ -6,7 +6,6 @@ import pytest
 
 from core.comments.rules import (
     HELD_FOR_REVIEW,
-    clean_text,
     count_links,
     digest,
     evaluate,
@@ -14,6 +13,7 @@ from core.comments.rules import (
 )
 from core.comments.views import Status
 from core.config import CommentRules
+from core.text import clean_text
 
 
 def rules(**overrides: object) -> CommentRules:
