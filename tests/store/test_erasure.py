@@ -129,11 +129,17 @@ async def test_cards_are_told_and_tombstones_go_once_they_are(core: Core, clock:
     assert [e.comment.id for e in await core.unedited_cards("discord")] == [1]
     await core.cards_show(1, "telegram", Status.ERASED)
     await core.database.write(lambda session: purge_expired(session, clock()))
-    assert await count(core, Comment) == 1  # the Discord card still quotes it
+    assert await count(core, Comment) == 2  # #1's Discord card still quotes it
     await core.cards_show(1, "discord", Status.ERASED)
     await core.database.write(lambda session: purge_expired(session, clock()))
-    assert await count(core, Comment) == 0
+    # #1 is gone; #2 (no card) is the newest: its id must never be handed out again.
+    assert await count(core, Comment) == 1
     assert not await core.unedited_cards("discord")
+    clock.advance(20)
+    await submit(core, OTHER_READER, "A newer comment")
+    await core.database.write(lambda session: purge_expired(session, clock()))
+    ids = await core.database.read(lambda session: list(session.scalars(select(Comment.id))))
+    assert ids == [3]
 
 
 async def test_an_erased_comment_is_in_no_list(core: Core) -> None:
