@@ -128,14 +128,14 @@ async def submit_form(
 ) -> Outcome:
     """A completed comment form (no preview step): store it straight away."""
     article = article_by_slug(core, slug) if slug else core.library.default_article
-    reply_ = await core.once(
+    outcome = await core.once(
         request,
         lambda s: store_comment(core, s, request, article, text, display_name, from_form=True),
     )
-    return Outcome(
-        reply_.reply.model_copy(update={"edit_in_place": False, "ephemeral": True}),
-        reply_.replayed,
-    )
+    # Only the reply changes: the outcome's confirm_key and redeliver must reach the adapter,
+    # or the reply is never confirmed delivered and every replay sends it again.
+    shown = outcome.reply.model_copy(update={"edit_in_place": False, "ephemeral": True})
+    return replace(outcome, reply=shown)
 
 
 def decided_elsewhere_events(core: Core, views: list[CommentView]) -> list[Event]:
