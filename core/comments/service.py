@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -300,8 +301,8 @@ class CommentService:
                 "platform:user_id (e.g. telegram:12345)."
             )
         now = self.clock()
-        if until is not None and until <= now:
-            raise UserError("The end of a ban must be in the future.")
+        if until is not None:
+            check_ban_end(until, now)
         ban = session.get(Ban, author_key)
         if ban is None:
             ban = Ban(author_key=author_key, created_at=now, banned_by_name=moderator.display_name)
@@ -369,18 +370,59 @@ def purge_expired(session: Session, now: datetime, batch: int = 500) -> int:
     return gone
 
 
-def parse_until(value: str, now: datetime) -> datetime | None:
-    """`7d`, `12h`, `30m` from now, or an ISO date/time (UTC); None for empty/`forever`."""
-    value = value.strip().lower()
-    if value in {"", "forever", "permanent", "permanently"}:
-        return None
-    units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-    if value[:-1].isascii() and value[:-1].isdigit() and value[-1] in units and len(value) < 8:
-        return now + timedelta(**{units[value[-1]]: int(value[:-1])})
+BAN_LENGTHS = "30m, 12h, 7d, 2w, a date like 2026-12-31 (UTC), or forever"
+MAX_BAN_YEARS = 5
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_FOREVER = frozenset({"forever", "permanent", "permanently"})
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:t\d{2}:\d{2}(?::\d{2})?)?(?:z|[+-]\d{2}:\d{2})?")
+
+
+def latest_ban_end(now: datetime) -> datetime:
+    """The furthest a ban may reach: MAX_BAN_YEARS from now (`forever` is a separate choice)."""
     try:
-        parsed = datetime.fromisoformat(value.upper() if "t" in value else value)
-    except ValueError as exc:
-        raise UserError(
-            f"“{value}” is not a time I understand: use 7d, 12h, 30m or a date like 2026-12-31."
-        ) from exc
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        return now.replace(year=now.year + MAX_BAN_YEARS)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year + MAX_BAN_YEARS, day=28)
+
+
+def _too_long(now: datetime) -> UserError:
+    return UserError(
+        f"A ban can last at most {MAX_BAN_YEARS} years (until {latest_ban_end(now):%Y-%m-%d}); "
+        "use forever for a ban with no end."
+    )
+
+
+def check_ban_end(until: datetime, now: datetime) -> None:
+    """Refuse a ban end in the past or beyond the cap."""
+    if until <= now:
+        raise UserError("The end of a ban must be in the future.")
+    if until > latest_ban_end(now):
+        raise _too_long(now)
+
+
+def parse_until(value: str, now: datetime) -> datetime | None:
+    """When a ban ends: None for `forever`; `30m`, `12h`, `7d`, `2w` from now; or an ISO date or
+    date-time (UTC unless it says otherwise). Anything else is refused, never guessed at: a
+    length the bot cannot read must not become a permanent ban."""
+    token = value.strip().lower()
+    if token in _FOREVER:
+        return None
+    number, unit = token[:-1], token[-1:]
+    if unit in _UNIT_SECONDS and number.isascii() and number.isdigit():
+        # Compared as whole seconds first: a huge count would overflow a timedelta.
+        seconds = int(number) * _UNIT_SECONDS[unit]
+        if seconds > (latest_ban_end(now) - now).total_seconds():
+            raise _too_long(now)
+        until = now + timedelta(seconds=seconds)
+    else:
+        try:
+            if not _DATE_TIME.fullmatch(token):
+                raise ValueError(token)
+            parsed = datetime.fromisoformat(token.upper())
+        except ValueError as exc:
+            raise UserError(
+                f"“{value.strip()[:40]}” is not a ban length I understand: use {BAN_LENGTHS}."
+            ) from exc
+        until = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    check_ban_end(until, now)
+    return until

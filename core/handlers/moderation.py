@@ -17,7 +17,7 @@ from core.actors import Request
 from core.commands import Argument, Audience, CommandSpec
 from core.comments import queries
 from core.comments.cards import REASON_INPUT, author_notice, moderation_card
-from core.comments.service import BanRecord, parse_until
+from core.comments.service import BAN_LENGTHS, BanRecord, parse_until
 from core.comments.views import CommentView, Status
 from core.errors import UserError
 from core.events import CommentDecided
@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 QUEUE_PAGE = 5
 EXPORT_PAGE = 500  # comments per read: each page holds the event loop for a few ms
+BAN_USAGE = (
+    "Usage: /ban <#comment or platform:user_id> <30m | 12h | 7d | 2w | 2026-12-31 | forever> "
+    f"[reason]. The length is one of {BAN_LENGTHS}."
+)
 _VERB = {Status.APPROVED: "approved", Status.REJECTED: "rejected", Status.SPAM: "marked as spam"}
 
 
@@ -125,25 +129,20 @@ def install(core: Core) -> None:
         return await decide(request, comment_id, Status.SPAM, None, from_card=False)
 
     async def ban(request: Request, args: str) -> Outcome:
-        """Stop an author from commenting, optionally until a time."""
-        who, _, rest = args.strip().partition(" ")
-        if not who:
-            raise UserError(
-                "Usage: /ban <#comment or platform:user_id> [7d | 2026-12-31] [reason]"
-            )
-        until_token, _, reason = rest.strip().partition(" ")
-        try:
-            until = parse_until(until_token, core.clock())
-        except UserError:
-            until, reason = None, rest.strip()
+        """Stop an author from commenting until a time, or forever."""
+        parts = args.split(maxsplit=2)
+        if len(parts) < 2:  # no length: refused, never read as a permanent ban
+            raise UserError(BAN_USAGE)
+        who, until_token = parts[0], parts[1]
+        reason = parts[2].strip() if len(parts) > 2 else ""
+        until = parse_until(until_token, core.clock())
 
         def work(session: Session) -> Effect:
             author_key = _author_key(session, who)
             record = core.comments.ban(
                 session, request.actor, author_key, until=until, reason=reason or None
             )
-            span = f" until {record.until:%Y-%m-%d %H:%M} UTC" if record.until else ""
-            return Effect(message(f"{author_key} may not comment{span}.", ephemeral=True))
+            return Effect(message(f"{banned(record)}.", ephemeral=True))
 
         return await core.once(request, work)
 
@@ -230,10 +229,10 @@ def install(core: Core) -> None:
     core.registry.add(
         CommandSpec(
             "ban",
-            "Stop an author commenting (optionally until a time)",
+            "Stop an author commenting, until a time or forever",
             (
                 Argument("author", "#comment or platform:user_id", required=True),
-                Argument("until", "7d, 12h or 2026-12-31"),
+                Argument("until", "30m, 12h, 7d, 2w, 2026-12-31 or forever", required=True),
                 Argument("reason", "why", rest=True),
             ),
             mod,
@@ -274,6 +273,13 @@ def install(core: Core) -> None:
         moderators_only=True,
         input_for=lambda args: REASON_INPUT if args[:1] == ["r"] else None,
     )
+
+
+def banned(record: BanRecord) -> str:
+    """What a ban means, in words: until when, or with no end."""
+    if record.until is None:
+        return f"{record.author_key} may not comment any more"
+    return f"{record.author_key} may not comment until {record.until:%Y-%m-%d %H:%M} UTC"
 
 
 def _author_key(session: Session, who: str) -> str:

@@ -266,21 +266,65 @@ async def test_ban_button_bans_and_files_as_spam(core: Core, clock: Clock) -> No
     assert "stopped you" in await submit(core, READER, "Buy more")
 
 
+FORMS = "30m, 12h, 7d, 2w, a date like 2026-12-31 (UTC), or forever"
+
+
 @pytest.mark.parametrize(
     ("args", "problem"),
     [
         ("", "Usage"),
-        ("#999", "no comment"),
-        ("nowhere:1", "not an author"),
-        ("telegram:1 yesterday-ish", None),  # not a time: read as the reason, permanent ban
+        ("telegram:1", "Usage"),  # no length: never a silent permanent ban
+        ("#999 7d", "no comment"),
+        ("nowhere:1 7d", "not an author"),
+        ("telegram:1 yesterday-ish", FORMS),
+        ("telegram:1 trolling and spamming", FORMS),  # a reason where the length goes
+        ("telegram:1 7days", FORMS),
+        ("telegram:1 1y", FORMS),
+        ("telegram:1 2026-02-30", FORMS),
+        ("telegram:1 12/31/2026", FORMS),
+        ("telegram:1 ７d", FORMS),  # full-width digit
+        ("telegram:1 -3d", FORMS),
+        ("telegram:1 1.5d", FORMS),
+        ("telegram:1 0d", "in the future"),
+        ("telegram:1 2026-11-27", "in the future"),  # today began before now
+        ("telegram:1 2020-01-01", "in the future"),
+        ("telegram:1 999999w", "at most 5 years"),
+        ("telegram:1 99999999999999999999999d", "at most 5 years"),
+        ("telegram:1 261w", "at most 5 years"),
+        ("telegram:1 2031-11-28", "at most 5 years"),
+        ("telegram:1 9999-12-31T23:59", "at most 5 years"),
     ],
 )
-async def test_ban_arguments(core: Core, args: str, problem: str | None) -> None:
+async def test_ban_arguments_that_are_refused(core: Core, args: str, problem: str) -> None:
     out = await core.execute(request_for(MODERATOR), "ban", args)
-    if problem is None:
-        assert not out.reply.is_error
-    else:
-        assert out.reply.is_error and problem in out.reply.text
+    assert out.reply.is_error and problem in out.reply.text, out.reply.text
+    assert await core.database.read(core.comments.bans) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "until", "reason", "said"),
+    [
+        ("telegram:1 30m", "2026-11-27 12:30", None, "until 2026-11-27 12:30 UTC"),
+        ("telegram:1 12H rude", "2026-11-28 00:00", "rude", "until 2026-11-28 00:00 UTC"),
+        ("telegram:1 7d spam links", "2026-12-04 12:00", "spam links", "until 2026-12-04"),
+        ("telegram:1 2w", "2026-12-11 12:00", None, "until 2026-12-11"),
+        ("telegram:1 260w", "2031-11-21 12:00", None, "until 2031-11-21"),
+        ("telegram:1 2026-12-31", "2026-12-31 00:00", None, "until 2026-12-31 00:00 UTC"),
+        ("telegram:1 2027-01-02T10:30", "2027-01-02 10:30", None, "until 2027-01-02 10:30"),
+        ("telegram:1 2027-01-02T10:30+02:00", "2027-01-02 08:30", None, "until 2027-01-02"),
+        ("telegram:1 2031-11-27", "2031-11-27 00:00", None, "until 2031-11-27"),
+        ("telegram:1 forever", None, None, "may not comment any more"),
+        ("telegram:1 FOREVER repeat troll", None, "repeat troll", "may not comment any more"),
+    ],
+)
+async def test_ban_arguments_that_are_understood(
+    core: Core, args: str, until: str | None, reason: str | None, said: str
+) -> None:
+    out = await core.execute(request_for(MODERATOR), "ban", args)
+    assert not out.reply.is_error and said in out.reply.text, out.reply.text
+    [ban] = await core.database.read(core.comments.bans)
+    assert (ban.author_key, ban.reason) == ("telegram:1", reason)
+    assert (f"{ban.until:%Y-%m-%d %H:%M}" if ban.until else None) == until
 
 
 async def test_mycomments_withdraw_and_forgetme(core: Core, clock: Clock) -> None:
