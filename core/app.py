@@ -274,14 +274,24 @@ class Core:
             return Outcome(error(f"/{name} is for moderators only."))
         return await self._guarded(request, spec.mutates, lambda: handler(request, args))
 
-    async def press(self, request: Request, action: str, text: str | None = None) -> Outcome:
-        """An action button was pressed; `text` is what the actor typed into its `input`."""
+    def refusal(self, actor: Actor, action: str) -> Reply | None:
+        """Why a press of `action` by `actor` is refused before any work (a button that no
+        longer exists, a moderators' button pressed by someone else), or None. No database:
+        an adapter may answer with it at once, privately, instead of acknowledging silently."""
         resolved = self.actions.resolve(action)
         if resolved is None:
-            return Outcome(error("That button no longer works. Send /help to start again."))
+            return error("That button no longer works. Send /help to start again.")
+        if resolved[0].moderators_only and not self.is_moderator(actor):
+            return error("Only moderators can do that.")
+        return None
+
+    async def press(self, request: Request, action: str, text: str | None = None) -> Outcome:
+        """An action button was pressed; `text` is what the actor typed into its `input`."""
+        refused = self.refusal(request.actor, action)
+        resolved = self.actions.resolve(action)
+        if refused is not None or resolved is None:
+            return Outcome(refused or error("That button no longer works."))
         route, args = resolved
-        if route.moderators_only and not self.is_moderator(request.actor):
-            return Outcome(error("Only moderators can do that."))
         return await self._guarded(
             request, route.mutates, lambda: route.handler(request, args, text)
         )
