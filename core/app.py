@@ -73,6 +73,11 @@ STORE_DELAYED = (
     "to send it again."
 )
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again."
+WRITE_AS_YOURSELF = (
+    "Please write as yourself: I can't tell anonymous admins or channels apart, so comments, "
+    "your own comments and moderation need your own account. Turn off “Remain anonymous” (or "
+    "stop sending as the channel) and try again."
+)
 # Keys of reads answered lately. A read comes again while the platform still holds it
 # unconfirmed (seconds): ~40 s at 100 updates/s is ample, and it stays ~0.5 MB.
 _RECENT_READS = 4_096
@@ -222,6 +227,8 @@ class Core:
     # Authority ---------------------------------------------------------------------------
 
     def is_moderator(self, actor: Actor) -> bool:
+        if actor.anonymous:  # whoever is behind it, it is no identifiable moderator
+            return False
         if actor.user_id in self._moderators.get(actor.platform, frozenset()):
             return True
         return actor.platform == "discord" and not self._moderator_roles.isdisjoint(actor.role_ids)
@@ -270,6 +277,8 @@ class Core:
             return Outcome(
                 error(f"I don't know the command /{name[:32]}. Send /help for the list.")
             )
+        if request.actor.anonymous and (spec.personal or spec.audience is Audience.MODERATOR):
+            return Outcome(error(WRITE_AS_YOURSELF))
         if spec.audience is Audience.MODERATOR and not self.is_moderator(request.actor):
             return Outcome(error(f"/{name} is for moderators only."))
         return await self._guarded(request, spec.mutates, lambda: handler(request, args))
@@ -281,7 +290,10 @@ class Core:
         resolved = self.actions.resolve(action)
         if resolved is None:
             return error("That button no longer works. Send /help to start again.")
-        if resolved[0].moderators_only and not self.is_moderator(actor):
+        route = resolved[0]
+        if actor.anonymous and (route.personal or route.moderators_only):
+            return error(WRITE_AS_YOURSELF)
+        if route.moderators_only and not self.is_moderator(actor):
             return error("Only moderators can do that.")
         return None
 
@@ -310,6 +322,8 @@ class Core:
     ) -> Outcome:
         from core.handlers.comments import submit_form
 
+        if request.actor.anonymous:
+            return Outcome(error(WRITE_AS_YOURSELF))
         return await self._guarded(
             request, True, lambda: submit_form(self, request, text, display_name, article)
         )

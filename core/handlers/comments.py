@@ -309,24 +309,30 @@ def install(core: Core) -> None:
             "Leave a comment for the moderators to approve",
             (Argument("text", "your comment", required=True, rest=True),),
             mutates=True,
+            personal=True,
         ),
         comment,
     )
-    core.registry.add(CommandSpec("mycomments", "Your comments and their status"), mycomments)
+    core.registry.add(
+        CommandSpec("mycomments", "Your comments and their status", personal=True), mycomments
+    )
     core.registry.add(
         CommandSpec(
             "withdraw",
             "Withdraw your pending comment",
             (Argument("comment", "comment number", required=True, kind=int),),
             mutates=True,
+            personal=True,
         ),
         withdraw,
     )
-    core.registry.add(CommandSpec("forgetme", "Erase all your comments"), forgetme)
+    core.registry.add(CommandSpec("forgetme", "Erase all your comments", personal=True), forgetme)
     core.actions.add("c", open_page)
     limit = core.settings.comment_rules.max_length
-    core.actions.add("k", open_prompt, mutates=True, input_for=lambda _: comment_input(limit))
-    core.actions.add("cc", confirm, mutates=True)
-    core.actions.add("cx", cancel, mutates=True)
-    core.actions.add("w", press_withdraw, mutates=True)
-    core.actions.add("fm", forget, mutates=True)
+    core.actions.add(
+        "k", open_prompt, mutates=True, input_for=lambda _: comment_input(limit), personal=True
+    )
+    core.actions.add("cc", confirm, mutates=True, personal=True)
+    core.actions.add("cx", cancel, mutates=True, personal=True)
+    core.actions.add("w", press_withdraw, mutates=True, personal=True)
+    core.actions.add("fm", forget, mutates=True, personal=True)
