@@ -33,8 +33,9 @@ from sqlalchemy.orm import Session
 from core.actions import ActionRouter
 from core.actors import Actor, Request
 from core.commands import Audience, CommandRegistry, CommandSpec
-from core.comments import catch_up
+from core.comments import catch_up, queries
 from core.comments.service import CommentService, utc_now
+from core.comments.views import CommentView, Delivery, Status
 from core.config import Settings
 from core.content.loader import load_library
 from core.content.models import Library
@@ -118,6 +119,19 @@ class ThrottledFailureLog:
 
 
 T = TypeVar("T")
+
+# Edits and notices made again at once for decisions changed while the last was under way.
+FOLLOW_UPS = 5
+
+
+def _same_decision(a: CommentView, b: CommentView) -> bool:
+    """Whether a card showing `b` shows `a` too (who decided what, when)."""
+    return (a.status, a.decided_at, a.decided_by_name) == (
+        b.status,
+        b.decided_at,
+        b.decided_by_name,
+    )
+
 
 # Several processes: how often each adapter looks for cards and notices owed by another
 # process, and how long a fresh decision is left to the process that made it.
@@ -398,10 +412,21 @@ class Core:
         # another process may have made them (its own platform's notices are its live path):
         # give that path a moment, then tell what is still untold.
         before = self.clock() - CATCH_UP_GRACE if self.inbox.shared else self.started_at
-        views = await self.database.read(
-            lambda s: catch_up.untold(s, platform, decided_before=before)
+
+        def read(session: Session) -> tuple[list[CommentView], set[int]]:
+            views = catch_up.untold(session, platform, decided_before=before)
+            return views, queries.taken_down(session, [v.id for v in views])
+
+        views, taken_down = await self.database.read(read)
+        return catch_up.as_decided(views, self.library.title_of, taken_down)
+
+    async def decided_now(self, comment_id: int) -> CommentDecided | None:
+        """The comment's decision as it stands now, or None while pending (or erased)."""
+        views, taken_down = await self.database.read(
+            lambda session: catch_up.decided_now(session, comment_id)
         )
-        return catch_up.as_decided(views, self.library.title_of)
+        events = catch_up.as_decided(views, self.library.title_of, taken_down)
+        return events[0] if events else None
 
     async def unedited_cards(self, platform: str) -> list[CommentDecided]:
         """Decided comments whose cards on `platform` do not show the decision yet."""
@@ -421,8 +446,39 @@ class Core:
         with `owed_only`, only if a card still does not show the decision."""
         comment_id = event.comment.id
         async with self.delivering("edit", platform, comment_id) as mine:
-            if mine and (not owed_only or await self.cards_owed(comment_id, platform)):
-                await edit(event)
+            if not mine or (owed_only and not await self.cards_owed(comment_id, platform)):
+                return
+            await edit(event)
+            # A later decision (decisions can change) found the claim taken and left its edit
+            # to this one: show the comment as it stands now.
+            shown = event.comment
+            for _ in range(FOLLOW_UPS):
+                latest = await self.decided_now(comment_id)
+                if latest is None or _same_decision(latest.comment, shown):
+                    return
+                await edit(latest)
+                shown = latest.comment
+
+    async def tell_author(
+        self,
+        platform: str,
+        event: CommentDecided,
+        tell: Callable[[CommentDecided], Awaitable[None]],
+    ) -> None:
+        """Run `tell` (which sends the author's notice and records it with `record_delivery`,
+        naming the status told) under the notice claim, so the live path and a catch-up never
+        both tell; then, while a later decision changed the outcome and is still untold (its
+        own notice found the claim taken), tell that too."""
+        comment_id = event.comment.id
+        async with self.delivering("notice", platform, comment_id) as mine:
+            if not mine:
+                return
+            await tell(event)
+            for _ in range(FOLLOW_UPS):
+                latest = await self.decided_now(comment_id)
+                if latest is None or latest.comment.delivery is not Delivery.WAITING:
+                    return
+                await tell(latest)
 
     async def edit_missed_cards(
         self, platform: str, edit: Callable[[CommentDecided], Awaitable[None]]
@@ -559,10 +615,15 @@ class Core:
         finally:
             self._delivering.discard(key)
 
-    async def record_delivery(self, comment_id: int, delivered: bool, detail: str = "") -> None:
-        """Remember whether the author was told the outcome (shown by /mycomments)."""
+    async def record_delivery(
+        self, comment_id: int, delivered: bool, detail: str = "", told: Status | None = None
+    ) -> None:
+        """Remember whether the author was told the outcome (shown by /mycomments); `told`, the
+        status they were told of, keeps a later decision that changed it owed."""
         await self.database.write(
-            lambda session: self.comments.record_delivery(session, comment_id, delivered, detail)
+            lambda session: self.comments.record_delivery(
+                session, comment_id, delivered, detail, told
+            )
         )
 
     async def record_moderation_post(

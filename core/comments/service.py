@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.actors import Actor
 from core.comments import queries
+from core.comments.cards import DECISIONS, published
 from core.comments.rules import clean_name, clean_text, digest, evaluate, length_problem
 from core.comments.views import CommentView, Delivery, Status
 from core.config import CommentRules
@@ -40,6 +41,10 @@ class Decision:
 
     won: bool
     comment: CommentView
+    # The status the moderator saw (and, when it won, changed).
+    seen: Status = Status.PENDING
+    # It won and changed what the author was last told (published or not).
+    tells_author: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,17 +203,27 @@ class CommentService:
         comment_id: int,
         to_status: Status,
         reason: str | None = None,
+        *,
+        seen: Status = Status.PENDING,
     ) -> Decision:
+        """Move the comment from `seen` (the status the moderator saw) to `to_status`, any
+        decided status to any other; a withdrawn comment stays withdrawn."""
+        if to_status not in DECISIONS or seen not in (Status.PENDING, *DECISIONS):
+            raise UserError("That is not a decision a moderator can make.")
         now = self.clock()
         reason = (clean_text(reason)[:500] or None) if reason else None
-        won = queries.decide(
+        # The author hears of the first decision, then of each that publishes or unpublishes
+        # it (rejected and spam are the same to them: not published).
+        tells_author = seen is Status.PENDING or published(seen) != published(to_status)
+        won = seen is not to_status and queries.decide(
             session,
             comment_id,
+            seen=seen,
             to_status=to_status,
             moderator=moderator,
             reason=reason,
             at=now,
-            notify=True,
+            notify=tells_author,
         )
         row = session.get(Comment, comment_id, populate_existing=True)
         if row is None:
@@ -220,11 +235,12 @@ class CommentService:
                 action="decided",
                 actor=moderator,
                 comment_id=comment_id,
-                from_status=Status.PENDING,
+                from_status=seen,
                 to_status=to_status,
                 reason=reason,
             )
-        return Decision(won=won, comment=queries.to_view(row))
+        view = queries.to_view(row)
+        return Decision(won, view, seen, tells_author=won and tells_author)
 
     def withdraw(self, session: Session, author: Actor, comment_id: int) -> CommentView:
         now = self.clock()
@@ -329,12 +345,17 @@ class CommentService:
         return True
 
     def record_delivery(
-        self, session: Session, comment_id: int, delivered: bool, detail: str
+        self,
+        session: Session,
+        comment_id: int,
+        delivered: bool,
+        detail: str,
+        told: Status | None = None,
     ) -> None:
-        row = session.get(Comment, comment_id)
-        if row is not None:
-            row.delivery = Delivery.DELIVERED if delivered else Delivery.FAILED
-            row.delivery_detail = detail[:500] or None
+        """Record whether the author was told of the decision `told` (see
+        queries.record_delivery)."""
+        delivery = Delivery.DELIVERED if delivered else Delivery.FAILED
+        queries.record_delivery(session, comment_id, delivery, detail[:500] or None, told)
 
     def bans(self, session: Session) -> list[BanRecord]:
         now = self.clock()
