@@ -315,7 +315,7 @@ class Core:
         """An action button was pressed; `text` is what the actor typed into its `input`."""
         refused = self.refusal(request.actor, action)
         resolved = self.actions.resolve(action)
-        if refused is not None or resolved is None:
+        if refused is not None or resolved is None:  # refusal() answers an unknown action
             return Outcome(refused or error("That button no longer works."))
         route, args = resolved
         return await self._guarded(
