@@ -32,6 +32,8 @@ class ActionRoute:
     # The text a press of this action asks for, if any (kept here, not only on the button, so
     # a platform can ask again for a button posted before a restart).
     input_for: InputFor = _no_input
+    # About the actor's own comments (see CommandSpec.personal).
+    personal: bool = False
 
 
 class ActionRouter:
@@ -46,11 +48,12 @@ class ActionRouter:
         moderators_only: bool = False,
         mutates: bool = False,
         input_for: InputFor = _no_input,
+        personal: bool = False,
     ) -> None:
         if prefix in self._routes or ":" in prefix:
             raise ValueError(f"bad or duplicate action prefix {prefix!r}")
         self._routes[prefix] = ActionRoute(
-            handler, moderators_only, mutates or moderators_only, input_for
+            handler, moderators_only, mutates or moderators_only, input_for, personal
         )
 
     def resolve(self, action: str) -> tuple[ActionRoute, list[str]] | None:

@@ -13,6 +13,10 @@ class Actor:
     user_id: str
     display_name: str
     role_ids: frozenset[str] = field(default_factory=frozenset)
+    # The platform hides who this is behind a shared identity (Telegram's anonymous group
+    # admins, someone posting as a channel): everyone behind it would be one actor, so it may
+    # read but not comment, act on "its own" comments, or moderate.
+    anonymous: bool = False
 
     @property
     def key(self) -> str:

@@ -33,9 +33,9 @@ from sqlalchemy.orm import Session
 from core.actions import ActionRouter
 from core.actors import Actor, Request
 from core.commands import Audience, CommandRegistry, CommandSpec
-from core.comments import catch_up
+from core.comments import catch_up, queries
 from core.comments.service import CommentService, utc_now
-from core.comments.views import Status
+from core.comments.views import CommentView, Delivery, Status
 from core.config import Settings
 from core.content.loader import load_library
 from core.content.models import Library
@@ -75,6 +75,11 @@ STORE_DELAYED = (
     "to send it again."
 )
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again."
+WRITE_AS_YOURSELF = (
+    "Please write as yourself: I can't tell anonymous admins or channels apart, so comments, "
+    "your own comments and moderation need your own account. Turn off “Remain anonymous” (or "
+    "stop sending as the channel) and try again."
+)
 # Keys of reads answered lately. A read comes again while the platform still holds it
 # unconfirmed (seconds): ~40 s at 100 updates/s is ample, and it stays ~0.5 MB.
 _RECENT_READS = 4_096
@@ -115,6 +120,19 @@ class ThrottledFailureLog:
 
 
 T = TypeVar("T")
+
+# Edits and notices made again at once for decisions changed while the last was under way.
+FOLLOW_UPS = 5
+
+
+def _same_decision(a: CommentView, b: CommentView) -> bool:
+    """Whether a card showing `b` shows `a` too (who decided what, when)."""
+    return (a.status, a.decided_at, a.decided_by_name) == (
+        b.status,
+        b.decided_at,
+        b.decided_by_name,
+    )
+
 
 # Several processes: how often each adapter looks for cards and notices owed by another
 # process, and how long a fresh decision is left to the process that made it.
@@ -224,6 +242,8 @@ class Core:
     # Authority ---------------------------------------------------------------------------
 
     def is_moderator(self, actor: Actor) -> bool:
+        if actor.anonymous:  # whoever is behind it, it is no identifiable moderator
+            return False
         if actor.user_id in self._moderators.get(actor.platform, frozenset()):
             return True
         return actor.platform == "discord" and not self._moderator_roles.isdisjoint(actor.role_ids)
@@ -272,6 +292,8 @@ class Core:
             return Outcome(
                 error(f"I don't know the command /{name[:32]}. Send /help for the list.")
             )
+        if request.actor.anonymous and (spec.personal or spec.audience is Audience.MODERATOR):
+            return Outcome(error(WRITE_AS_YOURSELF))
         if spec.audience is Audience.MODERATOR and not self.is_moderator(request.actor):
             return Outcome(error(f"/{name} is for moderators only."))
         outcome = await self._guarded(request, spec.mutates, lambda: handler(request, args))
@@ -281,14 +303,27 @@ class Core:
             return dataclasses.replace(outcome, reply=private)
         return outcome
 
-    async def press(self, request: Request, action: str, text: str | None = None) -> Outcome:
-        """An action button was pressed; `text` is what the actor typed into its `input`."""
+    def refusal(self, actor: Actor, action: str) -> Reply | None:
+        """Why a press of `action` by `actor` is refused before any work (a button that no
+        longer exists, a moderators' button pressed by someone else), or None. No database:
+        an adapter may answer with it at once, privately, instead of acknowledging silently."""
         resolved = self.actions.resolve(action)
         if resolved is None:
-            return Outcome(error("That button no longer works. Send /help to start again."))
+            return error("That button no longer works. Send /help to start again.")
+        route = resolved[0]
+        if actor.anonymous and (route.personal or route.moderators_only):
+            return error(WRITE_AS_YOURSELF)
+        if route.moderators_only and not self.is_moderator(actor):
+            return error("Only moderators can do that.")
+        return None
+
+    async def press(self, request: Request, action: str, text: str | None = None) -> Outcome:
+        """An action button was pressed; `text` is what the actor typed into its `input`."""
+        refused = self.refusal(request.actor, action)
+        resolved = self.actions.resolve(action)
+        if refused is not None or resolved is None:  # refusal() answers an unknown action
+            return Outcome(refused or error("That button no longer works."))
         route, args = resolved
-        if route.moderators_only and not self.is_moderator(request.actor):
-            return Outcome(error("Only moderators can do that."))
         return await self._guarded(
             request, route.mutates, lambda: route.handler(request, args, text)
         )
@@ -307,6 +342,8 @@ class Core:
     ) -> Outcome:
         from core.handlers.comments import submit_form
 
+        if request.actor.anonymous:
+            return Outcome(error(WRITE_AS_YOURSELF))
         return await self._guarded(
             request, True, lambda: submit_form(self, request, text, display_name, article)
         )
@@ -381,10 +418,21 @@ class Core:
         # another process may have made them (its own platform's notices are its live path):
         # give that path a moment, then tell what is still untold.
         before = self.clock() - CATCH_UP_GRACE if self.inbox.shared else self.started_at
-        views = await self.database.read(
-            lambda s: catch_up.untold(s, platform, decided_before=before)
+
+        def read(session: Session) -> tuple[list[CommentView], set[int]]:
+            views = catch_up.untold(session, platform, decided_before=before)
+            return views, queries.taken_down(session, [v.id for v in views])
+
+        views, taken_down = await self.database.read(read)
+        return catch_up.as_decided(views, self.library.title_of, taken_down)
+
+    async def decided_now(self, comment_id: int) -> CommentDecided | None:
+        """The comment's decision as it stands now, or None while pending (or erased)."""
+        views, taken_down = await self.database.read(
+            lambda session: catch_up.decided_now(session, comment_id)
         )
-        return catch_up.as_decided(views, self.library.title_of)
+        events = catch_up.as_decided(views, self.library.title_of, taken_down)
+        return events[0] if events else None
 
     async def unedited_cards(self, platform: str) -> list[CommentDecided]:
         """Decided comments whose cards on `platform` do not show the decision yet."""
@@ -404,8 +452,39 @@ class Core:
         with `owed_only`, only if a card still does not show the decision."""
         comment_id = event.comment.id
         async with self.delivering("edit", platform, comment_id) as mine:
-            if mine and (not owed_only or await self.cards_owed(comment_id, platform)):
-                await edit(event)
+            if not mine or (owed_only and not await self.cards_owed(comment_id, platform)):
+                return
+            await edit(event)
+            # A later decision (decisions can change) found the claim taken and left its edit
+            # to this one: show the comment as it stands now.
+            shown = event.comment
+            for _ in range(FOLLOW_UPS):
+                latest = await self.decided_now(comment_id)
+                if latest is None or _same_decision(latest.comment, shown):
+                    return
+                await edit(latest)
+                shown = latest.comment
+
+    async def tell_author(
+        self,
+        platform: str,
+        event: CommentDecided,
+        tell: Callable[[CommentDecided], Awaitable[None]],
+    ) -> None:
+        """Run `tell` (which sends the author's notice and records it with `record_delivery`,
+        naming the status told) under the notice claim, so the live path and a catch-up never
+        both tell; then, while a later decision changed the outcome and is still untold (its
+        own notice found the claim taken), tell that too."""
+        comment_id = event.comment.id
+        async with self.delivering("notice", platform, comment_id) as mine:
+            if not mine:
+                return
+            await tell(event)
+            for _ in range(FOLLOW_UPS):
+                latest = await self.decided_now(comment_id)
+                if latest is None or latest.comment.delivery is not Delivery.WAITING:
+                    return
+                await tell(latest)
 
     async def edit_missed_cards(
         self, platform: str, edit: Callable[[CommentDecided], Awaitable[None]]
@@ -542,10 +621,15 @@ class Core:
         finally:
             self._delivering.discard(key)
 
-    async def record_delivery(self, comment_id: int, delivered: bool, detail: str = "") -> None:
-        """Remember whether the author was told the outcome (shown by /mycomments)."""
+    async def record_delivery(
+        self, comment_id: int, delivered: bool, detail: str = "", told: Status | None = None
+    ) -> None:
+        """Remember whether the author was told the outcome (shown by /mycomments); `told`, the
+        status they were told of, keeps a later decision that changed it owed."""
         await self.database.write(
-            lambda session: self.comments.record_delivery(session, comment_id, delivered, detail)
+            lambda session: self.comments.record_delivery(
+                session, comment_id, delivered, detail, told
+            )
         )
 
     async def record_moderation_post(

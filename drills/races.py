@@ -31,6 +31,8 @@ from sqlalchemy.orm import Session
 from bots.telegram.app import TelegramAdapter
 from core.actors import Actor, Request
 from core.app import Core
+from core.comments.cards import MOVE_CODE
+from core.comments.views import Status
 from core.store.tables import AuditEntry, Comment
 from drills._inprocess import (
     captured_errors,
@@ -315,10 +317,19 @@ def card_problems(race: Race, cid: int, row: Comment) -> list[str]:
     tg_text = race.api.messages[(MOD_CHAT, card["message_id"])]["text"]
     dc = dc_card(race.fake, cid)
     dc_text = str(dc["embeds"])
+    # A decided card offers the other decisions, each naming the decision shown as seen.
+    seen = f":{cid}:{MOVE_CODE[Status(row.status)]}"
+    tg_rows = (race.api.messages[(MOD_CHAT, card["message_id"])].get("reply_markup") or {}).get(
+        "inline_keyboard", []
+    )
+    tg_actions = [b.get("callback_data", "") for r in tg_rows for b in r]
+    dc_actions = [
+        c.get("custom_id", "") for r in dc.get("components") or [] for c in r["components"]
+    ]
     problems = []
-    if row.decided_by_name not in tg_text:
+    if row.decided_by_name not in tg_text or not all(a.endswith(seen) for a in tg_actions):
         problems.append(f"#{cid}: Telegram card does not show the decision")
-    if row.decided_by_name not in dc_text or dc.get("components"):
+    if row.decided_by_name not in dc_text or not all(a.endswith(seen) for a in dc_actions):
         problems.append(f"#{cid}: Discord card does not show the decision")
     return problems
 

@@ -51,7 +51,8 @@ class ConsoleSession:
             and event.comment.author_platform == "console"
         ):
             self.write(f"[to {event.comment.author_name}]\n{render_text(event.author_notice)}")
-            await self.core.record_delivery(event.comment.id, True, "shown in the console")
+            told = event.comment
+            await self.core.record_delivery(told.id, True, "shown in the console", told.status)
 
     async def handle(self, line: str, *, event_key: str | None = None) -> bool:
         """Act on one input line; returns False when the user asked to quit."""

@@ -203,6 +203,8 @@ class Adapter:
         """A core action button (or its form): defer (update), press, edit or follow up."""
 
         async def run() -> None:
+            if await self._refused(interaction, action):
+                return
             if not await respond.acknowledge(interaction, update=True):
                 return
 
@@ -220,7 +222,25 @@ class Adapter:
         self, interaction: discord.Interaction[Any], action: str, wanted: TextInput
     ) -> None:
         """The action wants text first: the form is the initial response, nothing is stored."""
-        await self._guard(interaction, interaction.response.send_modal(InputModal(action, wanted)))
+
+        async def ask() -> None:
+            if not await self._refused(interaction, action):
+                await interaction.response.send_modal(InputModal(action, wanted))
+
+        await self._guard(interaction, ask())
+
+    async def _refused(self, interaction: discord.Interaction[Any], action: str) -> bool:
+        """Answer a press the core refuses outright (e.g. a moderators' button pressed by a
+        reader) privately, as the initial response; True if it was refused.
+
+        Deferred first, the refusal would hang on the first follow-up of a silent deferred
+        update, and a form would open for someone who may not use it."""
+        refusal = self.core.refusal(actor_of(interaction), action)
+        if refusal is None:
+            return False
+        message = render_one(refusal)
+        await interaction.response.send_message(ephemeral=True, **respond.send_kwargs(message))
+        return True
 
     # Answering ---------------------------------------------------------------------------
 

@@ -16,8 +16,6 @@ from core.events import CommentDecided, CommentQueued, Event
 
 if TYPE_CHECKING:
     from core.app import Core
-    from core.comments.views import CommentView
-    from core.replies import Reply
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +40,7 @@ class ModerationRelay:
         elif isinstance(event, CommentDecided):
             await self.update_cards(event)
             if event.comment.author_platform == PLATFORM and event.author_notice is not None:
-                await self.tell_author(event.comment, event.author_notice)
+                await self.tell_author(event)
 
     async def post_card(self, event: CommentQueued) -> None:
         """Post a new comment's card, with its buttons, to the moderation channel."""
@@ -87,7 +85,7 @@ class ModerationRelay:
 
     async def _tell(self, event: CommentDecided) -> bool:
         if event.author_notice is not None:
-            await self.tell_author(event.comment, event.author_notice)  # records, never raises
+            await self.tell_author(event)  # records, never raises
         return True
 
     async def _post_or_stop(self, event: CommentQueued) -> bool:
@@ -122,13 +120,15 @@ class ModerationRelay:
         if edited:
             await self.core.cards_show(event.comment.id, PLATFORM, event.comment.status)
 
-    async def tell_author(self, comment: CommentView, notice: Reply) -> None:
-        """DM the author the decision; closed DMs (50007) are recorded, not raised."""
-        async with self.core.delivering("notice", PLATFORM, comment.id) as mine:
-            if mine:
-                await self._tell_author(comment, notice)
+    async def tell_author(self, event: CommentDecided) -> None:
+        """DM the author the decision (unless another process or path is telling them);
+        closed DMs (50007) are recorded, not raised."""
+        await self.core.tell_author(PLATFORM, event, self._tell_author)
 
-    async def _tell_author(self, comment: CommentView, notice: Reply) -> None:
+    async def _tell_author(self, event: CommentDecided) -> None:
+        comment, notice = event.comment, event.author_notice
+        if notice is None:
+            return
         detail = ""
         try:
             channel = await self.client.create_dm(discord.Object(id=int(comment.author_user_id)))
@@ -139,7 +139,7 @@ class ModerationRelay:
             detail = f"{exc.code} {exc.text}".strip() if exc.code else f"HTTP {exc.status}"
         else:
             delivered = True
-        await self.core.record_delivery(comment.id, delivered, detail)
+        await self.core.record_delivery(comment.id, delivered, detail, comment.status)
 
 
 async def _delete(message: discord.PartialMessage) -> bool:

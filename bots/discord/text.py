@@ -19,11 +19,18 @@ ZWSP = "\u200b"
 # Any "@" that could start a mention (<@id>, <@!id>, <@&id>, @everyone, @here) gets a zero-width
 # space after it: discord.utils.escape_mentions covers 17-20 digit ids only, this covers all.
 _AT = re.compile(r"@(?!\u200b)")
-# Links Discord makes clickable stay as they are (escaping would break them), as
-# discord.utils.escape_markdown does; every formatting character elsewhere is escaped.
-_URL = re.compile(r"<[^: >]+:/[^ >]+>|(?:https?|steam)://[^\s<]+[^<.,:;\"\'\]\s]")
-_FORMATTING = re.compile(r"([\\*_~|`\[\]])")
+# Bare links Discord makes clickable stay as they are (escaping would break them); every
+# formatting character elsewhere is escaped. Unlike discord.utils.escape_markdown, nothing in
+# angle brackets is spared: Discord reads <@id>, <#id>, <t:…>, </command:id>, <:emoji:id> and
+# <a:emoji:id> there, and the bot writes none of them into reader text, so every "<" is
+# escaped (a link in brackets stays clickable as a bare link).
+_URL = re.compile(r"(?:https?|steam)://[^\s<]+[^<.,:;\"\'\]\s]")
+_FORMATTING = re.compile(r"([\\*_~|`\[\]<])")
 _LINE_MARKER = re.compile(r"^([ \t]*)(?=[-#>])", re.MULTILINE)
+# "1. " at the start of a line opens a numbered list: escape its dot.
+_LIST_NUMBER = re.compile(r"^([ \t]*\d+)\.(?=[ \t])", re.MULTILINE)
+# Where "<" is not escaped (embed titles, labels): a zero-width space stops the token.
+_TOKEN_START = re.compile(r"<(?!\u200b)")
 _LINE_START = re.compile(r"\s*-|#|>")
 _URL_UNSAFE = re.compile(r"[\s()<>\[\]]")
 
@@ -50,12 +57,14 @@ def escape(text: str) -> str:
     escaped = _escape_formatting(text)
     # Every line that opens with a list, header or quote marker.
     escaped = _LINE_MARKER.sub(r"\1\\", escaped)
+    escaped = _LIST_NUMBER.sub(r"\1\\.", escaped)
     return neutralise_mentions(escaped)
 
 
 def plain(text: str) -> str:
-    """Text shown without Markdown (embed titles, button labels): only mentions neutralised."""
-    return neutralise_mentions(text)
+    """Text shown without Markdown (embed titles, button labels): mentions and <…> tokens
+    neutralised."""
+    return _TOKEN_START.sub("<" + ZWSP, neutralise_mentions(text))
 
 
 def safe_url(url: str) -> str | None:

@@ -5,16 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telegram import Update, User
-from telegram.constants import ChatType
+from telegram.constants import ChatID, ChatType
 
 from core.actors import Actor, Request
 
 PLATFORM = "telegram"
+# The fixed `from` of a message whose real sender Telegram hides: an anonymous group admin
+# (GroupAnonymousBot), someone sending as a channel (Channel_Bot), a channel post forwarded to
+# its discussion group (the service account). Everyone behind one of them is one "user".
+HIDDEN_SENDERS = frozenset({ChatID.ANONYMOUS_ADMIN, ChatID.FAKE_CHANNEL, ChatID.SERVICE_CHAT})
 
 
-def actor_of(user: User) -> Actor:
+def actor_of(user: User, *, anonymous: bool = False) -> Actor:
     """The Telegram user as a core actor; the core decides whether they may moderate."""
-    return Actor(platform=PLATFORM, user_id=str(user.id), display_name=user.full_name)
+    return Actor(
+        platform=PLATFORM,
+        user_id=str(user.id),
+        display_name=user.full_name,
+        anonymous=anonymous or user.id in HIDDEN_SENDERS,
+    )
 
 
 def event_key(update: Update) -> str:
@@ -28,8 +37,10 @@ def request_of(update: Update) -> Request | None:
     if user is None:
         return None
     chat = update.effective_chat
+    # A message sent on behalf of a chat (an anonymous admin, a channel) names that chat here.
+    on_behalf = update.message is not None and update.message.sender_chat is not None
     return Request(
-        actor=actor_of(user),
+        actor=actor_of(user, anonymous=on_behalf),
         chat_id=str(chat.id) if chat else str(user.id),
         event_key=event_key(update),
         is_private_chat=chat is None or chat.type == ChatType.PRIVATE,

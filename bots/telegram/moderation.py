@@ -120,23 +120,26 @@ class ModerationRelay:
         return True
 
     async def notify_author(self, event: CommentDecided) -> None:
-        """Tell a Telegram author the outcome privately and record whether it arrived."""
-        comment = event.comment
-        if comment.author_platform != PLATFORM or event.author_notice is None:
+        """Tell a Telegram author the outcome privately (unless another process or path is
+        telling them) and record whether it arrived."""
+        if event.comment.author_platform != PLATFORM or event.author_notice is None:
             return
-        async with self.core.delivering("notice", PLATFORM, comment.id) as mine:
-            if not mine:
-                return  # another process (or path) is telling them
-            try:
-                await self.sender.send(_chat_id(comment.author_user_id), event.author_notice)
-            except (Forbidden, BadRequest) as exc:
-                # Blocked bot, deleted account, never started: /mycomments shows the outcome.
-                await self.core.record_delivery(comment.id, False, exc.message)
-                return
-            except TelegramError as exc:
-                await self.core.record_delivery(comment.id, False, str(exc))
-                raise
-            await self.core.record_delivery(comment.id, True)
+        await self.core.tell_author(PLATFORM, event, self._notify)
+
+    async def _notify(self, event: CommentDecided) -> None:
+        comment, notice = event.comment, event.author_notice
+        if notice is None:
+            return
+        try:
+            await self.sender.send(_chat_id(comment.author_user_id), notice)
+        except (Forbidden, BadRequest) as exc:
+            # Blocked bot, deleted account, never started: /mycomments shows the outcome.
+            await self.core.record_delivery(comment.id, False, exc.message, comment.status)
+            return
+        except TelegramError as exc:
+            await self.core.record_delivery(comment.id, False, str(exc), comment.status)
+            raise
+        await self.core.record_delivery(comment.id, True, told=comment.status)
 
 
 async def _unless_unwell(what: str, event: Event, step: Awaitable[None]) -> bool:

@@ -40,6 +40,8 @@ class CommandSpec:
     audience: Audience = Audience.READER
     # Changes stored state, so it needs an event key to be safe against re-delivery.
     mutates: bool = False
+    # About the actor's own comments: needs a person the bot can tell apart from others.
+    personal: bool = False
 
     @property
     def usage(self) -> str:

@@ -18,6 +18,18 @@ _DECIDED = {
     Status.SPAM: "🗑 Marked as spam",
     Status.WITHDRAWN: "↩️ Withdrawn by its author",
 }
+VERB = {
+    Status.PENDING: "waiting for a decision",
+    Status.APPROVED: "approved",
+    Status.REJECTED: "rejected",
+    Status.SPAM: "marked as spam",
+    Status.WITHDRAWN: "withdrawn by its author",
+    Status.ERASED: "erased at its author's request",
+}
+# The moves a moderator may make, and the letter each has in a button's action (`m:a:12`).
+DECISIONS = (Status.APPROVED, Status.REJECTED, Status.SPAM)
+MOVE_CODE = {Status.APPROVED: "a", Status.REJECTED: "r", Status.SPAM: "s"}
+MOVE_LABEL = {Status.APPROVED: "✅ Approve", Status.REJECTED: "❌ Reject", Status.SPAM: "🗑 Spam"}
 STATUS_LABEL = {
     Status.PENDING: "⏳ waiting for a moderator",
     Status.APPROVED: "✅ approved",
@@ -52,8 +64,28 @@ def comment_button(article_slug: str, max_length: int) -> ActionButton:
     )
 
 
+def decided_by(comment: CommentView) -> str:
+    """Who made the comment's decision: "by Ann", or "automatically" (the rules filed it)."""
+    return f"by {comment.decided_by_name}" if comment.decided_by_name else "automatically"
+
+
+def move_button(
+    comment_id: int, to: Status, seen: Status, label: str | None = None
+) -> ActionButton:
+    """A button moving the comment to `to`; it names the status its presser saw (none for
+    pending, as on cards posted before decisions could change), so a stale press changes
+    nothing."""
+    seen_code = () if seen is Status.PENDING else (MOVE_CODE[seen],)
+    return ActionButton(
+        label=label or MOVE_LABEL[to],
+        action=action_id("m", MOVE_CODE[to], comment_id, *seen_code),
+        input=REASON_INPUT if to is Status.REJECTED else None,
+    )
+
+
 def moderation_card(comment: CommentView, article_title: str) -> Reply:
-    """The message moderators act on; once decided it shows who decided and has no buttons."""
+    """The message moderators act on: while pending, the decisions and a ban; once decided,
+    who decided and the other decisions (a withdrawn or erased comment has none)."""
     if comment.status is Status.ERASED:
         return erased_card(comment.id, article_title)
     blocks: list[Block] = [
@@ -84,10 +116,14 @@ def moderation_card(comment: CommentView, article_title: str) -> Reply:
         ]
         return reply(*blocks, buttons=buttons)
     decided = _DECIDED.get(comment.status, comment.status.value)
-    by = f" by {comment.decided_by_name}" if comment.status is not Status.WITHDRAWN else ""
+    by = f" {decided_by(comment)}" if comment.status is not Status.WITHDRAWN else ""
     reason = f": {comment.decision_reason}" if comment.decision_reason else ""
     blocks.append(paragraph(Span.bold(f"{decided}{by}{reason}")))
-    return reply(*blocks)
+    status = comment.status
+    if status not in DECISIONS:
+        return reply(*blocks)
+    moves = [move_button(comment.id, to, comment.status) for to in DECISIONS if to is not status]
+    return reply(*blocks, buttons=[moves])
 
 
 def erased_card(comment_id: int, article_title: str) -> Reply:
@@ -98,8 +134,26 @@ def erased_card(comment_id: int, article_title: str) -> Reply:
     )
 
 
-def author_notice(comment: CommentView, article_title: str) -> Reply | None:
-    """What the author is told about a moderator's decision."""
+def published(status: Status) -> bool:
+    """Whether readers see a comment in this status: all its author is told about."""
+    return status is Status.APPROVED
+
+
+def author_notice(
+    comment: CommentView, article_title: str, *, taken_down: bool = False
+) -> Reply | None:
+    """What the author is told about a moderator's decision; `taken_down` when it unpublished
+    a comment they were told was public."""
+    if comment.status in (Status.REJECTED, Status.SPAM) and taken_down:
+        reason = comment.decision_reason if comment.status is Status.REJECTED else None
+        return reply(
+            paragraph(
+                f"Your comment #{comment.id} on “{article_title}” is no longer public: a "
+                "moderator changed their decision."
+            ),
+            *([paragraph("Reason: ", Span.italic(reason))] if reason else []),
+            quote(comment.text),
+        )
     if comment.status is Status.APPROVED:
         return reply(
             paragraph(

@@ -12,7 +12,7 @@ delivery never happened, so an adapter can deliver them when it starts:
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -21,7 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.comments.cards import author_notice, moderation_card
-from core.comments.queries import to_view
+from core.comments.queries import taken_down, to_view
 from core.comments.views import CommentView, Delivery, Status
 from core.events import CommentDecided, CommentQueued
 from core.store.tables import Comment as CommentRow
@@ -103,12 +103,25 @@ def as_queued(views: Sequence[CommentView], title: Titles) -> list[CommentQueued
     return [CommentQueued(v, moderation_card(v, title(v.article_slug))) for v in views]
 
 
-def as_decided(views: Sequence[CommentView], title: Titles) -> list[CommentDecided]:
+def as_decided(
+    views: Sequence[CommentView], title: Titles, taken_down: Set[int] = frozenset()
+) -> list[CommentDecided]:
+    """Each decided comment's event; `taken_down` holds the ids whose latest decision
+    unpublished them (queries.taken_down), whose authors are told so."""
     events = []
     for view in views:
         name = title(view.article_slug)
-        events.append(CommentDecided(view, moderation_card(view, name), author_notice(view, name)))
+        notice = author_notice(view, name, taken_down=view.id in taken_down)
+        events.append(CommentDecided(view, moderation_card(view, name), notice))
     return events
+
+
+def decided_now(session: Session, comment_id: int) -> tuple[list[CommentView], set[int]]:
+    """The comment as it stands if decided (for as_decided), with whether it was taken down."""
+    row = session.get(CommentRow, comment_id, populate_existing=True)
+    if row is None or row.status == Status.PENDING:
+        return [], set()
+    return [to_view(row)], taken_down(session, [comment_id])
 
 
 async def deliver_missed(

@@ -147,27 +147,68 @@ def decide(
     session: Session,
     comment_id: int,
     *,
+    seen: Status,
     to_status: Status,
     moderator: Actor,
     reason: str | None,
     at: datetime,
     notify: bool,
 ) -> bool:
-    """Compare-and-set on `pending`: of concurrent deciders exactly one gets True."""
+    """Compare-and-set on the status the moderator saw: of concurrent deciders who saw the
+    same status exactly one gets True. With `notify` the author is owed the news (it waits in
+    `delivery`); without, whatever they are owed stays as it is."""
+    values: dict[str, object] = {
+        "status": to_status,
+        "decided_at": at,
+        "decided_by_key": moderator.key,
+        "decided_by_name": moderator.display_name,
+        "decision_reason": reason,
+    }
+    if notify:
+        values.update(delivery=Delivery.WAITING, delivery_detail=None)
     result = session.execute(
         update(Comment)
-        .where(Comment.id == comment_id, Comment.status == Status.PENDING)
-        .values(
-            status=to_status,
-            decided_at=at,
-            decided_by_key=moderator.key,
-            decided_by_name=moderator.display_name,
-            decision_reason=reason,
-            delivery=Delivery.WAITING if notify else Delivery.NOT_NEEDED,
-        )
+        .where(Comment.id == comment_id, Comment.status == seen)
+        .values(values)
         .execution_options(synchronize_session=False)
     )
     return rows_matched(result) == 1
+
+
+def record_delivery(
+    session: Session, comment_id: int, delivery: Delivery, detail: str | None, told: Status | None
+) -> None:
+    """Record whether the author was told; when `told` names the status they were told of,
+    only while the comment's outcome for them is still that one (a later decision that
+    changed it is owed a notice of its own)."""
+    where = [Comment.id == comment_id]
+    if told is not None:
+        shown = [Status.APPROVED] if told is Status.APPROVED else [Status.REJECTED, Status.SPAM]
+        where.append(Comment.status.in_(shown))
+    session.execute(
+        update(Comment)
+        .where(*where)
+        .values(delivery=delivery, delivery_detail=detail)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def taken_down(session: Session, comment_ids: list[int]) -> set[int]:
+    """Of `comment_ids`, those whose latest decision unpublished them (moved them from
+    approved): their authors were told they were public."""
+    if not comment_ids:
+        return set()
+    latest = (
+        select(func.max(AuditEntry.id))
+        .where(AuditEntry.comment_id.in_(comment_ids), AuditEntry.action == "decided")
+        .group_by(AuditEntry.comment_id)
+    )
+    rows = session.scalars(
+        select(AuditEntry.comment_id).where(
+            AuditEntry.id.in_(latest), AuditEntry.from_status == Status.APPROVED
+        )
+    )
+    return {comment_id for comment_id in rows if comment_id is not None}
 
 
 def withdraw(session: Session, comment_id: int, author: Actor, at: datetime) -> bool:

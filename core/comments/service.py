@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from core import caps
 from core.actors import Actor
 from core.comments import queries
+from core.comments.cards import DECISIONS, published
 from core.comments.erasure import Erasure, erase_person
 from core.comments.rules import clean_name, digest, evaluate, length_problem
 from core.comments.views import CommentView, Delivery, Status
@@ -44,6 +46,10 @@ class Decision:
 
     won: bool
     comment: CommentView
+    # The status the moderator saw (and, when it won, changed).
+    seen: Status = Status.PENDING
+    # It won and changed what the author was last told (published or not).
+    tells_author: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,17 +226,27 @@ class CommentService:
         comment_id: int,
         to_status: Status,
         reason: str | None = None,
+        *,
+        seen: Status = Status.PENDING,
     ) -> Decision:
+        """Move the comment from `seen` (the status the moderator saw) to `to_status`, any
+        decided status to any other; a withdrawn comment stays withdrawn."""
+        if to_status not in DECISIONS or seen not in (Status.PENDING, *DECISIONS):
+            raise UserError("That is not a decision a moderator can make.")
         now = self.clock()
         reason = (fit(clean_text(reason), 500) or None) if reason else None
-        won = queries.decide(
+        # The author hears of the first decision, then of each that publishes or unpublishes
+        # it (rejected and spam are the same to them: not published).
+        tells_author = seen is Status.PENDING or published(seen) != published(to_status)
+        won = seen is not to_status and queries.decide(
             session,
             comment_id,
+            seen=seen,
             to_status=to_status,
             moderator=moderator,
             reason=reason,
             at=now,
-            notify=True,
+            notify=tells_author,
         )
         row = session.get(Comment, comment_id, populate_existing=True)
         if row is None:
@@ -242,11 +258,12 @@ class CommentService:
                 action="decided",
                 actor=moderator,
                 comment_id=comment_id,
-                from_status=Status.PENDING,
+                from_status=seen,
                 to_status=to_status,
                 reason=reason,
             )
-        return Decision(won=won, comment=queries.to_view(row))
+        view = queries.to_view(row)
+        return Decision(won, view, seen, tells_author=won and tells_author)
 
     def withdraw(self, session: Session, author: Actor, comment_id: int) -> CommentView:
         now = self.clock()
@@ -295,8 +312,8 @@ class CommentService:
                 "platform:user_id (e.g. telegram:12345)."
             )
         now = self.clock()
-        if until is not None and until <= now:
-            raise UserError("The end of a ban must be in the future.")
+        if until is not None:
+            check_ban_end(until, now)
         ban = session.get(Ban, author_key)
         if ban is None:
             ban = Ban(author_key=author_key, created_at=now, banned_by_name=moderator.display_name)
@@ -326,12 +343,17 @@ class CommentService:
         return True
 
     def record_delivery(
-        self, session: Session, comment_id: int, delivered: bool, detail: str
+        self,
+        session: Session,
+        comment_id: int,
+        delivered: bool,
+        detail: str,
+        told: Status | None = None,
     ) -> None:
-        row = session.get(Comment, comment_id)
-        if row is not None:
-            row.delivery = Delivery.DELIVERED if delivered else Delivery.FAILED
-            row.delivery_detail = detail[:500] or None
+        """Record whether the author was told of the decision `told` (see
+        queries.record_delivery)."""
+        delivery = Delivery.DELIVERED if delivered else Delivery.FAILED
+        queries.record_delivery(session, comment_id, delivery, detail[:500] or None, told)
 
     def bans(self, session: Session) -> list[BanRecord]:
         now = self.clock()
@@ -377,18 +399,59 @@ def purge_expired(session: Session, now: datetime, batch: int = 500) -> int:
     return max(gone, queries.purge_tombstones(session, batch))
 
 
-def parse_until(value: str, now: datetime) -> datetime | None:
-    """`7d`, `12h`, `30m` from now, or an ISO date/time (UTC); None for empty/`forever`."""
-    value = value.strip().lower()
-    if value in {"", "forever", "permanent", "permanently"}:
-        return None
-    units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-    if value[:-1].isascii() and value[:-1].isdigit() and value[-1] in units and len(value) < 8:
-        return now + timedelta(**{units[value[-1]]: int(value[:-1])})
+BAN_LENGTHS = "30m, 12h, 7d, 2w, a date like 2026-12-31 (UTC), or forever"
+MAX_BAN_YEARS = 5
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_FOREVER = frozenset({"forever", "permanent", "permanently"})
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:t\d{2}:\d{2}(?::\d{2})?)?(?:z|[+-]\d{2}:\d{2})?")
+
+
+def latest_ban_end(now: datetime) -> datetime:
+    """The furthest a ban may reach: MAX_BAN_YEARS from now (`forever` is a separate choice)."""
     try:
-        parsed = datetime.fromisoformat(value.upper() if "t" in value else value)
-    except ValueError as exc:
-        raise UserError(
-            f"“{value}” is not a time I understand: use 7d, 12h, 30m or a date like 2026-12-31."
-        ) from exc
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        return now.replace(year=now.year + MAX_BAN_YEARS)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year + MAX_BAN_YEARS, day=28)
+
+
+def _too_long(now: datetime) -> UserError:
+    return UserError(
+        f"A ban can last at most {MAX_BAN_YEARS} years (until {latest_ban_end(now):%Y-%m-%d}); "
+        "use forever for a ban with no end."
+    )
+
+
+def check_ban_end(until: datetime, now: datetime) -> None:
+    """Refuse a ban end in the past or beyond the cap."""
+    if until <= now:
+        raise UserError("The end of a ban must be in the future.")
+    if until > latest_ban_end(now):
+        raise _too_long(now)
+
+
+def parse_until(value: str, now: datetime) -> datetime | None:
+    """When a ban ends: None for `forever`; `30m`, `12h`, `7d`, `2w` from now; or an ISO date or
+    date-time (UTC unless it says otherwise). Anything else is refused, never guessed at: a
+    length the bot cannot read must not become a permanent ban."""
+    token = value.strip().lower()
+    if token in _FOREVER:
+        return None
+    number, unit = token[:-1], token[-1:]
+    if unit in _UNIT_SECONDS and number.isascii() and number.isdigit():
+        # Compared as whole seconds first: a huge count would overflow a timedelta.
+        seconds = int(number) * _UNIT_SECONDS[unit]
+        if seconds > (latest_ban_end(now) - now).total_seconds():
+            raise _too_long(now)
+        until = now + timedelta(seconds=seconds)
+    else:
+        try:
+            if not _DATE_TIME.fullmatch(token):
+                raise ValueError(token)
+            parsed = datetime.fromisoformat(token.upper())
+        except ValueError as exc:
+            raise UserError(
+                f"“{value.strip()[:40]}” is not a ban length I understand: use {BAN_LENGTHS}."
+            ) from exc
+        until = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    check_ban_end(until, now)
+    return until

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -130,14 +131,14 @@ async def submit_form(
 ) -> Outcome:
     """A completed comment form (no preview step): store it straight away."""
     article = article_by_slug(core, slug) if slug else core.library.default_article
-    reply_ = await core.once(
+    outcome = await core.once(
         request,
         lambda s: store_comment(core, s, request, article, text, display_name, from_form=True),
     )
-    return Outcome(
-        reply_.reply.model_copy(update={"edit_in_place": False, "ephemeral": True}),
-        reply_.replayed,
-    )
+    # Only the reply changes: the outcome's confirm_key and redeliver must reach the adapter,
+    # or the reply is never confirmed delivered and every replay sends it again.
+    shown = outcome.reply.model_copy(update={"edit_in_place": False, "ephemeral": True})
+    return replace(outcome, reply=shown)
 
 
 def erased_reply(erasure: Erasure) -> Reply:
@@ -341,24 +342,30 @@ def install(core: Core) -> None:
             "Leave a comment for the moderators to approve",
             (Argument("text", "your comment", required=True, rest=True),),
             mutates=True,
+            personal=True,
         ),
         comment,
     )
-    core.registry.add(CommandSpec("mycomments", "Your comments and their status"), mycomments)
+    core.registry.add(
+        CommandSpec("mycomments", "Your comments and their status", personal=True), mycomments
+    )
     core.registry.add(
         CommandSpec(
             "withdraw",
             "Withdraw your pending comment",
             (Argument("comment", "comment number", required=True, kind=int),),
             mutates=True,
+            personal=True,
         ),
         withdraw,
     )
-    core.registry.add(CommandSpec("forgetme", "Erase all your comments"), forgetme)
+    core.registry.add(CommandSpec("forgetme", "Erase all your comments", personal=True), forgetme)
     core.actions.add("c", open_page)
     limit = core.settings.comment_rules.max_length
-    core.actions.add("k", open_prompt, mutates=True, input_for=lambda _: comment_input(limit))
-    core.actions.add("cc", confirm, mutates=True)
-    core.actions.add("cx", cancel, mutates=True)
-    core.actions.add("w", press_withdraw, mutates=True)
-    core.actions.add("fm", forget, mutates=True)
+    core.actions.add(
+        "k", open_prompt, mutates=True, input_for=lambda _: comment_input(limit), personal=True
+    )
+    core.actions.add("cc", confirm, mutates=True, personal=True)
+    core.actions.add("cx", cancel, mutates=True, personal=True)
+    core.actions.add("w", press_withdraw, mutates=True, personal=True)
+    core.actions.add("fm", forget, mutates=True, personal=True)

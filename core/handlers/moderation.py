@@ -16,8 +16,17 @@ from core.actions import action_id
 from core.actors import Request
 from core.commands import Argument, Audience, CommandSpec
 from core.comments import queries
-from core.comments.cards import REASON_INPUT, author_notice, moderation_card
-from core.comments.service import BanRecord, parse_until
+from core.comments.cards import (
+    MOVE_CODE,
+    MOVE_LABEL,
+    REASON_INPUT,
+    VERB,
+    author_notice,
+    decided_by,
+    moderation_card,
+    move_button,
+)
+from core.comments.service import BAN_LENGTHS, BanRecord, parse_until
 from core.comments.views import CommentView, Status
 from core.errors import UserError
 from core.events import CommentDecided
@@ -32,7 +41,13 @@ if TYPE_CHECKING:
 
 QUEUE_PAGE = 5
 EXPORT_PAGE = 500  # comments per read: each page holds the event loop for a few ms
-_VERB = {Status.APPROVED: "approved", Status.REJECTED: "rejected", Status.SPAM: "marked as spam"}
+BAN_USAGE = (
+    "Usage: /ban <#comment or platform:user_id> <30m | 12h | 7d | 2w | 2026-12-31 | forever> "
+    f"[reason]. The length is one of {BAN_LENGTHS}."
+)
+# A button's action: `m:<move>:<comment id>[:<status seen>]`; no status seen means pending.
+_MOVES = {"a": Status.APPROVED, "r": Status.REJECTED, "s": Status.SPAM, "b": Status.SPAM}
+_SEEN = {code: status for status, code in MOVE_CODE.items()}
 
 
 def install(core: Core) -> None:
@@ -42,31 +57,34 @@ def install(core: Core) -> None:
         status: Status,
         reason: str | None,
         *,
+        seen: Status = Status.PENDING,
         from_card: bool,
         ban_author: bool = False,
     ) -> Outcome:
         def work(session: Session) -> Effect:
+            ban = None
             if ban_author:
+                # The moderator judged the author by what they read: the ban stands whatever
+                # became of the comment meanwhile (decided, even withdrawn), and the answer
+                # says so; only an erased comment leaves nobody to ban.
                 author_key = queries.author_of(session, comment_id)
                 if author_key is None:
                     raise UserError(f"There is no comment #{comment_id}.")
-                core.comments.ban(session, request.actor, author_key, until=None, reason=reason)
-            decision = core.comments.decide(session, request.actor, comment_id, status, reason)
+                ban = core.comments.ban(
+                    session, request.actor, author_key, until=None, reason=reason
+                )
+            decision = core.comments.decide(
+                session, request.actor, comment_id, status, reason, seen=seen
+            )
             view = decision.comment
             title = core.library.title_of(view.article_slug)
             card = moderation_card(view, title)
             if not decision.won:
-                if view.status is Status.WITHDRAWN:
-                    said = f"Comment #{comment_id} was withdrawn by its author."
-                elif view.status is Status.ERASED:
-                    said = f"Comment #{comment_id} was erased at its author's request."
-                else:
-                    said = (
-                        f"Comment #{comment_id} was already {_VERB.get(view.status, view.status)} "
-                        f"by {view.decided_by_name}."
-                    )
-                return Effect(message(said, ephemeral=True), comment_id=comment_id)
-            notice = author_notice(view, title)
+                said = _not_decided(view, status, seen, ban)
+                return Effect(said, comment_id=comment_id)
+            notice = None
+            if decision.tells_author:
+                notice = author_notice(view, title, taken_down=seen is Status.APPROVED)
             shown = card.model_copy(update={"edit_in_place": from_card})
             return Effect(shown, [CommentDecided(view, card, notice)], comment_id=comment_id)
 
@@ -127,26 +145,20 @@ def install(core: Core) -> None:
         return await decide(request, comment_id, Status.SPAM, None, from_card=False)
 
     async def ban(request: Request, args: str) -> Outcome:
-        """Stop an author from commenting, optionally until a time."""
-        who, _, rest = args.strip().partition(" ")
-        if not who:
-            raise UserError(
-                "Usage: /ban <#comment or platform:user_id> [7d | 2026-12-31] [reason]"
-            )
-        until_token, _, reason = rest.strip().partition(" ")
-        try:
-            until = parse_until(until_token, core.clock())
-        except UserError:
-            until, reason = None, rest.strip()
+        """Stop an author from commenting until a time, or forever."""
+        parts = args.split(maxsplit=2)
+        if len(parts) < 2:  # no length: refused, never read as a permanent ban
+            raise UserError(BAN_USAGE)
+        who, until_token = parts[0], parts[1]
+        reason = parts[2].strip() if len(parts) > 2 else ""
+        until = parse_until(until_token, core.clock())
 
         def work(session: Session) -> Effect:
             author_key = _author_key(session, who)
             record = core.comments.ban(
                 session, request.actor, author_key, until=until, reason=reason or None
             )
-            span = f" until {record.until:%Y-%m-%d %H:%M} UTC" if record.until else ""
-            said = message(f"{author_key} may not comment{span}.", ephemeral=True)
-            return Effect(said, subject_key=author_key)
+            return Effect(message(f"{banned(record)}.", ephemeral=True), subject_key=author_key)
 
         return await core.once(request, work)
 
@@ -233,10 +245,10 @@ def install(core: Core) -> None:
     core.registry.add(
         CommandSpec(
             "ban",
-            "Stop an author commenting (optionally until a time)",
+            "Stop an author commenting, until a time or forever",
             (
                 Argument("author", "#comment or platform:user_id", required=True),
-                Argument("until", "7d, 12h or 2026-12-31"),
+                Argument("until", "30m, 12h, 7d, 2w, 2026-12-31 or forever", required=True),
                 Argument("reason", "why", rest=True),
             ),
             mod,
@@ -257,16 +269,17 @@ def install(core: Core) -> None:
     core.registry.add(CommandSpec("export", "All comments as JSON and CSV", audience=mod), export)
 
     async def press(request: Request, args: list[str], text: str | None = None) -> Outcome:
-        if len(args) != 2 or args[0] not in {"a", "r", "s", "b"}:
+        if not 2 <= len(args) <= 3 or args[0] not in _MOVES or not set(args[2:]) <= set(_SEEN):
             raise UserError("That button no longer works.")
         comment_id = parse_id(args[1])
-        status = {"a": Status.APPROVED, "r": Status.REJECTED, "s": Status.SPAM, "b": Status.SPAM}
+        seen = _SEEN[args[2]] if len(args) == 3 else Status.PENDING
         reason = "author banned" if args[0] == "b" else (text or "").strip() or None
         return await decide(
             request,
             comment_id,
-            status[args[0]],
+            _MOVES[args[0]],
             reason,
+            seen=seen,
             from_card=True,
             ban_author=args[0] == "b",
         )
@@ -277,6 +290,42 @@ def install(core: Core) -> None:
         moderators_only=True,
         input_for=lambda args: REASON_INPUT if args[:1] == ["r"] else None,
     )
+
+
+def _not_decided(view: CommentView, wanted: Status, seen: Status, ban: BanRecord | None) -> Reply:
+    """The answer to a decision that changed nothing: the comment is no longer as the moderator
+    saw it. Says what it is now (and what a ban did), with a button to make the change anyway
+    from there, which names the status now seen."""
+    number, state = f"Comment #{view.id}", VERB[view.status]
+    by = "" if view.status is Status.PENDING else f" {decided_by(view)}"
+    if view.status is Status.WITHDRAWN:
+        said = f"{number} was withdrawn by its author."
+    elif view.status is Status.ERASED:
+        said = f"{number} was erased at its author's request."
+    elif ban is not None:
+        said = f"{number} stays {state}{f' ({by.strip()})' if by else ''}."
+    elif view.status is wanted or seen is Status.PENDING:
+        said = f"{number} was already {state}{by}."
+    else:
+        said = f"{number} is now {state}{by}."
+    if ban is not None:
+        said = f"{banned(ban)}. {said}"
+    movable = view.status is not wanted and view.status not in (Status.WITHDRAWN, Status.ERASED)
+    if ban is not None or not movable:
+        return message(said, ephemeral=True)
+    label = f"{MOVE_LABEL[wanted]} #{view.id}"
+    return reply(
+        paragraph(said),
+        buttons=[[move_button(view.id, wanted, view.status, label)]],
+        ephemeral=True,
+    )
+
+
+def banned(record: BanRecord) -> str:
+    """What a ban means, in words: until when, or with no end."""
+    if record.until is None:
+        return f"{record.author_key} may not comment any more"
+    return f"{record.author_key} may not comment until {record.until:%Y-%m-%d %H:%M} UTC"
 
 
 def _author_key(session: Session, who: str) -> str:

@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,7 +16,9 @@ from core.actors import Actor
 from core.app import Core
 from core.comments.service import purge_expired
 from core.comments.views import Delivery, Status
+from core.config import CommentRules
 from core.events import CommentDecided, CommentQueued, Event
+from core.replies import Reply
 from core.store.tables import AuditEntry, Comment, CommentDraft, ProcessedEvent
 from tests.conftest import (
     DISCORD_MODERATOR,
@@ -267,21 +270,65 @@ async def test_ban_button_bans_and_files_as_spam(core: Core, clock: Clock) -> No
     assert "stopped you" in await submit(core, READER, "Buy more")
 
 
+FORMS = "30m, 12h, 7d, 2w, a date like 2026-12-31 (UTC), or forever"
+
+
 @pytest.mark.parametrize(
     ("args", "problem"),
     [
         ("", "Usage"),
-        ("#999", "no comment"),
-        ("nowhere:1", "not an author"),
-        ("telegram:1 yesterday-ish", None),  # not a time: read as the reason, permanent ban
+        ("telegram:1", "Usage"),  # no length: never a silent permanent ban
+        ("#999 7d", "no comment"),
+        ("nowhere:1 7d", "not an author"),
+        ("telegram:1 yesterday-ish", FORMS),
+        ("telegram:1 trolling and spamming", FORMS),  # a reason where the length goes
+        ("telegram:1 7days", FORMS),
+        ("telegram:1 1y", FORMS),
+        ("telegram:1 2026-02-30", FORMS),
+        ("telegram:1 12/31/2026", FORMS),
+        ("telegram:1 ７d", FORMS),  # full-width digit
+        ("telegram:1 -3d", FORMS),
+        ("telegram:1 1.5d", FORMS),
+        ("telegram:1 0d", "in the future"),
+        ("telegram:1 2026-11-27", "in the future"),  # today began before now
+        ("telegram:1 2020-01-01", "in the future"),
+        ("telegram:1 999999w", "at most 5 years"),
+        ("telegram:1 99999999999999999999999d", "at most 5 years"),
+        ("telegram:1 261w", "at most 5 years"),
+        ("telegram:1 2031-11-28", "at most 5 years"),
+        ("telegram:1 9999-12-31T23:59", "at most 5 years"),
     ],
 )
-async def test_ban_arguments(core: Core, args: str, problem: str | None) -> None:
+async def test_ban_arguments_that_are_refused(core: Core, args: str, problem: str) -> None:
     out = await core.execute(request_for(MODERATOR), "ban", args)
-    if problem is None:
-        assert not out.reply.is_error
-    else:
-        assert out.reply.is_error and problem in out.reply.text
+    assert out.reply.is_error and problem in out.reply.text, out.reply.text
+    assert await core.database.read(core.comments.bans) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "until", "reason", "said"),
+    [
+        ("telegram:1 30m", "2026-11-27 12:30", None, "until 2026-11-27 12:30 UTC"),
+        ("telegram:1 12H rude", "2026-11-28 00:00", "rude", "until 2026-11-28 00:00 UTC"),
+        ("telegram:1 7d spam links", "2026-12-04 12:00", "spam links", "until 2026-12-04"),
+        ("telegram:1 2w", "2026-12-11 12:00", None, "until 2026-12-11"),
+        ("telegram:1 260w", "2031-11-21 12:00", None, "until 2031-11-21"),
+        ("telegram:1 2026-12-31", "2026-12-31 00:00", None, "until 2026-12-31 00:00 UTC"),
+        ("telegram:1 2027-01-02T10:30", "2027-01-02 10:30", None, "until 2027-01-02 10:30"),
+        ("telegram:1 2027-01-02T10:30+02:00", "2027-01-02 08:30", None, "until 2027-01-02"),
+        ("telegram:1 2031-11-27", "2031-11-27 00:00", None, "until 2031-11-27"),
+        ("telegram:1 forever", None, None, "may not comment any more"),
+        ("telegram:1 FOREVER repeat troll", None, "repeat troll", "may not comment any more"),
+    ],
+)
+async def test_ban_arguments_that_are_understood(
+    core: Core, args: str, until: str | None, reason: str | None, said: str
+) -> None:
+    out = await core.execute(request_for(MODERATOR), "ban", args)
+    assert not out.reply.is_error and said in out.reply.text, out.reply.text
+    [ban] = await core.database.read(core.comments.bans)
+    assert (ban.author_key, ban.reason) == ("telegram:1", reason)
+    assert (f"{ban.until:%Y-%m-%d %H:%M}" if ban.until else None) == until
 
 
 async def test_mycomments_withdraw_and_forgetme(core: Core, clock: Clock) -> None:
@@ -434,3 +481,280 @@ async def test_cards_not_showing_a_decision_are_found_until_they_do(core: Core) 
     await core.cards_show(1, "discord", "approved")
     assert await core.unedited_cards("discord") == []
     assert [e.comment.id for e in await core.unedited_cards("telegram")] == [1]
+
+
+# Decisions that change -------------------------------------------------------------------
+
+
+@pytest.fixture
+async def strict_core(database_url: str, clock: Clock) -> AsyncIterator[Core]:
+    """A Core whose rules file comments naming a casino as spam, with no moderator."""
+    rules = CommentRules(_env_file=None, disallowed_words=["casino"])
+    settings = make_settings(database_url, comment_rules=rules)
+    instance = await Core.open(settings, clock=clock, migrate=False)
+    try:
+        yield instance
+    finally:
+        await instance.close()
+
+
+async def moves(core: Core, comment_id: int) -> list[tuple[str | None, str | None]]:
+    """The comment's audit trail as (from, to) statuses, oldest first."""
+    rows = await core.database.read(
+        lambda session: session.execute(
+            select(AuditEntry.from_status, AuditEntry.to_status)
+            .where(AuditEntry.comment_id == comment_id)
+            .order_by(AuditEntry.id)
+        ).all()
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def delivery_of(core: Core, comment_id: int) -> str:
+    row = await core.database.read(lambda session: session.get(Comment, comment_id))
+    assert row is not None
+    return row.delivery
+
+
+def labelled(reply: Reply) -> dict[str, str]:
+    return {b.label: b.action for b in reply.action_buttons}
+
+
+def decided(events: list[Event]) -> list[CommentDecided]:
+    return [e for e in events if isinstance(e, CommentDecided)]
+
+
+async def listed(core: Core) -> str:
+    return (await core.execute(request_for(OTHER_READER), "comments")).reply.text
+
+
+async def test_a_comment_filed_as_spam_automatically_can_be_approved(strict_core: Core) -> None:
+    core = strict_core
+    events = collect(core)
+    await submit(core, READER, "Best casino in town, or so they say")
+    assert await status_of(core, 1) == "spam"
+    asked = await core.execute(request_for(MODERATOR), "approve", "1")
+    assert asked.reply.ephemeral and not asked.reply.is_error
+    assert asked.reply.text.startswith("Comment #1 was already marked as spam automatically.")
+    assert labelled(asked.reply) == {"✅ Approve #1": "m:a:1:s"}  # from spam, as seen
+    assert await status_of(core, 1) == "spam"
+
+    approved = await core.press(request_for(MODERATOR), "m:a:1:s")
+    assert "Approved by Mia Moderator" in approved.reply.text
+    assert "Best casino in town" in await listed(core)
+    await core.events.drain()
+    [event] = decided(events)
+    assert event.author_notice is not None and "was approved" in event.author_notice.text
+    assert await moves(core, 1) == [(None, "spam"), ("spam", "approved")]
+
+
+async def test_moderators_move_decisions_between_approved_rejected_and_spam(core: Core) -> None:
+    events = collect(core)
+    await submit(core, READER, "Change of heart")
+    card = (await core.press(request_for(MODERATOR), "m:a:1")).reply
+    assert labelled(card) == {"❌ Reject": "m:r:1:a", "🗑 Spam": "m:s:1:a"}
+    assert core.input_for("m:r:1:a") is not None  # the reason form, as for a pending card
+
+    card = (await core.press(request_for(DISCORD_MODERATOR), "m:r:1:a", "off topic")).reply
+    assert card.edit_in_place and "Rejected by Role Mod: off topic" in card.text
+    assert labelled(card) == {"✅ Approve": "m:a:1:r", "🗑 Spam": "m:s:1:r"}
+    assert "Change of heart" not in await listed(core)
+
+    card = (await core.press(request_for(MODERATOR), "m:s:1:r")).reply
+    assert "Marked as spam by Mia Moderator" in card.text and "off topic" not in card.text
+    assert labelled(card) == {"✅ Approve": "m:a:1:s", "❌ Reject": "m:r:1:s"}
+
+    card = (await core.execute(request_for(OPERATOR), "approve", "1")).reply
+    assert labelled(card) == {"✅ Approve #1": "m:a:1:s"}  # a command assumes pending: asks
+    card = (await core.press(request_for(OPERATOR), "m:a:1:s")).reply
+    assert "Approved by Operator" in card.text
+    assert "Change of heart" in await listed(core)
+
+    await core.events.drain()
+    changes = decided(events)
+    assert [e.comment.status for e in changes] == ["approved", "rejected", "spam", "approved"]
+    notices = [e.author_notice.text if e.author_notice else "" for e in changes]
+    assert "was approved" in notices[0]
+    assert "no longer public" in notices[1] and "off topic" in notices[1]
+    assert notices[2] == ""  # rejected or spam: not published either way, nothing to tell
+    assert "was approved" in notices[3]
+    assert await moves(core, 1) == [
+        (None, "pending"),
+        ("pending", "approved"),
+        ("approved", "rejected"),
+        ("rejected", "spam"),
+        ("spam", "approved"),
+    ]
+
+
+async def test_a_change_from_a_status_no_longer_there_changes_nothing(
+    core: Core, clock: Clock
+) -> None:
+    await submit(core, READER, "Seen differently")
+    await core.press(request_for(MODERATOR), "m:a:1")
+    await core.press(request_for(DISCORD_MODERATOR), "m:r:1:a")
+
+    stale = await core.press(request_for(MODERATOR), "m:s:1:a")
+    assert stale.reply.ephemeral and not stale.reply.edit_in_place
+    assert stale.reply.text == "Comment #1 is now rejected by Role Mod."
+    assert labelled(stale.reply) == {"🗑 Spam #1": "m:s:1:r"}
+    same = await core.press(request_for(MODERATOR), "m:r:1:a")
+    assert same.reply.text == "Comment #1 was already rejected by Role Mod."
+    assert same.reply.action_buttons == ()
+    assert await status_of(core, 1) == "rejected"
+
+    racing = await asyncio.gather(
+        core.press(request_for(MODERATOR), "m:a:1:r"),
+        core.press(request_for(DISCORD_MODERATOR), "m:s:1:r"),
+        core.press(request_for(OPERATOR), "m:a:1:r"),
+    )
+    assert sum(not o.reply.ephemeral for o in racing) == 1
+    assert len(await moves(core, 1)) == 4  # submitted, approved, rejected, one of the race
+
+    clock.advance(60)
+    await submit(core, READER, "Still pending")  # #2: a forged "seen" changes nothing either
+    forged = await core.press(request_for(MODERATOR), "m:a:2:s")
+    assert forged.reply.text == "Comment #2 is now waiting for a decision."
+    assert labelled(forged.reply) == {"✅ Approve #2": "m:a:2"}
+    for bad in ("m:a:2:p", "m:a:2:w", "m:a:2:s:s", "m:x:2"):
+        out = await core.press(request_for(MODERATOR), bad)
+        assert out.reply.is_error and "no longer works" in out.reply.text
+    assert await status_of(core, 2) == "pending"
+
+
+async def test_a_withdrawn_comment_stays_withdrawn(core: Core) -> None:
+    events = collect(core)
+    await submit(core, READER, "Never mind")
+    await core.execute(request_for(READER), "withdraw", "1")
+    for action in ("m:a:1", "m:r:1", "m:s:1:a", "m:a:1:s"):
+        out = await core.press(request_for(MODERATOR), action)
+        assert out.reply.text == "Comment #1 was withdrawn by its author."
+        assert out.reply.action_buttons == ()
+    out = await core.execute(request_for(MODERATOR), "approve", "1")
+    assert out.reply.text == "Comment #1 was withdrawn by its author."
+    assert await status_of(core, 1) == "withdrawn"
+    await core.events.drain()
+    [event] = decided(events)
+    assert "Withdrawn by its author" in event.card.text and event.card.action_buttons == ()
+
+
+async def test_the_ban_button_on_a_decided_comment_bans_and_says_so(
+    core: Core, clock: Clock
+) -> None:
+    await submit(core, READER, "Approved, then regretted")
+    await core.press(request_for(MODERATOR), "m:a:1")
+    out = await core.press(request_for(DISCORD_MODERATOR), "m:b:1")
+    assert out.reply.ephemeral and not out.reply.is_error
+    assert out.reply.text == (
+        "telegram:501 may not comment any more. Comment #1 stays approved (by Mia Moderator)."
+    )
+    assert await status_of(core, 1) == "approved"
+    clock.advance(60)
+    assert "stopped you" in await submit(core, READER, "Let me back in")
+
+    # Withdrawn while the moderator read it: the author is banned all the same.
+    await submit(core, OTHER_READER, "Withdrawn just in time")
+    await core.execute(request_for(OTHER_READER), "withdraw", "2")
+    out = await core.press(request_for(MODERATOR), "m:b:2")
+    assert out.reply.text == (
+        "discord:601 may not comment any more. Comment #2 was withdrawn by its author."
+    )
+    assert await status_of(core, 2) == "withdrawn"
+
+    # Erased by its author: nobody is left to ban.
+    gone = Actor("telegram", "555", "Gone Reader")
+    await submit(core, gone, "Erase me")
+    await core.press(request_for(gone), "fm:y:555")
+    out = await core.press(request_for(MODERATOR), "m:b:3")
+    assert out.reply.is_error and "no comment #3" in out.reply.text
+    bans = await core.database.read(core.comments.bans)
+    assert sorted((b.author_key, b.until) for b in bans) == [
+        ("discord:601", None),
+        ("telegram:501", None),
+    ]
+
+
+async def test_a_changed_outcome_is_owed_to_its_author_like_the_first(
+    core: Core, clock: Clock, database_url: str
+) -> None:
+    await submit(core, READER, "Taken down as the power failed")
+    await core.press(request_for(MODERATOR), "m:a:1")
+    await core.record_delivery(1, True, told=Status.APPROVED)
+    await core.press(request_for(MODERATOR), "m:r:1:a", "libel")
+    assert await delivery_of(core, 1) == Delivery.WAITING
+    # The approval's notice, recorded late, does not mark the take-down told.
+    await core.record_delivery(1, True, told=Status.APPROVED)
+    assert await delivery_of(core, 1) == Delivery.WAITING
+
+    clock.advance(60)
+    later = await Core.open(make_settings(database_url), clock=clock, migrate=False)
+    try:
+        [owed] = await later.untold_decisions("telegram")
+        assert owed.comment.status == "rejected" and owed.author_notice is not None
+        assert "no longer public" in owed.author_notice.text
+        assert "libel" in owed.author_notice.text
+        await later.record_delivery(1, False, "blocked", told=Status.REJECTED)
+        await later.press(request_for(MODERATOR), "m:s:1:r")  # the same to the author
+        assert await delivery_of(later, 1) == Delivery.FAILED
+        assert await later.untold_decisions("telegram") == []
+    finally:
+        await later.close()
+
+
+async def test_cards_follow_a_changed_decision(core: Core) -> None:
+    await submit(core, READER, "The card follows")
+    await core.record_moderation_post(1, "discord", "42", "66")
+    await core.press(request_for(MODERATOR), "m:a:1")
+    await core.cards_show(1, "discord", "approved")
+    assert await core.unedited_cards("discord") == []
+    await core.press(request_for(MODERATOR), "m:s:1:a")
+    [owed] = await core.unedited_cards("discord")
+    assert owed.comment.status == "spam"
+    assert labelled(owed.card) == {"✅ Approve": "m:a:1:s", "❌ Reject": "m:r:1:s"}
+    await core.cards_show(1, "discord", "spam")
+    assert await core.unedited_cards("discord") == []
+
+
+async def test_a_decision_changed_while_the_last_was_told_and_shown_follows_it(
+    core: Core,
+) -> None:
+    await submit(core, READER, "Quick change of mind")
+    await core.press(request_for(MODERATOR), "m:a:1")
+    approved = await core.decided_now(1)
+    assert approved is not None
+    release, telling_started, editing_started = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    told: list[CommentDecided] = []
+    shown: list[str] = []
+
+    async def tell(event: CommentDecided) -> None:
+        told.append(event)
+        telling_started.set()
+        await release.wait()
+        await core.record_delivery(1, True, told=event.comment.status)
+
+    async def edit(event: CommentDecided) -> None:
+        shown.append(event.comment.status)
+        editing_started.set()
+        await release.wait()
+        await core.cards_show(1, "telegram", event.comment.status)
+
+    telling = asyncio.create_task(core.tell_author("telegram", approved, tell))
+    editing = asyncio.create_task(core.edit_cards("telegram", approved, edit))
+    await telling_started.wait()
+    await editing_started.wait()
+    await core.press(request_for(MODERATOR), "m:r:1:a")
+    rejected = await core.decided_now(1)
+    assert rejected is not None
+    # The rejection's own notice and edit find the claims taken and leave them to these.
+    await core.tell_author("telegram", rejected, tell)
+    await core.edit_cards("telegram", rejected, edit)
+    assert (len(told), len(shown)) == (1, 1)
+    release.set()
+    await asyncio.gather(telling, editing)
+    assert [e.comment.status for e in told] == ["approved", "rejected"]
+    assert told[1].author_notice is not None and "no longer public" in told[1].author_notice.text
+    assert shown == ["approved", "rejected"]
+    assert await delivery_of(core, 1) == Delivery.DELIVERED
+    await core.record_moderation_post(1, "telegram", "-100", "55")
+    await core.cards_show(1, "telegram", "rejected")
+    assert await core.unedited_cards("telegram") == []

@@ -12,10 +12,12 @@ from typing import Any
 
 from core.actors import Actor, Request
 from core.app import Core
-from tests.bots.discord.conftest import MODERATOR, READER, OpenCore, StartHarness
+from core.store.tables import ProcessedEvent
+from tests.bots.discord.conftest import MODERATOR, OTHER, READER, OpenCore, StartHarness
 from tests.bots.discord.fake_discord import MOD_CHANNEL_ID, FakeDiscord
-from tests.bots.discord.harness import User
+from tests.bots.discord.harness import Harness, User
 from tests.bots.discord.test_moderation import card_of, card_posts, card_text, new_comment
+from tests.bots.discord.test_readers import buttons, comment_via_modal, original
 from tests.conftest import Clock
 
 
@@ -158,3 +160,26 @@ async def test_authors_never_told_of_a_decision_are_told_at_start_up(
     assert third.client.catching_up is not None
     assert (await third.client.catching_up).notices == 0
     assert len(told()) == 1
+
+
+async def delivered_at(core: Core, payload: dict[str, Any]) -> object:
+    key = f"discord:interaction:{payload['id']}"
+    row = await core.database.read(lambda session: session.get(ProcessedEvent, key))
+    assert row is not None, "the submission stored no event key"
+    return row.delivered_at
+
+
+async def test_comment_forms_confirm_their_reply_delivered(
+    bot: Harness, core: Core, fake: FakeDiscord
+) -> None:
+    # Unconfirmed, a re-delivered submission would be answered a second time.
+    submitted = await comment_via_modal(bot, READER, "Sent from the slash form")
+    assert "waiting for a moderator" in submitted.texts()
+    assert await delivered_at(core, submitted.payload) is not None
+
+    listed = original(fake, await bot.send(bot.slash("comments", OTHER)))
+    opened = await bot.send(bot.press(listed, buttons(listed)["✍️ Comment"], OTHER))
+    values = {"Your comment": "Sent from the button's form"}
+    typed = await bot.send(bot.submit(bot.modal_of(opened), values, OTHER, message=listed))
+    assert "waiting for a moderator" in typed.texts()
+    assert await delivered_at(core, typed.payload) is not None

@@ -19,7 +19,7 @@ from tests.bots.discord.conftest import (
 )
 from tests.bots.discord.fake_discord import EPHEMERAL, MOD_CHANNEL_ID, FakeDiscord, Recorded
 from tests.bots.discord.harness import Harness, Result, User
-from tests.bots.discord.test_readers import buttons, comment_via_modal
+from tests.bots.discord.test_readers import buttons, comment_via_modal, original
 from tests.conftest import Clock
 
 CARDS = f"/channels/{MOD_CHANNEL_ID}/messages"
@@ -79,7 +79,11 @@ async def test_approve_edits_card_dms_author_and_publishes(
     assert pressed.first.body == {"type": 6}
     decided = fake.messages[card["id"]]
     assert "Approved by Role Mod" in card_text(decided)
-    assert decided["components"] == []
+    # The decided card offers the other decisions, each naming the status seen.
+    assert buttons(decided) == {
+        "❌ Reject": f"nb:m:r:{comment}:a",
+        "🗑 Spam": f"nb:m:s:{comment}:a",
+    }
     [dm] = dms(fake, pressed, READER)
     assert "approved" in dm.body["content"]
 
@@ -87,6 +91,48 @@ async def test_approve_edits_card_dms_author_and_publishes(
     assert "Approve me please" in public.texts()
     mine = await bot.send(bot.slash("mycomments", READER))
     assert "approved" in mine.texts()
+
+
+async def test_decisions_change_from_the_card_and_by_command(
+    bot: Harness, fake: FakeDiscord
+) -> None:
+    comment = await new_comment(bot, fake, READER, "Approved, then not")
+    card = card_of(fake, comment)  # the stored message: edits change it in place
+    await bot.send(bot.press(card, f"nb:m:a:{comment}", MODERATOR))
+
+    # Unpublished from the decided card, with a reason: the card follows, the author is told.
+    opened = await bot.send(bot.press(card, f"nb:m:r:{comment}:a", ID_MODERATOR))
+    reason = {"Reason (optional)": "Libel"}
+    rejected = await bot.send(bot.submit(bot.modal_of(opened), reason, ID_MODERATOR, message=card))
+    assert "Rejected by Id Mod: Libel" in card_text(card)
+    assert buttons(card) == {"✅ Approve": f"nb:m:a:{comment}:r", "🗑 Spam": f"nb:m:s:{comment}:r"}
+    [dm] = dms(fake, rejected, READER)
+    assert "no longer public" in dm.body["content"] and "Libel" in dm.body["content"]
+    assert "Approved, then not" not in (await bot.send(bot.slash("comments", OTHER))).texts()
+
+    # Rejected to spam is nothing new for the author: the card changes, no DM.
+    seen_rejected = copy.deepcopy(card)
+    spam = await bot.send(bot.press(card, f"nb:m:s:{comment}:r", MODERATOR))
+    assert "Marked as spam by Role Mod" in card_text(card)
+    assert dms(fake, spam, READER) == []
+
+    # A press on the card as it was changes nothing and says what the comment is now.
+    stale = await bot.send(bot.press(seen_rejected, f"nb:m:a:{comment}:r", ID_MODERATOR))
+    followup = stale.requests[-1]
+    assert followup.body["flags"] == EPHEMERAL
+    assert f"Comment #{comment} is now marked as spam by Role Mod" in followup.body["content"]
+    assert "Marked as spam by Role Mod" in card_text(card)
+
+    # A command on a decided comment answers with its state and a button to change it.
+    asked = await bot.send(bot.slash("approve", ID_MODERATOR, comment=comment))
+    assert "was already marked as spam by Role Mod" in asked.texts()
+    answer = original(fake, asked)
+    assert buttons(answer) == {f"✅ Approve #{comment}": f"nb:m:a:{comment}:s"}
+    approved = await bot.send(bot.press(answer, f"nb:m:a:{comment}:s", ID_MODERATOR))
+    assert "Approved by Id Mod" in card_text(answer) and "Approved by Id Mod" in card_text(card)
+    [dm] = dms(fake, approved, READER)
+    assert "was approved" in dm.body["content"]
+    assert "Approved, then not" in (await bot.send(bot.slash("comments", OTHER))).texts()
 
 
 async def test_reject_asks_for_a_reason_in_a_modal(bot: Harness, fake: FakeDiscord) -> None:
@@ -142,13 +188,13 @@ async def test_forged_presses_by_non_moderators_are_refused(
     card = card_of(fake, comment)
     for action in "arsb":
         pressed = await bot.send(bot.press(card, f"nb:m:{action}:{comment}", NOT_A_MODERATOR))
-        if action == "r":  # the reason form opens, its submission is refused
-            modal = bot.modal_of(pressed)
-            reason = {"Reason (optional)": "forged"}
-            pressed = await bot.send(bot.submit(modal, reason, NOT_A_MODERATOR, message=card))
-        followup = pressed.requests[-1]
-        assert followup.method == "POST" and followup.body["flags"] == EPHEMERAL
-        assert "moderators" in followup.body["content"]
+        # Told at once and privately, as the answer to the press itself: not a silent
+        # deferred update, and no reason form for the reject button.
+        [answer] = pressed.requests
+        assert answer.path.endswith("/callback")
+        assert answer.body["type"] == 4, answer.body
+        assert answer.body["data"]["flags"] == EPHEMERAL
+        assert "Only moderators" in answer.body["data"]["content"]
     assert buttons(fake.messages[card["id"]])  # untouched, still pending
     assert not [r for r in fake.requests if r.method == "PATCH" and r.path.startswith(CARDS)]
 
@@ -156,6 +202,19 @@ async def test_forged_presses_by_non_moderators_are_refused(
     assert "moderators only" in refused.texts()
     mine = await bot.send(bot.slash("mycomments", READER))
     assert "waiting for a moderator" in mine.texts()
+
+
+async def test_forged_presses_on_a_decided_card_are_refused(
+    bot: Harness, fake: FakeDiscord
+) -> None:
+    comment = await new_comment(bot, fake, READER, "Approved for good")
+    card = card_of(fake, comment)
+    await bot.send(bot.press(card, f"nb:m:a:{comment}", MODERATOR))
+    for custom_id in buttons(card).values():  # Reject (a form for moderators) and Spam
+        [answer] = (await bot.send(bot.press(card, custom_id, NOT_A_MODERATOR))).requests
+        assert answer.body["type"] == 4 and answer.body["data"]["flags"] == EPHEMERAL
+        assert "Only moderators" in answer.body["data"]["content"]
+    assert "Approved by Role Mod" in card_text(card)
 
 
 async def test_late_press_is_told_who_decided(bot: Harness, fake: FakeDiscord) -> None:

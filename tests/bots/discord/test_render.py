@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import discord
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +18,7 @@ from core.replies.build import heading, item, paragraph, quote, reply
 from tests.bots.discord.limits import message_problems
 
 LIVE_MENTION = re.compile(r"@(?!\u200b)|<@[!&]?\d")
-MARKDOWN = "*_~|`\\"
+MARKDOWN = "*_~|`<\\"
 
 
 def payload(message: Message) -> dict[str, Any]:
@@ -52,7 +53,7 @@ def unescaped(text: str) -> list[str]:
 
 def test_plain_reply_is_content_with_markdown_escaped() -> None:
     [message] = render(reply(paragraph("Ada says *hi* to _you_ @everyone <@123>")))
-    assert message.content == (f"Ada says \\*hi\\* to \\_you\\_ @{ZWSP}everyone <@{ZWSP}123>")
+    assert message.content == (f"Ada says \\*hi\\* to \\_you\\_ @{ZWSP}everyone \\<@{ZWSP}123>")
     assert message.embeds == []
 
 
@@ -62,6 +63,36 @@ def test_formatting_inside_something_shaped_like_a_masked_link_is_escaped_too() 
     assert message.content == (
         "\\[\\*\\*x\\*\\* \\|\\|y\\|\\|\\](https://e.com/a_b) see https://e.com/c_d"
     )
+
+
+# Everything Discord reads inside <...> (mentions, timestamps, command links, custom emoji,
+# channel links) comes out literal: the bot itself writes no such token into reader text.
+@pytest.mark.parametrize(
+    ("hostile", "shown"),
+    [
+        ("<t:1700000000:R>", "\\<t:1700000000:R>"),
+        ("</forgetme:1>", "\\</forgetme:1>"),
+        ("<a:party:1>", "\\<a:party:1>"),
+        ("<:smile:1>", "\\<:smile:1>"),
+        ("<@123>", f"\\<@{ZWSP}123>"),
+        ("<@!123>", f"\\<@{ZWSP}!123>"),
+        ("<@&1>", f"\\<@{ZWSP}&1>"),
+        ("<#1>", "\\<#1>"),
+        ("<id:customize>", "\\<id:customize>"),
+        ("<x:/**bold** ||hidden||>", "\\<x:/\\*\\*bold\\*\\* \\|\\|hidden\\|\\|>"),
+        ("<ftp:/a_b_c>", "\\<ftp:/a\\_b\\_c>"),
+        ("<https://e.com/a_b>", "\\<https://e.com/a_b>"),  # the bare link still works
+        ("1. not a list", "1\\. not a list"),
+        ("  12. nor this", "  12\\. nor this"),
+    ],
+)
+def test_tokens_in_angle_brackets_and_list_numbers_are_escaped(hostile: str, shown: str) -> None:
+    [message] = render(reply(paragraph(hostile)))
+    assert message.content == shown
+    [embedded] = render(reply(heading(hostile), paragraph(hostile)))
+    [embed] = embedded.embeds
+    assert embed.description == shown
+    assert embed.title is not None and not re.search(r"<(?!\u200b)", embed.title)
 
 
 def test_heading_reply_is_an_embed_with_the_heading_as_title() -> None:

@@ -46,7 +46,11 @@ async def test_comment_approved_from_the_moderation_chat(
     calls = await chat.press(MOD2, message_of(card), f"m:a:{comment_id}")
     edits = [c for c in sent(calls, "editMessageText") if c.params["chat_id"] == MOD_CHAT]
     assert edits and "Approved by Max Moderator" in edits[0].params["text"]
-    assert not buttons(edits[-1])
+    # The decided card offers the other decisions, each naming the status seen.
+    assert buttons(edits[-1]) == {
+        "❌ Reject": f"m:r:{comment_id}:a",
+        "🗑 Spam": f"m:s:{comment_id}:a",
+    }
     notice = await api.wait_sent(READER_ID, after=mark)
     assert "was approved" in notice.params["text"]
 
@@ -57,6 +61,50 @@ async def test_comment_approved_from_the_moderation_chat(
     [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
     assert "Max Moderator" in answer.params["text"]
     assert not sent(calls, "editMessageText") and not sent(calls)
+
+
+async def test_decisions_change_from_the_card_and_by_command(
+    chat: Conversation, api: FakeBotApi
+) -> None:
+    comment_id, card = await submit(chat, api, "Approved, then not")
+    await chat.press(MOD, message_of(card), f"m:a:{comment_id}")
+    await api.wait_sent(READER_ID)
+
+    # Unpublished from the decided card: the card follows, the author is told.
+    mark = len(api.calls)
+    calls = await chat.press(MOD2, message_of(card), f"m:r:{comment_id}:a")
+    [shown] = [c for c in sent(calls, "editMessageText") if c.params["chat_id"] == MOD_CHAT]
+    assert "Rejected by Max Moderator" in text_of([shown])
+    assert buttons(shown) == {"✅ Approve": f"m:a:{comment_id}:r", "🗑 Spam": f"m:s:{comment_id}:r"}
+    notice = await api.wait_sent(READER_ID, after=mark)
+    assert "no longer public" in text_of([notice])
+    assert "Approved, then not" not in text_of(await chat.say(OTHER_READER, "/comments"))
+
+    # Rejected to spam is nothing new for the author: the card changes, no message.
+    mark = len(api.calls)
+    calls = await chat.press(MOD, message_of(card), f"m:s:{comment_id}:r")
+    assert "Marked as spam by Mia Moderator" in text_of(sent(calls, "editMessageText"))
+    await api.idle()
+    assert not [c for c in api.calls[mark:] if c.params.get("chat_id") == READER_ID]
+
+    # A stale press (the card as it was before) changes nothing and says what it is now.
+    calls = await chat.press(MOD2, message_of(card), f"m:a:{comment_id}:r")
+    [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert f"Comment #{comment_id} is now marked as spam by Mia Moderator" in answer.params["text"]
+    assert not sent(calls, "editMessageText")
+
+    # A command on a decided comment answers with its state and a button to change it.
+    [asked] = sent(await chat.say(MOD2, f"/approve {comment_id}", chat_id=MOD_CHAT))
+    assert "was already marked as spam by Mia Moderator" in text_of([asked])
+    assert buttons(asked) == {f"✅ Approve #{comment_id}": f"m:a:{comment_id}:s"}
+    mark = len(api.calls)
+    calls = await chat.press(MOD2, message_of(asked), f"m:a:{comment_id}:s")
+    edited = {c.params["message_id"]: text_of([c]) for c in sent(calls, "editMessageText")}
+    assert "Approved by Max Moderator" in edited[message_of(asked)["message_id"]]
+    assert "Approved by Max Moderator" in edited[message_of(card)["message_id"]]
+    notice = await api.wait_sent(READER_ID, after=mark)
+    assert "was approved" in text_of([notice])
+    assert "Approved, then not" in text_of(await chat.say(OTHER_READER, "/comments"))
 
 
 async def test_forged_moderator_press_is_refused(chat: Conversation, api: FakeBotApi) -> None:

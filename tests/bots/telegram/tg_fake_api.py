@@ -158,8 +158,10 @@ class FakeBotApi:
         text: str,
         chat_id: int | None = None,
         reply_to: dict[str, Any] | None = None,
+        sender_chat: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Push a message from `user` (in their private chat unless `chat_id`)."""
+        """Push a message from `user` (in their private chat unless `chat_id`); with
+        `sender_chat`, sent on behalf of that chat (an anonymous admin, a channel)."""
         chat = self.chat(chat_id if chat_id is not None else user["id"])
         msg: dict[str, Any] = {
             "message_id": next(self._ids(chat["id"])),
@@ -173,6 +175,8 @@ class FakeBotApi:
             msg["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         if reply_to is not None:
             msg["reply_to_message"] = reply_to
+        if sender_chat is not None:
+            msg["sender_chat"] = sender_chat
         return self.push({"message": msg})
 
     def press(self, user: dict[str, Any], message: dict[str, Any], data: str) -> dict[str, Any]:
