@@ -27,7 +27,7 @@ from core.comments.rules import clean_name, digest, evaluate, length_problem
 from core.comments.views import CommentView, Delivery, Status
 from core.config import CommentRules
 from core.errors import NotFound, UserError
-from core.fingerprint import fingerprint
+from core.fingerprint import fingerprint, is_fingerprint
 from core.store.tables import Ban, Comment, CommentDraft, ProcessedEvent
 from core.text import clean_text, fit
 
@@ -305,12 +305,7 @@ class CommentService:
         until: datetime | None,
         reason: str | None,
     ) -> BanRecord:
-        platform, _, user_id = author_key.partition(":")
-        if platform not in KNOWN_PLATFORMS or not user_id:
-            raise UserError(
-                f"“{author_key}” is not an author. Give a comment number (#12) or "
-                "platform:user_id (e.g. telegram:12345)."
-            )
+        check_author_key(author_key)
         now = self.clock()
         if until is not None:
             check_ban_end(until, now)
@@ -330,6 +325,8 @@ class CommentService:
         return BanRecord(author_key, until, reason)
 
     def unban(self, session: Session, moderator: Actor, author_key: str) -> bool:
+        if not is_fingerprint(author_key):  # as listed by /export once its author was erased
+            check_author_key(author_key)
         # A ban outlives its author's erasure as their fingerprint: lifting it lifts both.
         bans = [session.get(Ban, key) for key in {author_key, fingerprint(author_key)}]
         if not any(bans):
@@ -377,6 +374,21 @@ OPEN_PREVIEWS = 3
 # Platforms re-deliver for at most a day (Telegram keeps updates 24 h); a week is ample.
 EVENT_KEYS_KEPT = timedelta(days=7)
 DRAFTS_KEPT = timedelta(days=1)
+
+
+# Platform user ids are short and plain (Telegram and Discord: digits; the console: a name).
+_USER_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def check_author_key(author_key: str) -> None:
+    """Refuse what can't be a `platform:user_id` the bot has met."""
+    platform, _, user_id = author_key.partition(":")
+    if platform not in KNOWN_PLATFORMS or not _USER_ID.fullmatch(user_id):
+        shown = fit(clean_text(author_key), 40)
+        raise UserError(
+            f"“{shown}” is not an author. Give a comment number (#12) or "
+            "platform:user_id (e.g. telegram:12345)."
+        )
 
 
 def purge_expired(session: Session, now: datetime, batch: int = 500) -> int:

@@ -297,12 +297,23 @@ FORMS = "30m, 12h, 7d, 2w, a date like 2026-12-31 (UTC), or forever"
         ("telegram:1 261w", "at most 5 years"),
         ("telegram:1 2031-11-28", "at most 5 years"),
         ("telegram:1 9999-12-31T23:59", "at most 5 years"),
+        # Not an identity any platform gives: PostgreSQL refused the first two outright.
+        ("telegram:" + "9" * 200 + " 7d", "is not an author"),
+        ("telegram:1\x00 7d", "is not an author"),
+        ("mastodon:1 7d", "is not an author"),
+        ("telegram: 7d", "is not an author"),
     ],
 )
 async def test_ban_arguments_that_are_refused(core: Core, args: str, problem: str) -> None:
     out = await core.execute(request_for(MODERATOR), "ban", args)
     assert out.reply.is_error and problem in out.reply.text, out.reply.text
     assert await core.database.read(core.comments.bans) == []
+
+
+@pytest.mark.parametrize("who", ["telegram:" + "9" * 200, "telegram:1\x00", "x:1"])
+async def test_unban_refuses_what_is_not_an_author(core: Core, who: str) -> None:
+    out = await core.execute(request_for(MODERATOR), "unban", who)
+    assert out.reply.is_error and "is not an author" in out.reply.text, out.reply.text
 
 
 @pytest.mark.parametrize(
