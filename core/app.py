@@ -20,7 +20,7 @@ import logging
 import os
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -30,22 +30,27 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from core.actions import ActionRouter
 from core.actors import Actor, Request
-from core.commands import Audience, CommandRegistry, CommandSpec
+from core.commands import ActionRouter, Audience, CommandSpec, Router
+from core.commands.router import build_registry, command_names
 from core.comments import catch_up, queries
 from core.comments.service import CommentService, utc_now
 from core.comments.views import CommentView, Delivery, Status
 from core.config import Settings
 from core.content.loader import load_library
 from core.content.models import Library
+from core.context import Context
 from core.conversation import Conversations
 from core.errors import UserError
 from core.events import CommentDecided, CommentQueued, EventBus
 from core.faq.library import FaqLibrary
+from core.handlers import ROUTERS
+from core.handlers.comments import submit_form
+from core.handlers.faq import answer
+from core.handlers.reading import summary
 from core.health import HealthReport
 from core.housekeeping import Housekeeping
-from core.idempotency import Work, mark_delivered, run_once
+from core.idempotency import Work, mark_delivered
 from core.inbox import Inbox
 from core.inbox.claims import Claims
 from core.inbox.presence import Presence
@@ -148,7 +153,9 @@ class Core:
         library: Library,
         *,
         clock: Callable[[], datetime] = utc_now,
+        routers: Iterable[Router] = ROUTERS,
     ) -> None:
+        routers = tuple(routers)
         self.settings = settings
         self.database = database
         self.library = library
@@ -157,8 +164,8 @@ class Core:
         self.faq = FaqLibrary(library)
         self.comments = CommentService(settings.comment_rules, clock)
         self.events = EventBus()
-        self.registry = CommandRegistry()
-        self.actions = ActionRouter()
+        self.registry = build_registry(routers, library)
+        self.actions = ActionRouter(routers)
         # PostgreSQL may be shared by several processes: the inbox then goes by lane claims.
         claims = Claims(clock) if database.dialect == "postgresql" else None
         self.inbox = Inbox(database, clock, claims)
@@ -184,18 +191,31 @@ class Core:
             "console": frozenset(settings.console_moderator_ids),
         }
         self._moderator_roles = frozenset(settings.discord_moderator_role_ids)
-
-        from core.handlers import install_all  # handlers import Core for typing only
-
-        install_all(self)
+        self.context = Context(
+            settings=settings,
+            database=database,
+            library=library,
+            clock=clock,
+            comments=self.comments,
+            events=self.events,
+            conversations=self.conversations,
+            commands=self.registry,
+            is_moderator=self.is_moderator,
+        )
 
     @classmethod
     async def open(
-        cls, settings: Settings, *, clock: Callable[[], datetime] = utc_now, migrate: bool = True
+        cls,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        migrate: bool = True,
+        routers: Iterable[Router] = ROUTERS,
     ) -> Core:
         """Load content (refusing bad content), connect the store and bring its schema to head."""
+        routers = tuple(routers)
         library = load_library(
-            settings.content_dir, reserved=RESERVED_NAMES, env=settings_environment()
+            settings.content_dir, reserved=command_names(routers), env=settings_environment()
         )
         guard = SingleProcess.claim(normalize_database_url(settings.database_url))
         try:
@@ -209,7 +229,7 @@ class Core:
         try:
             if migrate:
                 await upgrade_to_head(database)
-            core = cls(settings, database, library, clock=clock)
+            core = cls(settings, database, library, clock=clock, routers=routers)
             core._single_process = guard
             await core.housekeeping.sweep()
             await core.conversations.load()
@@ -296,7 +316,9 @@ class Core:
             return Outcome(error(WRITE_AS_YOURSELF))
         if spec.audience is Audience.MODERATOR and not self.is_moderator(request.actor):
             return Outcome(error(f"/{name} is for moderators only."))
-        outcome = await self._guarded(request, spec.mutates, lambda: handler(request, args))
+        outcome = await self._guarded(
+            request, spec.mutates, lambda: handler(self.context, request, args)
+        )
         if spec.audience is Audience.MODERATOR and not outcome.reply.ephemeral:
             # Moderators' answers show the queue, authors' ids and cards: never for a group.
             private = outcome.reply.model_copy(update={"ephemeral": True})
@@ -323,15 +345,15 @@ class Core:
         resolved = self.actions.resolve(action)
         if refused is not None or resolved is None:  # refusal() answers an unknown action
             return Outcome(refused or error("That button no longer works."))
-        route, args = resolved
+        route, pressed = resolved
         return await self._guarded(
-            request, route.mutates, lambda: route.handler(request, args, text)
+            request, route.mutates, lambda: route.handler(self.context, request, pressed, text)
         )
 
     def input_for(self, action: str) -> TextInput | None:
         """The text a press of `action` asks for first, if any (no database, no authority)."""
         resolved = self.actions.resolve(action)
-        return resolved[0].input_for(resolved[1]) if resolved else None
+        return resolved[0].input_for(resolved[1], self.context) if resolved else None
 
     async def submit_comment(
         self,
@@ -340,12 +362,10 @@ class Core:
         display_name: str | None = None,
         article: str | None = None,
     ) -> Outcome:
-        from core.handlers.comments import submit_form
-
         if request.actor.anonymous:
             return Outcome(error(WRITE_AS_YOURSELF))
         return await self._guarded(
-            request, True, lambda: submit_form(self, request, text, display_name, article)
+            request, True, lambda: submit_form(self.context, request, text, display_name, article)
         )
 
     def faq_choices(self, query: str, limit: int = 25) -> list[FaqChoice]:
@@ -353,9 +373,6 @@ class Core:
 
     def inline_results(self, query: str, limit: int = 20) -> list[InlineResult]:
         """Answers for inline search: the FAQ answers that match, then each article's summary."""
-        from core.handlers.faq import answer
-        from core.handlers.reading import summary
-
         results = [
             InlineResult(f"f:{article.slug}:{entry.id}", entry.question, answer(article, entry))
             for article, entry, _ in self.faq.ranked(query, limit)
@@ -371,18 +388,7 @@ class Core:
 
     async def once(self, request: Request, work: Work) -> Outcome:
         """Run a state change at most once per event key, then publish its events."""
-        effect = await run_once(
-            self.database, request.event_key, work, now=self.clock, actor_key=request.actor.key
-        )
-        if not effect.replayed:
-            for event in effect.events:
-                self.events.publish(event)
-        return Outcome(
-            effect.reply,
-            replayed=effect.replayed,
-            redeliver=effect.replayed and not effect.delivered,
-            confirm_key=request.event_key if not effect.delivered else None,
-        )
+        return await self.context.once(request, work)
 
     async def mark_delivered(self, confirm_key: str) -> None:
         """The adapter sent the reply of `Outcome.confirm_key`; replays of it send nothing."""
@@ -681,13 +687,3 @@ class Core:
                 row.value = value
 
         await self.database.write(save)
-
-
-# Built-in command names an article slug may not take.
-RESERVED_NAMES = frozenset(
-    {
-        "start", "help", "faq", "links", "comments", "comment", "mycomments", "withdraw",
-        "forgetme", "pending", "approve", "reject", "spam", "ban", "unban", "export",
-        "unanswered", "cancel",
-    }
-)  # fmt: skip

@@ -6,15 +6,19 @@ import re
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from core.actors import Request
 from core.outcome import Outcome
 from core.replies import Reply
 
+if TYPE_CHECKING:
+    from core.context import Context
+
 # Telegram's rule for command names, which Discord also accepts: the strictest of the two.
 COMMAND_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
-Handler = Callable[[Request, str], Awaitable[Outcome | Reply]]
+Handler = Callable[["Context", Request, str], Awaitable[Outcome | Reply]]
 
 
 class Audience(StrEnum):
@@ -42,6 +46,13 @@ class CommandSpec:
     mutates: bool = False
     # About the actor's own comments: needs a person the bot can tell apart from others.
     personal: bool = False
+    # Free text in a private chat that answers no prompt is this command's argument.
+    free_text: bool = False
+    # Platforms with forms (Discord's modal) open the comment form for it instead of taking
+    # the text as an option.
+    form: bool = False
+    # The argument whose values platforms suggest as the user types (FAQ questions).
+    autocompletes: str | None = None
 
     @property
     def usage(self) -> str:
@@ -83,6 +94,15 @@ class CommandRegistry:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(self._entries)
+
+    @property
+    def free_text(self) -> CommandSpec | None:
+        """The command free text in a private chat goes to, if any."""
+        return next((spec for spec in self if spec.free_text), None)
 
     def visible_to(self, *, moderator: bool) -> list[CommandSpec]:
         """The commands an actor may use, readers' first, in registration order."""

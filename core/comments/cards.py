@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.actions import action_id
+from core.actions import Moderate, Move, OpenCommentForm, Seen
 from core.comments.views import CommentView, Delivery, Status
 from core.replies import ActionButton, Block, Reply, Span, TextInput
 from core.replies.build import heading, item, paragraph, quote, reply
@@ -28,7 +28,6 @@ VERB = {
 }
 # The moves a moderator may make, and the letter each has in a button's action (`m:a:12`).
 DECISIONS = (Status.APPROVED, Status.REJECTED, Status.SPAM)
-MOVE_CODE = {Status.APPROVED: "a", Status.REJECTED: "r", Status.SPAM: "s"}
 MOVE_LABEL = {Status.APPROVED: "✅ Approve", Status.REJECTED: "❌ Reject", Status.SPAM: "🗑 Spam"}
 STATUS_LABEL = {
     Status.PENDING: "⏳ waiting for a moderator",
@@ -60,7 +59,9 @@ def comment_input(max_length: int) -> TextInput:
 def comment_button(article_slug: str, max_length: int) -> ActionButton:
     """Opens the comment form where the platform has one; elsewhere prompts for the text."""
     return ActionButton(
-        label="✍️ Comment", action=action_id("k", article_slug), input=comment_input(max_length)
+        label="✍️ Comment",
+        action=OpenCommentForm(article_slug).pack(),
+        input=comment_input(max_length),
     )
 
 
@@ -75,10 +76,9 @@ def move_button(
     """A button moving the comment to `to`; it names the status its presser saw (none for
     pending, as on cards posted before decisions could change), so a stale press changes
     nothing."""
-    seen_code = () if seen is Status.PENDING else (MOVE_CODE[seen],)
     return ActionButton(
         label=label or MOVE_LABEL[to],
-        action=action_id("m", MOVE_CODE[to], comment_id, *seen_code),
+        action=Moderate(Move.to(to), comment_id, Seen.of(seen)).pack(),
         input=REASON_INPUT if to is Status.REJECTED else None,
     )
 
@@ -102,16 +102,12 @@ def moderation_card(comment: CommentView, article_title: str) -> Reply:
     if comment.status is Status.PENDING:
         buttons = [
             [
-                ActionButton(label="✅ Approve", action=action_id("m", "a", comment.id)),
-                ActionButton(
-                    label="❌ Reject",
-                    action=action_id("m", "r", comment.id),
-                    input=REASON_INPUT,
-                ),
+                move_button(comment.id, Status.APPROVED, Status.PENDING),
+                move_button(comment.id, Status.REJECTED, Status.PENDING),
             ],
             [
-                ActionButton(label="🗑 Spam", action=action_id("m", "s", comment.id)),
-                ActionButton(label="⛔ Ban author", action=action_id("m", "b", comment.id)),
+                move_button(comment.id, Status.SPAM, Status.PENDING),
+                ActionButton(label="⛔ Ban author", action=Moderate(Move.BAN, comment.id).pack()),
             ],
         ]
         return reply(*blocks, buttons=buttons)

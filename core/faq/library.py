@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.actions import action_id
+from core.actions import ShowAnswer
 from core.content.models import Article, FaqEntry, Library
 from core.faq.matcher import FaqIndex, FaqMatch, MatchBand
 from core.outcome import FaqChoice
@@ -47,7 +47,9 @@ class FaqLibrary:
 
     def choices(self, query: str, limit: int = 25) -> list[FaqChoice]:
         return [
-            FaqChoice(label=entry.question, action=action_id("f", article.slug, entry.id), score=s)
+            FaqChoice(
+                label=entry.question, action=ShowAnswer(article.slug, entry.id).pack(), score=s
+            )
             for article, entry, s in self.ranked(query, min(limit, 25))
         ]
 

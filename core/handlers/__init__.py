@@ -1,17 +1,9 @@
-"""Command and action handlers, a module per concept, registered on a Core."""
+"""Command and action handlers, a module (and a router) per feature."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from core.commands import Router
 from core.handlers import comments, faq, moderation, reading
 
-if TYPE_CHECKING:
-    from core.app import Core
-
-
-def install_all(core: Core) -> None:
-    reading.install(core)
-    faq.install(core)
-    comments.install(core)
-    moderation.install(core)
+# The order /help and the platforms' command menus list commands in.
+ROUTERS: tuple[Router, ...] = (reading.router, faq.router, comments.router, moderation.router)

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from core.actions import action_id
+from core.actions import (
+    Answer,
+    CancelDraft,
+    CommentsPage,
+    ForgetMe,
+    OpenCommentForm,
+    SendDraft,
+    Withdraw,
+)
 from core.actors import Request
-from core.commands import Argument, CommandSpec
+from core.commands import Argument, Router
 from core.comments import queries
 from core.comments.cards import (
     PRIVACY_LINE,
@@ -23,6 +30,7 @@ from core.comments.cards import (
 from core.comments.erasure import Erasure
 from core.comments.views import CommentView, Status
 from core.content.models import Article
+from core.context import Context
 from core.errors import UserError
 from core.events import CommentDecided, CommentQueued, Event
 from core.handlers.common import article_by_slug, parse_id, parse_page, pick_article
@@ -32,15 +40,13 @@ from core.replies import ActionButton, Block, Button, Reply, Span
 from core.replies.build import heading, message, paragraph, quote, reply
 from core.store.tables import CommentDraft
 
-if TYPE_CHECKING:
-    from core.app import Core
-
+router = Router()
 PAGE_SIZE = 5
 MY_COMMENTS = 10
 
 
-async def _comments_page(core: Core, article: Article, page: int, *, edit: bool) -> Reply:
-    views, total = await core.database.read(
+async def _comments_page(ctx: Context, article: Article, page: int, *, edit: bool) -> Reply:
+    views, total = await ctx.database.read(
         lambda session: queries.approved_page(
             session, article.slug, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
         )
@@ -49,24 +55,28 @@ async def _comments_page(core: Core, article: Article, page: int, *, edit: bool)
         return reply(
             paragraph(f"No comments on “{article.title}” yet."),
             paragraph("Be the first: ", Span.code("/comment your text")),
-            buttons=[[comment_button(article.slug, core.settings.comment_rules.max_length)]],
+            buttons=[[comment_button(article.slug, ctx.comment_limit)]],
             edit_in_place=edit,
         )
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(page, pages)
     if not views:  # asked past the end: show the last page
-        return await _comments_page(core, article, pages, edit=edit)
+        return await _comments_page(ctx, article, pages, edit=edit)
     blocks: list[Block] = [heading(f"Comments on “{article.title}” · page {page} of {pages}")]
     for view in views:
         blocks.extend(public_entry(view))
     nav: list[Button] = []
     if page > 1:
-        nav.append(ActionButton(label="◀ Newer", action=action_id("c", article.slug, page - 1)))
+        nav.append(
+            ActionButton(label="◀ Newer", action=CommentsPage(article.slug, page - 1).pack())
+        )
     if page < pages:
-        nav.append(ActionButton(label="Older ▶", action=action_id("c", article.slug, page + 1)))
+        nav.append(
+            ActionButton(label="Older ▶", action=CommentsPage(article.slug, page + 1).pack())
+        )
     return reply(
         *blocks,
-        buttons=[nav, [comment_button(article.slug, core.settings.comment_rules.max_length)]],
+        buttons=[nav, [comment_button(article.slug, ctx.comment_limit)]],
         edit_in_place=edit,
     )
 
@@ -96,15 +106,15 @@ def submitted(view: CommentView, *, privacy_line: bool = False) -> Reply:
     return Reply(blocks=tuple(blocks), edit_in_place=True)
 
 
-def intake_events(core: Core, view: CommentView) -> list[Event]:
+def intake_events(ctx: Context, view: CommentView) -> list[Event]:
     if view.status is not Status.PENDING:
         return []
-    title = core.library.title_of(view.article_slug)
+    title = ctx.library.title_of(view.article_slug)
     return [CommentQueued(view, moderation_card(view, title))]
 
 
 def store_comment(
-    core: Core,
+    ctx: Context,
     session: Session,
     request: Request,
     article: Article,
@@ -113,27 +123,27 @@ def store_comment(
     *,
     from_form: bool = False,
 ) -> Effect:
-    view = core.comments.submit(
+    view = ctx.comments.submit(
         session,
         request.actor,
         article_slug=article.slug,
         text=text,
         display_name=display_name,
-        exempt_from_flood=core.is_moderator(request.actor),
+        exempt_from_flood=ctx.is_moderator(request.actor),
     )
     return Effect(
-        submitted(view, privacy_line=from_form), intake_events(core, view), comment_id=view.id
+        submitted(view, privacy_line=from_form), intake_events(ctx, view), comment_id=view.id
     )
 
 
 async def submit_form(
-    core: Core, request: Request, text: str, display_name: str | None, slug: str | None
+    ctx: Context, request: Request, text: str, display_name: str | None, slug: str | None
 ) -> Outcome:
     """A completed comment form (no preview step): store it straight away."""
-    article = article_by_slug(core, slug) if slug else core.library.default_article
-    outcome = await core.once(
+    article = article_by_slug(ctx, slug) if slug else ctx.library.default_article
+    outcome = await ctx.once(
         request,
-        lambda s: store_comment(core, s, request, article, text, display_name, from_form=True),
+        lambda s: store_comment(ctx, s, request, article, text, display_name, from_form=True),
     )
     # Only the reply changes: the outcome's confirm_key and redeliver must reach the adapter,
     # or the reply is never confirmed delivered and every replay sends it again.
@@ -164,208 +174,212 @@ def erased_reply(erasure: Erasure) -> Reply:
     )
 
 
-def decided_elsewhere_events(core: Core, views: list[CommentView]) -> list[Event]:
+def decided_elsewhere_events(ctx: Context, views: list[CommentView]) -> list[Event]:
     events: list[Event] = []
     for view in views:
-        card = moderation_card(view, core.library.title_of(view.article_slug))
+        card = moderation_card(view, ctx.library.title_of(view.article_slug))
         events.append(CommentDecided(view, card, None))
     return events
 
 
-def install(core: Core) -> None:
-    async def comments(request: Request, args: str) -> Reply:
-        """Approved comments on an article, newest first."""
-        article, rest = pick_article(core, args)
-        return await _comments_page(core, article, parse_page(rest), edit=False)
+@router.command(
+    "comments", "What readers say (approved comments)", Argument("page", "page number", kind=int)
+)
+async def comments(ctx: Context, request: Request, args: str) -> Reply:
+    """Approved comments on an article, newest first."""
+    article, rest = pick_article(ctx, args)
+    return await _comments_page(ctx, article, parse_page(rest), edit=False)
 
-    async def comment(request: Request, args: str) -> Outcome | Reply:
-        """Preview a comment before it goes to the moderators."""
-        article, text = pick_article(core, args)
-        if not text:
-            return prompt(article, default=article is core.library.default_article)
 
-        def work(session: Session) -> Effect:
-            draft_id = core.comments.save_draft(
-                session,
-                request.actor,
-                chat_id=request.chat_id,
-                article_slug=article.slug,
-                text=text,
-            )
-            draft = session.get(CommentDraft, draft_id)
-            assert draft is not None
-            return Effect(
-                reply(
-                    heading(f"Your comment on “{article.title}”"),
-                    quote(draft.text),
-                    paragraph("Shown as ", Span.bold(draft.author_name), "."),
-                    paragraph(Span.italic(PRIVACY_LINE)),
-                    buttons=[
-                        [
-                            ActionButton(label="✅ Send", action=action_id("cc", draft_id)),
-                            ActionButton(label="✖ Cancel", action=action_id("cx", draft_id)),
-                        ]
-                    ],
-                )
-            )
+@router.command(
+    "comment",
+    "Leave a comment for the moderators to approve",
+    Argument("text", "your comment", required=True, rest=True),
+    mutates=True,
+    personal=True,
+    form=True,
+)
+async def comment(ctx: Context, request: Request, args: str) -> Outcome | Reply:
+    """Preview a comment before it goes to the moderators."""
+    article, text = pick_article(ctx, args)
+    if not text:
+        return prompt(article, default=article is ctx.library.default_article)
 
-        return await core.once(request, work)
-
-    async def confirm(request: Request, args: list[str], text: str | None = None) -> Outcome:
-        draft_id = parse_id(args[0] if args else "", "draft")
-
-        def work(session: Session) -> Effect:
-            draft = core.comments.take_draft(session, request.actor, draft_id)
-            article = article_by_slug(core, draft.article_slug)
-            return store_comment(core, session, request, article, draft.text, draft.author_name)
-
-        return await core.once(request, work)
-
-    async def cancel(request: Request, args: list[str], text: str | None = None) -> Outcome:
-        draft_id = parse_id(args[0] if args else "", "draft")
-
-        def work(session: Session) -> Effect:
-            core.comments.take_draft(session, request.actor, draft_id)
-            return Effect(
-                Reply(blocks=(paragraph("Cancelled: nothing was sent."),), edit_in_place=True)
-            )
-
-        return await core.once(request, work)
-
-    async def mycomments(request: Request, args: str) -> Reply:
-        """Your comments and what became of them."""
-        views = await core.database.read(
-            lambda session: queries.by_author(session, request.actor, MY_COMMENTS)
+    def work(session: Session) -> Effect:
+        draft_id = ctx.comments.save_draft(
+            session,
+            request.actor,
+            chat_id=request.chat_id,
+            article_slug=article.slug,
+            text=text,
         )
-        if not views:
-            return message("You have not commented yet. /comment adds one.", ephemeral=True)
-        blocks: list[Block] = [heading("Your comments")]
-        buttons: list[list[Button]] = []
-        for view in views:
-            blocks.extend(own_entry(view, core.library.title_of(view.article_slug)))
-            if view.status is Status.PENDING:
-                buttons.append(
-                    [ActionButton(label=f"↩️ Withdraw #{view.id}", action=action_id("w", view.id))]
-                )
-        return reply(*blocks, buttons=buttons, ephemeral=True)
-
-    async def withdraw_comment(request: Request, comment_id: int) -> Outcome:
-        def work(session: Session) -> Effect:
-            view = core.comments.withdraw(session, request.actor, comment_id)
-            return Effect(
-                message(f"Comment #{comment_id} is withdrawn.", ephemeral=True),
-                decided_elsewhere_events(core, [view]),
-                comment_id=comment_id,
-            )
-
-        return await core.once(request, work)
-
-    async def withdraw(request: Request, args: str) -> Outcome:
-        """Withdraw one of your comments while it is still pending."""
-        return await withdraw_comment(request, parse_id(args))
-
-    async def forgetme(request: Request, args: str) -> Reply:
-        """Erase every comment you have sent (asks first)."""
-        # The buttons name who asked: in a group anyone can press them.
-        asker = request.actor.user_id
-        return reply(
-            paragraph(
-                "This erases every comment you have sent, published or not, and cannot be "
-                "undone. Are you sure?"
-            ),
-            buttons=[
-                [
-                    ActionButton(
-                        label="🗑 Yes, erase everything", action=action_id("fm", "y", asker)
-                    ),
-                    ActionButton(label="✖ No", action=action_id("fm", "n", asker)),
-                ]
-            ],
-            ephemeral=True,
-        )
-
-    async def forget(
-        request: Request, args: list[str], text: str | None = None
-    ) -> Outcome | Reply:
-        if len(args) != 2:  # a button from before buttons named their asker
-            raise UserError("That button has expired. Send /forgetme to start again.")
-        if args[1] != request.actor.user_id:
-            raise UserError("That button isn't yours: send /forgetme to erase your own data.")
-        if args[0] != "y":
-            return Reply(blocks=(paragraph("Nothing was erased."),), edit_in_place=True)
-
-        def work(session: Session) -> Effect:
-            erasure = core.comments.erase(session, request.actor)
-            title = core.library.title_of
-            return Effect(
-                erased_reply(erasure),
-                [
-                    CommentDecided(v, erased_card(v.id, title(v.article_slug)), None)
-                    for v in erasure.carded
+        draft = session.get(CommentDraft, draft_id)
+        assert draft is not None
+        return Effect(
+            reply(
+                heading(f"Your comment on “{article.title}”"),
+                quote(draft.text),
+                paragraph("Shown as ", Span.bold(draft.author_name), "."),
+                paragraph(Span.italic(PRIVACY_LINE)),
+                buttons=[
+                    [
+                        ActionButton(label="✅ Send", action=SendDraft(draft_id).pack()),
+                        ActionButton(label="✖ Cancel", action=CancelDraft(draft_id).pack()),
+                    ]
                 ],
-                anonymous=True,
             )
+        )
 
-        outcome = await core.once(request, work)
-        await core.conversations.drop_person(request.actor.platform, request.actor.user_id)
-        return outcome
+    return await ctx.once(request, work)
 
-    async def open_page(request: Request, args: list[str], text: str | None = None) -> Reply:
-        article = article_by_slug(core, args[0] if args else "")
-        page = parse_page(args[1] if len(args) > 1 else "1")
-        return await _comments_page(core, article, page, edit=True)
 
-    async def open_prompt(
-        request: Request, args: list[str], text: str | None = None
-    ) -> Outcome | Reply:
-        article = article_by_slug(core, args[0] if args else "")
-        if text is not None:  # typed into the button's form: nothing left to preview
-            return await submit_form(core, request, text, None, article.slug)
-        return prompt(article, default=article is core.library.default_article)
+@router.action(SendDraft, mutates=True, personal=True)
+async def confirm(ctx: Context, request: Request, action: SendDraft, text: str | None) -> Outcome:
+    """Send the previewed comment to the moderators."""
 
-    async def press_withdraw(
-        request: Request, args: list[str], text: str | None = None
-    ) -> Outcome:
-        return await withdraw_comment(request, parse_id(args[0] if args else ""))
+    def work(session: Session) -> Effect:
+        draft = ctx.comments.take_draft(session, request.actor, action.draft_id)
+        article = article_by_slug(ctx, draft.article_slug)
+        return store_comment(ctx, session, request, article, draft.text, draft.author_name)
 
-    core.registry.add(
-        CommandSpec(
-            "comments",
-            "What readers say (approved comments)",
-            (Argument("page", "page number", kind=int),),
+    return await ctx.once(request, work)
+
+
+@router.action(CancelDraft, mutates=True, personal=True)
+async def cancel(ctx: Context, request: Request, action: CancelDraft, text: str | None) -> Outcome:
+    """Discard the preview."""
+
+    def work(session: Session) -> Effect:
+        ctx.comments.take_draft(session, request.actor, action.draft_id)
+        return Effect(
+            Reply(blocks=(paragraph("Cancelled: nothing was sent."),), edit_in_place=True)
+        )
+
+    return await ctx.once(request, work)
+
+
+@router.command("mycomments", "Your comments and their status", personal=True)
+async def mycomments(ctx: Context, request: Request, args: str) -> Reply:
+    """Your comments and what became of them."""
+    views = await ctx.database.read(
+        lambda session: queries.by_author(session, request.actor, MY_COMMENTS)
+    )
+    if not views:
+        return message("You have not commented yet. /comment adds one.", ephemeral=True)
+    blocks: list[Block] = [heading("Your comments")]
+    buttons: list[list[Button]] = []
+    for view in views:
+        blocks.extend(own_entry(view, ctx.library.title_of(view.article_slug)))
+        if view.status is Status.PENDING:
+            buttons.append(
+                [ActionButton(label=f"↩️ Withdraw #{view.id}", action=Withdraw(view.id).pack())]
+            )
+    return reply(*blocks, buttons=buttons, ephemeral=True)
+
+
+async def withdraw_comment(ctx: Context, request: Request, comment_id: int) -> Outcome:
+    def work(session: Session) -> Effect:
+        view = ctx.comments.withdraw(session, request.actor, comment_id)
+        return Effect(
+            message(f"Comment #{comment_id} is withdrawn.", ephemeral=True),
+            decided_elsewhere_events(ctx, [view]),
+            comment_id=comment_id,
+        )
+
+    return await ctx.once(request, work)
+
+
+@router.command(
+    "withdraw",
+    "Withdraw your pending comment",
+    Argument("comment", "comment number", required=True, kind=int),
+    mutates=True,
+    personal=True,
+)
+async def withdraw(ctx: Context, request: Request, args: str) -> Outcome:
+    """Withdraw one of your comments while it is still pending."""
+    return await withdraw_comment(ctx, request, parse_id(args))
+
+
+@router.action(Withdraw, mutates=True, personal=True)
+async def press_withdraw(
+    ctx: Context, request: Request, action: Withdraw, text: str | None
+) -> Outcome:
+    """Withdraw the comment the button names."""
+    return await withdraw_comment(ctx, request, action.comment_id)
+
+
+@router.command("forgetme", "Erase all your comments", personal=True)
+async def forgetme(ctx: Context, request: Request, args: str) -> Reply:
+    """Erase every comment you have sent (asks first)."""
+    # The buttons name who asked: in a group anyone can press them.
+    asker = request.actor.user_id
+    return reply(
+        paragraph(
+            "This erases every comment you have sent, published or not, and cannot be "
+            "undone. Are you sure?"
         ),
-        comments,
+        buttons=[
+            [
+                ActionButton(
+                    label="🗑 Yes, erase everything", action=ForgetMe(Answer.YES, asker).pack()
+                ),
+                ActionButton(label="✖ No", action=ForgetMe(Answer.NO, asker).pack()),
+            ]
+        ],
+        ephemeral=True,
     )
-    core.registry.add(
-        CommandSpec(
-            "comment",
-            "Leave a comment for the moderators to approve",
-            (Argument("text", "your comment", required=True, rest=True),),
-            mutates=True,
-            personal=True,
-        ),
-        comment,
-    )
-    core.registry.add(
-        CommandSpec("mycomments", "Your comments and their status", personal=True), mycomments
-    )
-    core.registry.add(
-        CommandSpec(
-            "withdraw",
-            "Withdraw your pending comment",
-            (Argument("comment", "comment number", required=True, kind=int),),
-            mutates=True,
-            personal=True,
-        ),
-        withdraw,
-    )
-    core.registry.add(CommandSpec("forgetme", "Erase all your comments", personal=True), forgetme)
-    core.actions.add("c", open_page)
-    limit = core.settings.comment_rules.max_length
-    core.actions.add(
-        "k", open_prompt, mutates=True, input_for=lambda _: comment_input(limit), personal=True
-    )
-    core.actions.add("cc", confirm, mutates=True, personal=True)
-    core.actions.add("cx", cancel, mutates=True, personal=True)
-    core.actions.add("w", press_withdraw, mutates=True, personal=True)
-    core.actions.add("fm", forget, mutates=True, personal=True)
+
+
+@router.action(ForgetMe, mutates=True, personal=True)
+async def forget(
+    ctx: Context, request: Request, action: ForgetMe, text: str | None
+) -> Outcome | Reply:
+    """Erase, or not, as the asker answered."""
+    if not action.asker:  # a button from before buttons named their asker
+        raise UserError("That button has expired. Send /forgetme to start again.")
+    if action.asker != request.actor.user_id:
+        raise UserError("That button isn't yours: send /forgetme to erase your own data.")
+    if action.answer is not Answer.YES:
+        return Reply(blocks=(paragraph("Nothing was erased."),), edit_in_place=True)
+
+    def work(session: Session) -> Effect:
+        erasure = ctx.comments.erase(session, request.actor)
+        title = ctx.library.title_of
+        return Effect(
+            erased_reply(erasure),
+            [
+                CommentDecided(v, erased_card(v.id, title(v.article_slug)), None)
+                for v in erasure.carded
+            ],
+            anonymous=True,
+        )
+
+    outcome = await ctx.once(request, work)
+    await ctx.conversations.drop_person(request.actor.platform, request.actor.user_id)
+    return outcome
+
+
+@router.action(CommentsPage)
+async def open_page(
+    ctx: Context, request: Request, action: CommentsPage, text: str | None
+) -> Reply:
+    """Another page of comments, in place."""
+    article = article_by_slug(ctx, action.slug)
+    return await _comments_page(ctx, article, parse_page(str(action.page)), edit=True)
+
+
+@router.action(
+    OpenCommentForm,
+    mutates=True,
+    personal=True,
+    input_for=lambda action, ctx: comment_input(ctx.comment_limit),
+)
+async def open_prompt(
+    ctx: Context, request: Request, action: OpenCommentForm, text: str | None
+) -> Outcome | Reply:
+    """Ask for a comment on the article (or take it, typed into the button's form)."""
+    article = article_by_slug(ctx, action.slug)
+    if text is not None:  # typed into the button's form: nothing left to preview
+        return await submit_form(ctx, request, text, None, article.slug)
+    return prompt(article, default=article is ctx.library.default_article)

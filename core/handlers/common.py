@@ -8,25 +8,25 @@ from core.content.models import Article
 from core.errors import UserError
 
 if TYPE_CHECKING:
-    from core.app import Core
+    from core.context import Context
 
 MAX_ID = 2**53  # larger numbers are never ids; refuse them before they reach the database
 
 
-def pick_article(core: Core, args: str) -> tuple[Article, str]:
+def pick_article(ctx: Context, args: str) -> tuple[Article, str]:
     """`#slug rest` names an article; otherwise the default one. Returns (article, rest)."""
     first, _, rest = args.strip().partition(" ")
     if first.startswith("#") and len(first) > 1:
-        article = core.library.article(first[1:].lower())
+        article = ctx.library.article(first[1:].lower())
         if article is None:
-            known = ", ".join(f"#{a.slug}" for a in core.library.articles)
+            known = ", ".join(f"#{a.slug}" for a in ctx.library.articles)
             raise UserError(f"There is no article {first[:40]}. Articles: {known}.")
         return article, rest.strip()
-    return core.library.default_article, args.strip()
+    return ctx.library.default_article, args.strip()
 
 
-def article_by_slug(core: Core, slug: str) -> Article:
-    article = core.library.article(slug)
+def article_by_slug(ctx: Context, slug: str) -> Article:
+    article = ctx.library.article(slug)
     if article is None:
         raise UserError("That article is no longer available. Send /help to start again.")
     return article

@@ -8,16 +8,14 @@ import io
 import json
 from dataclasses import asdict
 from functools import partial
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from core.actions import action_id
+from core.actions import Moderate, Move
 from core.actors import Request
-from core.commands import Argument, Audience, CommandSpec
+from core.commands import Argument, Audience, Router
 from core.comments import queries
 from core.comments.cards import (
-    MOVE_CODE,
     MOVE_LABEL,
     REASON_INPUT,
     VERB,
@@ -28,267 +26,234 @@ from core.comments.cards import (
 )
 from core.comments.service import BAN_LENGTHS, BanRecord, parse_until
 from core.comments.views import CommentView, Status
+from core.context import Context
 from core.errors import UserError
 from core.events import CommentDecided
 from core.handlers.common import parse_id, parse_page
 from core.idempotency import Effect
 from core.outcome import Outcome
-from core.replies import ActionButton, Attachment, Block, Button, Reply, Span
+from core.replies import Attachment, Block, Button, Reply, Span
 from core.replies.build import heading, item, message, paragraph, quote, reply
 
-if TYPE_CHECKING:
-    from core.app import Core
-
+router = Router()
+MODERATOR = Audience.MODERATOR
 QUEUE_PAGE = 5
 EXPORT_PAGE = 500  # comments per read: each page holds the event loop for a few ms
 BAN_USAGE = (
     "Usage: /ban <#comment or platform:user_id> <30m | 12h | 7d | 2w | 2026-12-31 | forever> "
     f"[reason]. The length is one of {BAN_LENGTHS}."
 )
-# A button's action: `m:<move>:<comment id>[:<status seen>]`; no status seen means pending.
-_MOVES = {"a": Status.APPROVED, "r": Status.REJECTED, "s": Status.SPAM, "b": Status.SPAM}
-_SEEN = {code: status for status, code in MOVE_CODE.items()}
+COMMENT = Argument("comment", "comment number", required=True, kind=int)
 
 
-def install(core: Core) -> None:
-    async def decide(
-        request: Request,
-        comment_id: int,
-        status: Status,
-        reason: str | None,
-        *,
-        seen: Status = Status.PENDING,
-        from_card: bool,
-        ban_author: bool = False,
-    ) -> Outcome:
-        def work(session: Session) -> Effect:
-            ban = None
-            if ban_author:
-                # The moderator judged the author by what they read: the ban stands whatever
-                # became of the comment meanwhile (decided, even withdrawn), and the answer
-                # says so; only an erased comment leaves nobody to ban.
-                author_key = queries.author_of(session, comment_id)
-                if author_key is None:
-                    raise UserError(f"There is no comment #{comment_id}.")
-                ban = core.comments.ban(
-                    session, request.actor, author_key, until=None, reason=reason
-                )
-            decision = core.comments.decide(
-                session, request.actor, comment_id, status, reason, seen=seen
-            )
-            view = decision.comment
-            title = core.library.title_of(view.article_slug)
-            card = moderation_card(view, title)
-            if not decision.won:
-                said = _not_decided(view, status, seen, ban)
-                return Effect(said, comment_id=comment_id)
-            notice = None
-            if decision.tells_author:
-                notice = author_notice(view, title, taken_down=seen is Status.APPROVED)
-            shown = card.model_copy(update={"edit_in_place": from_card})
-            return Effect(shown, [CommentDecided(view, card, notice)], comment_id=comment_id)
+async def decide(
+    ctx: Context,
+    request: Request,
+    comment_id: int,
+    status: Status,
+    reason: str | None,
+    *,
+    seen: Status = Status.PENDING,
+    from_card: bool,
+    ban_author: bool = False,
+) -> Outcome:
+    """Move the comment from `seen` to `status` (compare-and-set), and ban its author too."""
 
-        return await core.once(request, work)
-
-    async def pending(request: Request, args: str) -> Reply:
-        """Comments waiting for a decision, oldest first."""
-        page = parse_page(args)
-        total, views = await core.database.read(
-            lambda session: (
-                queries.count_pending(session),
-                queries.pending(session, limit=QUEUE_PAGE * page),
-            )
+    def work(session: Session) -> Effect:
+        ban = None
+        if ban_author:
+            # The moderator judged the author by what they read: the ban stands whatever
+            # became of the comment meanwhile (decided, even withdrawn), and the answer
+            # says so; only an erased comment leaves nobody to ban.
+            author_key = queries.author_of(session, comment_id)
+            if author_key is None:
+                raise UserError(f"There is no comment #{comment_id}.")
+            ban = ctx.comments.ban(session, request.actor, author_key, until=None, reason=reason)
+        decision = ctx.comments.decide(
+            session, request.actor, comment_id, status, reason, seen=seen
         )
-        views = views[(page - 1) * QUEUE_PAGE :]
-        if not views:
-            return message("The queue is empty. 🎉", ephemeral=True)
-        blocks: list[Block] = [heading(f"Waiting for a decision: {total}")]
-        buttons: list[list[Button]] = []
-        for view in views:
-            title = core.library.title_of(view.article_slug)
-            blocks.append(item(Span.bold(f"#{view.id}"), f" by {view.author_name} on “{title}”"))
-            blocks.append(quote(view.text))
-            if view.hold_reasons:
-                blocks.append(paragraph(Span.italic("Held: " + "; ".join(view.hold_reasons))))
-            buttons.append(
-                [
-                    ActionButton(label=f"✅ #{view.id}", action=action_id("m", "a", view.id)),
-                    ActionButton(
-                        label=f"❌ #{view.id}",
-                        action=action_id("m", "r", view.id),
-                        input=REASON_INPUT,
-                    ),
-                    ActionButton(label=f"🗑 #{view.id}", action=action_id("m", "s", view.id)),
-                ]
-            )
-        if total > page * QUEUE_PAGE:
-            blocks.append(paragraph(f"More: /pending {page + 1}"))
-        return reply(*blocks, buttons=buttons, ephemeral=True)
+        view = decision.comment
+        title = ctx.library.title_of(view.article_slug)
+        card = moderation_card(view, title)
+        if not decision.won:
+            said = _not_decided(view, status, seen, ban)
+            return Effect(said, comment_id=comment_id)
+        notice = None
+        if decision.tells_author:
+            notice = author_notice(view, title, taken_down=seen is Status.APPROVED)
+        shown = card.model_copy(update={"edit_in_place": from_card})
+        return Effect(shown, [CommentDecided(view, card, notice)], comment_id=comment_id)
 
-    def _id_and_rest(args: str) -> tuple[int, str]:
-        first, _, rest = args.strip().partition(" ")
-        return parse_id(first), rest.strip()
+    return await ctx.once(request, work)
 
-    async def approve(request: Request, args: str) -> Outcome:
-        """Publish a pending comment."""
-        comment_id, _ = _id_and_rest(args)
-        return await decide(request, comment_id, Status.APPROVED, None, from_card=False)
 
-    async def reject(request: Request, args: str) -> Outcome:
-        """Turn down a pending comment, optionally saying why."""
-        comment_id, reason = _id_and_rest(args)
-        return await decide(request, comment_id, Status.REJECTED, reason or None, from_card=False)
-
-    async def spam(request: Request, args: str) -> Outcome:
-        """Mark a pending comment as spam."""
-        comment_id, _ = _id_and_rest(args)
-        return await decide(request, comment_id, Status.SPAM, None, from_card=False)
-
-    async def ban(request: Request, args: str) -> Outcome:
-        """Stop an author from commenting until a time, or forever."""
-        parts = args.split(maxsplit=2)
-        if len(parts) < 2:  # no length: refused, never read as a permanent ban
-            raise UserError(BAN_USAGE)
-        who, until_token = parts[0], parts[1]
-        reason = parts[2].strip() if len(parts) > 2 else ""
-        until = parse_until(until_token, core.clock())
-
-        def work(session: Session) -> Effect:
-            author_key = _author_key(session, who)
-            record = core.comments.ban(
-                session, request.actor, author_key, until=until, reason=reason or None
-            )
-            return Effect(message(f"{banned(record)}.", ephemeral=True), subject_key=author_key)
-
-        return await core.once(request, work)
-
-    async def unban(request: Request, args: str) -> Outcome:
-        """Let a banned author comment again."""
-        who = args.strip()
-        if not who:
-            raise UserError("Usage: /unban <#comment or platform:user_id>")
-
-        def work(session: Session) -> Effect:
-            author_key = _author_key(session, who)
-            lifted = core.comments.unban(session, request.actor, author_key)
-            said = (
-                f"{author_key} may comment again." if lifted else f"{author_key} was not banned."
-            )
-            return Effect(message(said, ephemeral=True), subject_key=author_key)
-
-        return await core.once(request, work)
-
-    async def export(request: Request, args: str) -> Reply:
-        """Every comment as JSON and CSV, for operators."""
-        # Page by page, and the files built on a worker thread: the event loop is shared, and
-        # one export of a large store held it for seconds, so no other interaction could even
-        # be acknowledged in time (bench.discord_interactions --slow export).
-        rows: list[dict[str, object]] = []
-        after = 0
-        while True:
-            views = await core.database.read(
-                partial(queries.all_comments, after_id=after, limit=EXPORT_PAGE)
-            )
-            rows.extend(_export_row(v) for v in views)
-            if len(views) < EXPORT_PAGE:
-                break
-            after = views[-1].id
-        bans = await core.database.read(core.comments.bans)
-        as_json, as_csv = await asyncio.to_thread(_export_files, rows, bans)
-        stamp = f"{core.clock():%Y%m%d-%H%M%S}"
-        return Reply(
-            blocks=(
-                paragraph(f"Export of {len(rows)} comment(s) and {len(bans)} active ban(s)."),
-            ),
-            attachments=(
-                Attachment(
-                    filename=f"comments-{stamp}.json",
-                    media_type="application/json",
-                    content=as_json,
-                ),
-                Attachment(
-                    filename=f"comments-{stamp}.csv",
-                    media_type="text/csv",
-                    content=as_csv,
-                ),
-            ),
-            ephemeral=True,
+@router.command(
+    "pending", "Comments waiting for a decision", Argument("page", "page", kind=int),
+    audience=MODERATOR,
+)  # fmt: skip
+async def pending(ctx: Context, request: Request, args: str) -> Reply:
+    """Comments waiting for a decision, oldest first."""
+    page = parse_page(args)
+    total, views = await ctx.database.read(
+        lambda session: (
+            queries.count_pending(session),
+            queries.pending(session, limit=QUEUE_PAGE * page),
         )
-
-    mod = Audience.MODERATOR
-    comment_arg = Argument("comment", "comment number", required=True, kind=int)
-    core.registry.add(
-        CommandSpec(
-            "pending",
-            "Comments waiting for a decision",
-            (Argument("page", "page", kind=int),),
-            audience=mod,
-        ),
-        pending,
     )
-    core.registry.add(
-        CommandSpec("approve", "Publish a comment", (comment_arg,), mod, True), approve
-    )
-    core.registry.add(
-        CommandSpec(
-            "reject",
-            "Turn a comment down, optionally with a reason",
-            (comment_arg, Argument("reason", "why (told to the author)", rest=True)),
-            mod,
-            True,
-        ),
-        reject,
-    )
-    core.registry.add(
-        CommandSpec("spam", "Mark a comment as spam", (comment_arg,), mod, True), spam
-    )
-    core.registry.add(
-        CommandSpec(
-            "ban",
-            "Stop an author commenting, until a time or forever",
-            (
-                Argument("author", "#comment or platform:user_id", required=True),
-                Argument("until", "30m, 12h, 7d, 2w, 2026-12-31 or forever", required=True),
-                Argument("reason", "why", rest=True),
-            ),
-            mod,
-            True,
-        ),
-        ban,
-    )
-    core.registry.add(
-        CommandSpec(
-            "unban",
-            "Let an author comment again",
-            (Argument("author", "#comment or platform:user_id", required=True),),
-            mod,
-            True,
-        ),
-        unban,
-    )
-    core.registry.add(CommandSpec("export", "All comments as JSON and CSV", audience=mod), export)
-
-    async def press(request: Request, args: list[str], text: str | None = None) -> Outcome:
-        if not 2 <= len(args) <= 3 or args[0] not in _MOVES or not set(args[2:]) <= set(_SEEN):
-            raise UserError("That button no longer works.")
-        comment_id = parse_id(args[1])
-        seen = _SEEN[args[2]] if len(args) == 3 else Status.PENDING
-        reason = "author banned" if args[0] == "b" else (text or "").strip() or None
-        return await decide(
-            request,
-            comment_id,
-            _MOVES[args[0]],
-            reason,
-            seen=seen,
-            from_card=True,
-            ban_author=args[0] == "b",
+    views = views[(page - 1) * QUEUE_PAGE :]
+    if not views:
+        return message("The queue is empty. 🎉", ephemeral=True)
+    blocks: list[Block] = [heading(f"Waiting for a decision: {total}")]
+    buttons: list[list[Button]] = []
+    for view in views:
+        title = ctx.library.title_of(view.article_slug)
+        blocks.append(item(Span.bold(f"#{view.id}"), f" by {view.author_name} on “{title}”"))
+        blocks.append(quote(view.text))
+        if view.hold_reasons:
+            blocks.append(paragraph(Span.italic("Held: " + "; ".join(view.hold_reasons))))
+        buttons.append(
+            [
+                move_button(view.id, to, Status.PENDING, f"{MOVE_LABEL[to][:1]} #{view.id}")
+                for to in (Status.APPROVED, Status.REJECTED, Status.SPAM)
+            ]
         )
+    if total > page * QUEUE_PAGE:
+        blocks.append(paragraph(f"More: /pending {page + 1}"))
+    return reply(*blocks, buttons=buttons, ephemeral=True)
 
-    core.actions.add(
-        "m",
-        press,
-        moderators_only=True,
-        input_for=lambda args: REASON_INPUT if args[:1] == ["r"] else None,
+
+def _id_and_rest(args: str) -> tuple[int, str]:
+    first, _, rest = args.strip().partition(" ")
+    return parse_id(first), rest.strip()
+
+
+@router.command("approve", "Publish a comment", COMMENT, audience=MODERATOR, mutates=True)
+async def approve(ctx: Context, request: Request, args: str) -> Outcome:
+    """Publish a pending comment."""
+    comment_id, _ = _id_and_rest(args)
+    return await decide(ctx, request, comment_id, Status.APPROVED, None, from_card=False)
+
+
+@router.command(
+    "reject",
+    "Turn a comment down, optionally with a reason",
+    COMMENT,
+    Argument("reason", "why (told to the author)", rest=True),
+    audience=MODERATOR,
+    mutates=True,
+)
+async def reject(ctx: Context, request: Request, args: str) -> Outcome:
+    """Turn down a pending comment, optionally saying why."""
+    comment_id, reason = _id_and_rest(args)
+    return await decide(ctx, request, comment_id, Status.REJECTED, reason or None, from_card=False)
+
+
+@router.command("spam", "Mark a comment as spam", COMMENT, audience=MODERATOR, mutates=True)
+async def spam(ctx: Context, request: Request, args: str) -> Outcome:
+    """Mark a pending comment as spam."""
+    comment_id, _ = _id_and_rest(args)
+    return await decide(ctx, request, comment_id, Status.SPAM, None, from_card=False)
+
+
+@router.command(
+    "ban",
+    "Stop an author commenting, until a time or forever",
+    Argument("author", "#comment or platform:user_id", required=True),
+    Argument("until", "30m, 12h, 7d, 2w, 2026-12-31 or forever", required=True),
+    Argument("reason", "why", rest=True),
+    audience=MODERATOR,
+    mutates=True,
+)
+async def ban(ctx: Context, request: Request, args: str) -> Outcome:
+    """Stop an author from commenting until a time, or forever."""
+    parts = args.split(maxsplit=2)
+    if len(parts) < 2:  # no length: refused, never read as a permanent ban
+        raise UserError(BAN_USAGE)
+    who, until_token = parts[0], parts[1]
+    reason = parts[2].strip() if len(parts) > 2 else ""
+    until = parse_until(until_token, ctx.clock())
+
+    def work(session: Session) -> Effect:
+        author_key = _author_key(session, who)
+        record = ctx.comments.ban(
+            session, request.actor, author_key, until=until, reason=reason or None
+        )
+        return Effect(message(f"{banned(record)}.", ephemeral=True), subject_key=author_key)
+
+    return await ctx.once(request, work)
+
+
+@router.command(
+    "unban",
+    "Let an author comment again",
+    Argument("author", "#comment or platform:user_id", required=True),
+    audience=MODERATOR,
+    mutates=True,
+)
+async def unban(ctx: Context, request: Request, args: str) -> Outcome:
+    """Let a banned author comment again."""
+    who = args.strip()
+    if not who:
+        raise UserError("Usage: /unban <#comment or platform:user_id>")
+
+    def work(session: Session) -> Effect:
+        author_key = _author_key(session, who)
+        lifted = ctx.comments.unban(session, request.actor, author_key)
+        said = f"{author_key} may comment again." if lifted else f"{author_key} was not banned."
+        return Effect(message(said, ephemeral=True), subject_key=author_key)
+
+    return await ctx.once(request, work)
+
+
+@router.command("export", "All comments as JSON and CSV", audience=MODERATOR)
+async def export(ctx: Context, request: Request, args: str) -> Reply:
+    """Every comment as JSON and CSV, for operators."""
+    # Page by page, and the files built on a worker thread: the event loop is shared, and
+    # one export of a large store held it for seconds, so no other interaction could even
+    # be acknowledged in time (bench.discord_interactions --slow export).
+    rows: list[dict[str, object]] = []
+    after = 0
+    while True:
+        views = await ctx.database.read(
+            partial(queries.all_comments, after_id=after, limit=EXPORT_PAGE)
+        )
+        rows.extend(_export_row(v) for v in views)
+        if len(views) < EXPORT_PAGE:
+            break
+        after = views[-1].id
+    bans = await ctx.database.read(ctx.comments.bans)
+    as_json, as_csv = await asyncio.to_thread(_export_files, rows, bans)
+    stamp = f"{ctx.clock():%Y%m%d-%H%M%S}"
+    return Reply(
+        blocks=(paragraph(f"Export of {len(rows)} comment(s) and {len(bans)} active ban(s)."),),
+        attachments=(
+            Attachment(
+                filename=f"comments-{stamp}.json", media_type="application/json", content=as_json
+            ),
+            Attachment(filename=f"comments-{stamp}.csv", media_type="text/csv", content=as_csv),
+        ),
+        ephemeral=True,
+    )
+
+
+@router.action(
+    Moderate,
+    moderators_only=True,
+    input_for=lambda action, ctx: REASON_INPUT if action.move is Move.REJECT else None,
+)
+async def press(ctx: Context, request: Request, action: Moderate, text: str | None) -> Outcome:
+    """A moderator's button on a card or in the queue."""
+    banning = action.move is Move.BAN
+    reason = "author banned" if banning else (text or "").strip() or None
+    return await decide(
+        ctx,
+        request,
+        action.comment_id,
+        action.move.status,
+        reason,
+        seen=action.seen.status,
+        from_card=True,
+        ban_author=banning,
     )
 
 

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
-from core.actions import action_id
+from core.actions import CommentsPage, ListQuestions, ShowLinks, ShowSection, ShowSummary
 from core.actors import Request
-from core.commands import Argument, Audience, CommandSpec, Handler
+from core.commands import Argument, Audience, CommandSpec, Router
+from core.commands.router import CommandHandler
 from core.comments.cards import comment_button
-from core.content.models import Article
+from core.content.models import Article, Library
+from core.context import Context
 from core.handlers.common import article_by_slug
+from core.handlers.faq import answer_by_id
 from core.replies import ActionButton, Block, Button, LinkButton, Reply, Span
 from core.replies.build import heading, item, message, paragraph, reply
 
-if TYPE_CHECKING:
-    from core.app import Core
+router = Router()
 
 
 def article_buttons(article: Article, comment_limit: int) -> list[list[Button]]:
     return [
-        [ActionButton(label="❓ FAQ", action=action_id("fl", article.slug))],
+        [ActionButton(label="❓ FAQ", action=ListQuestions(article.slug).pack())],
         [
-            ActionButton(label="💬 Comments", action=action_id("c", article.slug, 1)),
+            ActionButton(label="💬 Comments", action=CommentsPage(article.slug, 1).pack()),
             comment_button(article.slug, comment_limit),
         ],
     ]
@@ -39,7 +40,7 @@ def summary(article: Article, comment_limit: int) -> Reply:
         paragraph(Span.italic(f"Source: {p.source_title} · version {p.version}, {p.updated}")),
     ]
     sections = [
-        [ActionButton(label=f"{n}. {s.title}"[:64], action=action_id("s", article.slug, n))]
+        [ActionButton(label=f"{n}. {s.title}"[:64], action=ShowSection(article.slug, n).pack())]
         for n, s in enumerate(article.sections, start=1)
     ]
     return reply(*blocks, buttons=[*sections, *article_buttons(article, comment_limit)])
@@ -58,128 +59,128 @@ def section(article: Article, number: int, comment_limit: int) -> Reply:
     nav: list[Button] = []
     if number > 1:
         nav.append(
-            ActionButton(label="◀ Previous", action=action_id("s", article.slug, number - 1))
+            ActionButton(label="◀ Previous", action=ShowSection(article.slug, number - 1).pack())
         )
-    nav.append(ActionButton(label="📰 Summary", action=action_id("a", article.slug)))
+    nav.append(ActionButton(label="📰 Summary", action=ShowSummary(article.slug).pack()))
     if number < len(article.sections):
-        nav.append(ActionButton(label="Next ▶", action=action_id("s", article.slug, number + 1)))
+        nav.append(
+            ActionButton(label="Next ▶", action=ShowSection(article.slug, number + 1).pack())
+        )
     return reply(
         *blocks, buttons=[nav, *article_buttons(article, comment_limit)], edit_in_place=True
     )
 
 
-def install(core: Core) -> None:
-    limit = core.settings.comment_rules.max_length
-    # The content is fixed for the core's life: each summary is built once and shared, so the
-    # replay cache holds references, not a copy per reader (and no rebuild per event).
-    summaries: dict[str, Reply] = {}
+def shared_summary(ctx: Context, article: Article) -> Reply:
+    """The article's summary, built once for the content's life and shared by every reader."""
+    return ctx.shared(f"summary:{article.slug}", lambda: summary(article, ctx.comment_limit))
 
-    def shared_summary(article: Article) -> Reply:
-        if (built := summaries.get(article.slug)) is None:
-            built = summaries[article.slug] = summary(article, limit)
-        return built
 
-    async def start(request: Request, args: str) -> Reply:
-        """Welcome the reader; deep links `faq_<id>` and `<article>` open what they name."""
-        payload = args.strip()
-        if payload.startswith("faq_"):
-            from core.handlers.faq import answer_by_id
-
-            found = answer_by_id(core, payload.removeprefix("faq_"))
-            if found is not None:
-                return found
-        if (article := core.library.article(payload.lower())) is not None:
-            return shared_summary(article)
-        articles = core.library.articles
-        blocks = [
-            heading("Welcome!"),
-            paragraph(
-                "I bring you our articles in brief, answer your questions about them, and take "
-                "your comments to our moderators."
+@router.command("start", "Start here: what this bot does", Argument("topic", "deep link"))
+async def start(ctx: Context, request: Request, args: str) -> Reply:
+    """Welcome the reader; deep links `faq_<id>` and `<article>` open what they name."""
+    payload = args.strip()
+    if payload.startswith("faq_"):
+        found = answer_by_id(ctx, payload.removeprefix("faq_"))
+        if found is not None:
+            return found
+    if (article := ctx.library.article(payload.lower())) is not None:
+        return shared_summary(ctx, article)
+    articles = ctx.library.articles
+    blocks = [
+        heading("Welcome!"),
+        paragraph(
+            "I bring you our articles in brief, answer your questions about them, and take "
+            "your comments to our moderators."
+        ),
+        *(item(f"/{a.slug} — {a.title}") for a in articles),
+        item("/faq — questions and answers, or ask your own: /faq how much money"),
+        item("/comments — what readers say · /comment — add yours"),
+        item("/links — where else to follow us · /help — every command"),
+    ]
+    buttons: list[list[Button]] = [
+        [ActionButton(label=f"📰 {a.title}"[:64], action=ShowSummary(a.slug).pack())]
+        for a in articles
+    ]
+    buttons.append(
+        [
+            ActionButton(
+                label="❓ FAQ", action=ListQuestions(ctx.library.default_article.slug).pack()
             ),
-            *(item(f"/{a.slug} — {a.title}") for a in articles),
-            item("/faq — questions and answers, or ask your own: /faq how much money"),
-            item("/comments — what readers say · /comment — add yours"),
-            item("/links — where else to follow us · /help — every command"),
+            ActionButton(label="🔗 Links", action=ShowLinks().pack()),
         ]
-        buttons: list[list[Button]] = [
-            [ActionButton(label=f"📰 {a.title}"[:64], action=action_id("a", a.slug))]
-            for a in articles
-        ]
-        buttons.append(
-            [
-                ActionButton(
-                    label="❓ FAQ", action=action_id("fl", core.library.default_article.slug)
-                ),
-                ActionButton(label="🔗 Links", action="l"),
-            ]
-        )
-        return reply(*blocks, buttons=buttons)
-
-    async def help_(request: Request, args: str) -> Reply:
-        """List the commands this actor may use, from the registry."""
-        specs = core.commands_for(request.actor)
-        blocks: list[Block] = [heading("What I can do")]
-        moderator_heading_done = False
-        for spec in specs:
-            if spec.audience is Audience.MODERATOR and not moderator_heading_done:
-                blocks.append(paragraph(Span.bold("For moderators")))
-                moderator_heading_done = True
-            blocks.append(item(Span.code(spec.usage), f" — {spec.description}"))
-        return reply(*blocks)
-
-    async def links(request: Request, args: str) -> Reply:
-        """The publisher's channels that the operator has configured."""
-        return links_reply(core)
-
-    core.registry.add(
-        CommandSpec("start", "Start here: what this bot does", (Argument("topic", "deep link"),)),
-        start,
     )
-    core.registry.add(CommandSpec("help", "Every command you can use"), help_)
-    for article in core.library.articles:
-        core.registry.add(
-            CommandSpec(
-                article.slug,
-                f"Summary: {article.title}"[:100],
-                (Argument("section", "section number", kind=int),),
-            ),
-            _article_command(article, limit, shared_summary),
+    return reply(*blocks, buttons=buttons)
+
+
+@router.command("help", "Every command you can use")
+async def help_(ctx: Context, request: Request, args: str) -> Reply:
+    """List the commands this actor may use, from the registry."""
+    blocks: list[Block] = [heading("What I can do")]
+    moderator_heading_done = False
+    for spec in ctx.commands_for(request.actor):
+        if spec.audience is Audience.MODERATOR and not moderator_heading_done:
+            blocks.append(paragraph(Span.bold("For moderators")))
+            moderator_heading_done = True
+        blocks.append(item(Span.code(spec.usage), f" — {spec.description}"))
+    return reply(*blocks)
+
+
+@router.commands_from_content
+def article_commands(library: Library) -> Iterable[tuple[CommandSpec, CommandHandler]]:
+    """One command per article: its summary, or a section by number."""
+    for article in library.articles:
+        spec = CommandSpec(
+            article.slug,
+            f"Summary: {article.title}"[:100],
+            (Argument("section", "section number", kind=int),),
         )
-    core.registry.add(CommandSpec("links", "Where to follow us: website, YouTube, …"), links)
-
-    async def open_section(request: Request, args: list[str], text: str | None = None) -> Reply:
-        article = article_by_slug(core, args[0] if args else "")
-        number = int(args[1]) if len(args) > 1 and args[1].isascii() and args[1].isdigit() else 1
-        return section(article, number, limit)
-
-    async def open_summary(request: Request, args: list[str], text: str | None = None) -> Reply:
-        article = article_by_slug(core, args[0] if args else "")
-        return summary(article, limit).model_copy(update={"edit_in_place": True})
-
-    async def open_links(request: Request, args: list[str], text: str | None = None) -> Reply:
-        return links_reply(core)
-
-    core.actions.add("s", open_section)
-    core.actions.add("a", open_summary)
-    core.actions.add("l", open_links)
+        yield spec, _article_command(article)
 
 
-def _article_command(
-    article: Article, limit: int, shared_summary: Callable[[Article], Reply]
-) -> Handler:
-    async def show_article(request: Request, args: str) -> Reply:
+@router.command("links", "Where to follow us: website, YouTube, …")
+async def links(ctx: Context, request: Request, args: str) -> Reply:
+    """The publisher's channels that the operator has configured."""
+    return links_reply(ctx)
+
+
+@router.action(ShowSection)
+async def open_section(
+    ctx: Context, request: Request, action: ShowSection, text: str | None
+) -> Reply:
+    """A section, in place of the message the button was on."""
+    return section(article_by_slug(ctx, action.slug), action.number, ctx.comment_limit)
+
+
+@router.action(ShowSummary)
+async def open_summary(
+    ctx: Context, request: Request, action: ShowSummary, text: str | None
+) -> Reply:
+    """The summary, in place of the message the button was on."""
+    article = article_by_slug(ctx, action.slug)
+    return shared_summary(ctx, article).model_copy(update={"edit_in_place": True})
+
+
+@router.action(ShowLinks)
+async def open_links(ctx: Context, request: Request, action: ShowLinks, text: str | None) -> Reply:
+    """The publisher's channels."""
+    return links_reply(ctx)
+
+
+def _article_command(article: Article) -> CommandHandler:
+    async def show_article(ctx: Context, request: Request, args: str) -> Reply:
         """The article's summary, or one section by number."""
         token = args.strip()
         if token.isascii() and token.isdigit() and 0 < int(token) <= len(article.sections):
-            return section(article, int(token), limit).model_copy(update={"edit_in_place": False})
-        return shared_summary(article)
+            section_reply = section(article, int(token), ctx.comment_limit)
+            return section_reply.model_copy(update={"edit_in_place": False})
+        return shared_summary(ctx, article)
 
     return show_article
 
 
-def links_reply(core: Core) -> Reply:
-    channels = core.library.configured_channels
+def links_reply(ctx: Context) -> Reply:
+    channels = ctx.library.configured_channels
     if not channels:
         return message("The publisher has not listed its channels yet.")
     return reply(
