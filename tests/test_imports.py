@@ -85,3 +85,8 @@ async def test_opening_the_core_on_a_current_store_imports_no_migration_tooling(
         RUNNER + OPEN_CORE, tmp_path, TELEGRAM_BOT_TOKEN="1:x", DATABASE_URL=database_url
     )
     assert loaded(modules, "alembic", "mako", "discord") == []
+    if database_url.startswith("sqlite"):
+        other_engine = ["asyncpg", "sqlalchemy.dialects.postgresql"]
+    else:
+        other_engine = ["aiosqlite", "sqlalchemy.dialects.sqlite"]
+    assert loaded(modules, *other_engine) == []
