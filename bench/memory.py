@@ -19,7 +19,8 @@ product's code is unchanged. RSS is VmRSS from /proc.
 - start-up: spawn to the first getUpdates the fake records, in the same starts;
 - `--baseline-ref REF`: the same starts, interleaved, also run the code of REF (exported with
   `git archive` to a temporary directory, put first on the child's PYTHONPATH), so the
-  before and after come from one run on one machine;
+  before and after come from one run on one machine. It runs on this .venv's libraries: one
+  it needs and this tree dropped must be installed (e.g. `limits` before ed82fdd);
 - 100,000 comments (both adapters): the store pre-filled in bulk (valid rows: 70% approved,
   20% pending, 10% rejected, each with its audit row), then /comments and /pending pages
   asked a few times; RSS once quiet;
@@ -237,7 +238,7 @@ def export(ref: str, into: Path) -> Code:
     subprocess.run(["tar", "-x", "-C", str(into)], stdin=archive.stdout, check=True)
     if archive.wait() != 0:
         raise RuntimeError(f"git archive {ref} failed")
-    return Code(f"{ref} ({sha})", into)
+    return Code(sha if sha.startswith(ref) else f"{ref} ({sha})", into)
 
 
 async def loaded(
