@@ -1,48 +1,62 @@
-"""Memory and start-up of `python -m bots` with both adapters, against loopback fakes.
+"""Memory and start-up of `python -m bots`, against loopback fakes.
 
-Run: `.venv/bin/python -m bench.memory [--soak 600] [--rate 100] [--starts 5]`
-(`--soak 60` for a quick run).
+Run: `.venv/bin/python -m bench.memory [--starts 5] [--soak 600] [--rate 100]
+[--baseline-ref HEAD~3]`; `--comments 0` (no big store, no soak) gives only the start-up and
+idle figures, in a few minutes.
 
-`python -m bots` runs as a subprocess with TELEGRAM_BOT_TOKEN and DISCORD_BOT_TOKEN set, on
+`python -m bots` runs as a subprocess with TELEGRAM_BOT_TOKEN (and DISCORD_BOT_TOKEN) set, on
 SQLite, `TELEGRAM_RATE_LIMIT=off`. Telegram talks to the lean fake Bot API in this process
 (TELEGRAM_API_BASE_URL); Discord to FakeDiscord (tests/bots/discord/fake_discord.py), REST and
 gateway. discord.py has no setting for its API root, so the child gets a `sitecustomize` on
 its PYTHONPATH that points `discord.http.Route.BASE` at the fake before anything runs, as the
-tests do with monkeypatch; the product's code is unchanged. RSS is VmRSS from /proc.
+tests do with monkeypatch (only when Discord is configured: the hook imports discord.py); the
+product's code is unchanged. RSS is VmRSS from /proc.
 
-- start-up: spawn to the first getUpdates the fake records, median of `--starts` restarts on a
-  migrated store (and the first start, which also creates and migrates the store);
-- idle: RSS once both adapters are connected (first poll, Discord IDENTIFY) and quiet;
-- 100,000 comments: the store pre-filled in bulk (valid rows: 70% approved, 20% pending,
-  10% rejected, each with its audit row), then /comments and /pending pages asked a few
-  times; RSS once quiet;
+- idle, three ways, each a median of `--starts` starts: Telegram only on a current store (a
+  copy of a migrated one), Telegram only on a first start (a new store: it also migrates), and
+  both adapters on a current store. RSS once the adapters are connected (first poll, Discord
+  IDENTIFY) and quiet, next to the floor: the libraries alone, imported and nothing else;
+- start-up: spawn to the first getUpdates the fake records, in the same starts;
+- `--baseline-ref REF`: the same starts, interleaved, also run the code of REF (exported with
+  `git archive` to a temporary directory, put first on the child's PYTHONPATH), so the
+  before and after come from one run on one machine. It runs on this .venv's libraries: one
+  it needs and this tree dropped must be installed (e.g. `limits` before ed82fdd);
+- 100,000 comments (both adapters): the store pre-filled in bulk (valid rows: 70% approved,
+  20% pending, 10% rejected, each with its audit row), then /comments and /pending pages
+  asked a few times; RSS once quiet;
 - soak: on that same process, /faq and /stargate at `--rate` updates/s over `--chats` chats
-  (a tenth as Discord slash commands) for `--soak` seconds; RSS every `--every` seconds;
-  growth is the last sample minus the first taken under load.
+  (a tenth as Discord slash commands) for `--soak` seconds (0: none); RSS every `--every`
+  seconds; growth is the last sample minus the first taken under load.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import statistics
+import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench._telegram_fake import TOKEN, LeanBotApi
 from bench._telegram_load import SteadyFeed, prefill_comments, quiet
-from bench._telegram_proc import BotProcess, clean_env
+from bench._telegram_proc import ROOT, BotProcess, clean_env
 from bench.report import machine, median, table
 from tests.bots.discord.fake_discord import GUILD_ID, MOD_CHANNEL_ID, FakeDiscord
 from tests.support.databases import migrate
 
 MODERATOR = 1001
-# The libraries `python -m bots` cannot run without, imported and nothing else.
+TARGET_MB = 80
+# The libraries `python -m bots` cannot run without, imported and nothing else: the store's,
+# and each platform's (the Telegram adapter sends on aiohttp).
 FLOOR = """\
 import signal, sys
-import pydantic_settings, sqlalchemy.ext.asyncio, aiosqlite, telegram.ext, discord
+import pydantic_settings, sqlalchemy.ext.asyncio, aiosqlite, telegram.ext, aiohttp
+if "discord" in sys.argv:
+    import discord
 print("ready", flush=True)
 signal.pause()
 """
@@ -54,6 +68,28 @@ if os.environ.get("BENCH_DISCORD_API"):
 
     discord.http.Route.BASE = os.environ["BENCH_DISCORD_API"]
 """
+
+
+@dataclass(frozen=True)
+class Code:
+    """The checkout whose `python -m bots` runs: this one, or a baseline exported from git."""
+
+    label: str
+    root: Path
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    discord: bool  # both adapters, not Telegram only
+    new_store: bool  # the first start: the store is created and migrated
+
+
+SCENARIOS = (
+    Scenario("Telegram only, current store", discord=False, new_store=False),
+    Scenario("Telegram only, first start (migrates)", discord=False, new_store=True),
+    Scenario("both adapters, current store", discord=True, new_store=False),
+)
 
 
 class Fakes:
@@ -73,7 +109,10 @@ class Fakes:
         await self.api.stop()
         await self.discord.stop()
 
-    async def spawn(self, database: Path) -> BotProcess:
+    async def spawn(
+        self, database: Path, *, discord: bool = True, code: Code | None = None
+    ) -> BotProcess:
+        root = code.root if code is not None else ROOT
         hook = self.tmp / "hook"
         hook.mkdir(exist_ok=True)
         (hook / "sitecustomize.py").write_text(HOOK)
@@ -82,19 +121,23 @@ class Fakes:
             TELEGRAM_API_BASE_URL=self.api.root,
             TELEGRAM_RATE_LIMIT="off",
             TELEGRAM_MODERATOR_IDS=str(MODERATOR),
-            DISCORD_BOT_TOKEN="fake-token",
-            DISCORD_GUILD_ID=str(GUILD_ID),
-            DISCORD_MODERATION_CHANNEL_ID=str(MOD_CHANNEL_ID),
-            BENCH_DISCORD_API=self.discord.url,
             DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+            CONTENT_DIR=str(root / "content"),
         )
-        env["PYTHONPATH"] = f"{hook}:{env['PYTHONPATH']}"
+        if discord:
+            env.update(
+                DISCORD_BOT_TOKEN="fake-token",
+                DISCORD_GUILD_ID=str(GUILD_ID),
+                DISCORD_MODERATION_CHANNEL_ID=str(MOD_CHANNEL_ID),
+                BENCH_DISCORD_API=self.discord.url,
+            )
+        env["PYTHONPATH"] = f"{hook}:{root}"
         return await BotProcess.spawn(["-m", "bots"], env, self.tmp, "bots")
 
-    async def ready(self, bot: BotProcess, within: float = 60.0) -> float:
-        """Wait for the first getUpdates and the Discord IDENTIFY; seconds to the first poll."""
+    async def ready(self, bot: BotProcess, within: float = 60.0, *, discord: bool = True) -> float:
+        """Wait for the first getUpdates (and the Discord IDENTIFY); seconds to the first poll."""
         deadline = time.monotonic() + within
-        while self.api.first_poll_at is None or not self.discord.identified:
+        while self.api.first_poll_at is None or (discord and not self.discord.identified):
             bot.check_alive()
             if time.monotonic() > deadline:
                 raise RuntimeError(f"bot not ready in {within:.0f} s:\n{bot.tail()}")
@@ -103,25 +146,30 @@ class Fakes:
 
 
 @dataclass
-class Start:
+class Idle:
     to_first_call: float  # interpreter, imports, Core.open (content, store, migrations)
     to_first_poll: float  # + getMe, command menus, deleteWebhook: polling begins
+    rss: float
 
 
-async def start_once(tmp: Path, database: Path) -> Start:
+async def idle_once(tmp: Path, database: Path, scenario: Scenario, code: Code) -> Idle:
+    """One start of `code` in `scenario`: start-up times, then RSS once quiet."""
     async with Fakes(tmp) as fakes:
-        bot = await fakes.spawn(database)
+        bot = await fakes.spawn(database, discord=scenario.discord, code=code)
         try:
-            to_poll = await fakes.ready(bot)
+            to_poll = await fakes.ready(bot, discord=scenario.discord)
             assert fakes.api.first_call_at is not None
-            return Start(fakes.api.first_call_at - bot.started, to_poll)
+            to_call = fakes.api.first_call_at - bot.started
+            await quiet(fakes.api, fakes.discord)
+            return Idle(to_call, to_poll, await settled_rss(bot))
         finally:
             await bot.stop()
 
 
-async def floor_rss(tmp: Path) -> float:
-    """RSS of an interpreter that only imports the frameworks the bot is built on."""
-    bot = await BotProcess.spawn(["-c", FLOOR], clean_env(), tmp, "floor")
+async def floor_rss(tmp: Path, discord: bool) -> float:
+    """RSS of an interpreter that only imports the libraries the bot is built on."""
+    args = ["-c", FLOOR, *(["discord"] if discord else [])]
+    bot = await BotProcess.spawn(args, clean_env(), tmp, "floor")
     try:
         for _ in range(3000):
             bot.check_alive()
@@ -142,15 +190,55 @@ async def settled_rss(bot: BotProcess, seconds: float = 3.0) -> float:
     return statistics.median(samples)
 
 
-async def idle(tmp: Path, database: Path) -> float:
-    async with Fakes(tmp) as fakes:
-        bot = await fakes.spawn(database)
-        try:
-            await fakes.ready(bot)
-            await quiet(fakes.api, fakes.discord)
-            return await settled_rss(bot)
-        finally:
-            await bot.stop()
+@dataclass
+class Results:
+    """Every start of every code in every scenario."""
+
+    runs: dict[tuple[str, str], list[Idle]] = field(default_factory=dict)
+
+    def add(self, code: Code, scenario: Scenario, run: Idle) -> None:
+        self.runs.setdefault((code.label, scenario.name), []).append(run)
+
+    def rss(self, code: Code, scenario: Scenario) -> float:
+        return median([r.rss for r in self.runs[code.label, scenario.name]])
+
+    def poll(self, code: Code, scenario: Scenario) -> float:
+        return median([r.to_first_poll for r in self.runs[code.label, scenario.name]])
+
+    def call(self, code: Code, scenario: Scenario) -> float:
+        return median([r.to_first_call for r in self.runs[code.label, scenario.name]])
+
+    def each_rss(self, code: Code, scenario: Scenario) -> str:
+        return ", ".join(f"{r.rss:.1f}" for r in self.runs[code.label, scenario.name])
+
+
+def measure_idle(tmp: Path, codes: list[Code], starts: int) -> Results:
+    """`starts` rounds; each runs every code in every scenario, in turns, so drift is shared."""
+    current = tmp / "current.sqlite3"
+    asyncio.run(migrate(f"sqlite+aiosqlite:///{current}"))
+    results = Results()
+    for round_ in range(starts):
+        for code in codes if round_ % 2 == 0 else codes[::-1]:
+            for scenario in SCENARIOS:
+                database = tmp / f"store-{code.label}-{round_}-{len(results.runs)}.sqlite3"
+                database.unlink(missing_ok=True)
+                if not scenario.new_store:
+                    shutil.copyfile(current, database)
+                results.add(code, scenario, asyncio.run(idle_once(tmp, database, scenario, code)))
+    return results
+
+
+def export(ref: str, into: Path) -> Code:
+    """The tree of `ref` in `into`, without touching the repository's worktrees."""
+    sha = subprocess.run(
+        ["git", "rev-parse", "--short", ref], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    into.mkdir()
+    archive = subprocess.Popen(["git", "archive", sha], cwd=ROOT, stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-x", "-C", str(into)], stdin=archive.stdout, check=True)
+    if archive.wait() != 0:
+        raise RuntimeError(f"git archive {ref} failed")
+    return Code(sha if sha.startswith(ref) else f"{ref} ({sha})", into)
 
 
 async def loaded(
@@ -170,7 +258,7 @@ async def loaded(
             feed = SteadyFeed(fakes.api, fakes.discord, opts.chats, discord_share=0.1)
             samples: list[tuple[float, float]] = []
             began = time.monotonic()
-            for _ in range(max(1, round(opts.soak / opts.every))):
+            for _ in range(round(opts.soak / opts.every)):
                 await feed.run(opts.rate, opts.every)
                 bot.check_alive()
                 samples.append((time.monotonic() - began, bot.rss_mb()))
@@ -187,23 +275,67 @@ def slope_per_minute(samples: list[tuple[float, float]]) -> float:
     return statistics.linear_regression(xs, ys).slope * 60
 
 
+def idle_table(results: Results, codes: list[Code], floors: dict[bool, float]) -> str:
+    """Idle RSS and start-up per scenario: one column per code, the target judged on the last."""
+    ours = codes[-1]
+    rows: list[list[object]] = []
+    for scenario in SCENARIOS:
+        rss = [results.rss(code, scenario) for code in codes]
+        rows.append(
+            [f"idle RSS, {scenario.name} (MB)", *rss, f"< {TARGET_MB}", _met(rss[-1] < TARGET_MB)]
+        )
+    for discord, what in ((False, "Telegram's"), (True, "both platforms'")):
+        label = f"  floor: {what} libraries imported, nothing else (MB)"
+        rows.append([label, *[floors[discord]] * len(codes), "", ""])
+    for scenario in SCENARIOS:
+        poll = [results.poll(code, scenario) for code in codes]
+        rows.append(
+            [f"start to first poll, {scenario.name} (s)", *poll, "< 2", _met(poll[-1] < 2)]
+        )
+    both = SCENARIOS[-1]
+    calls = [results.call(code, both) for code in codes]
+    rows.append(["  of which spawn to first Bot API call, both (s)", *calls, "", ""])
+    headers = ["figure", *[code.label for code in codes[:-1]], ours.label, "target", "met"]
+    return table(headers, rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--soak", type=float, default=600.0, help="soak length, seconds")
+    parser.add_argument("--soak", type=float, default=600.0, help="soak length, s (0: none)")
     parser.add_argument("--rate", type=float, default=100.0, help="updates/s during the soak")
     parser.add_argument("--chats", type=int, default=2_000, help="distinct chats in the soak")
     parser.add_argument("--every", type=float, default=5.0, help="RSS sample interval, s")
-    parser.add_argument("--starts", type=int, default=5)
-    parser.add_argument("--comments", type=int, default=100_000)
+    parser.add_argument("--starts", type=int, default=5, help="starts per scenario and code")
+    parser.add_argument(
+        "--comments", type=int, default=100_000, help="big store's comments (0: no big store)"
+    )
+    parser.add_argument(
+        "--baseline-ref", help="also measure the idle figures of this git ref, same run"
+    )
     opts = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        empty = tmp / "empty.sqlite3"
-        first = asyncio.run(start_once(tmp, empty))
-        starts = [asyncio.run(start_once(tmp, empty)) for _ in range(opts.starts)]
-        floors = [asyncio.run(floor_rss(tmp)) for _ in range(3)]
-        idle_rss = [asyncio.run(idle(tmp, empty)) for _ in range(3)]
+        codes = [Code("this tree", ROOT)]
+        if opts.baseline_ref:
+            codes.insert(0, export(opts.baseline_ref, tmp / "baseline"))
+        results = measure_idle(tmp, codes, opts.starts)
+        floors = {
+            discord: median([asyncio.run(floor_rss(tmp, discord)) for _ in range(3)])
+            for discord in (False, True)
+        }
+        print(
+            f"`python -m bots` on loopback fakes, SQLite; {machine()}. Idle RSS and start-up: "
+            f"medians of {opts.starts} starts per figure and code, the codes in turns; "
+            "floors: medians of 3."
+        )
+        print(idle_table(results, codes, floors))
+        for code in codes:
+            for scenario in SCENARIOS:
+                each = results.each_rss(code, scenario)
+                print(f"  {code.label}, {scenario.name}: RSS {each} MB")
+        if opts.comments <= 0:
+            return
 
         full = tmp / "full.sqlite3"
         asyncio.run(migrate(f"sqlite+aiosqlite:///{full}"))
@@ -212,53 +344,38 @@ def main() -> None:
         fill_seconds = time.monotonic() - began
         with_comments, samples, replies = asyncio.run(loaded(tmp, full, opts))
 
-    start = median([s.to_first_poll for s in starts])
     rss = [r for _, r in samples]
-    growth = rss[-1] - rss[0] if rss else float("nan")
-    late = [s for s in samples if s[0] >= samples[-1][0] / 2] if samples else []
     nan = float("nan")
+    growth = rss[-1] - rss[0] if rss else nan
+    late = [s for s in samples if s[0] >= samples[-1][0] / 2] if samples else []
     rows = [
-        ["start to first poll, restart (s)", start, "< 2", _met(start < 2)],
         [
-            "  of which spawn to first Bot API call (s)",
-            median([s.to_first_call for s in starts]),
-            "",
-            "",
-        ],
-        [
-            "start to first poll, new store (s)",
-            first.to_first_poll,
-            "< 2",
-            _met(first.to_first_poll < 2),
-        ],
-        ["idle RSS, both adapters (MB)", median(idle_rss), "< 80", _met(median(idle_rss) < 80)],
-        ["  floor: the frameworks imported, nothing else (MB)", median(floors), "", ""],
-        [
-            f"RSS with {opts.comments:,} comments (MB)",
+            f"RSS with {opts.comments:,} comments, both adapters (MB)",
             with_comments,
             "< 120",
             _met(with_comments < 120),
         ],
-        ["soak: RSS first sample under load (MB)", rss[0] if rss else nan, "", ""],
-        ["soak: RSS last sample (MB)", rss[-1] if rss else nan, "", ""],
-        ["soak: RSS max (MB)", max(rss, default=nan), "", ""],
-        ["soak: growth, last - first (MB)", growth, "< 5", _met(growth < 5)],
-        ["soak: slope, whole soak (MB/min)", slope_per_minute(samples), "", ""],
-        ["soak: slope, second half (MB/min)", slope_per_minute(late), "", ""],
     ]
-    each = ", ".join(f"{s.to_first_poll:.2f}" for s in starts)
+    if samples:
+        rows += [
+            ["soak: RSS first sample under load (MB)", rss[0], "", ""],
+            ["soak: RSS last sample (MB)", rss[-1], "", ""],
+            ["soak: RSS max (MB)", max(rss), "", ""],
+            ["soak: growth, last - first (MB)", growth, "< 5", _met(growth < 5)],
+            ["soak: slope, whole soak (MB/min)", slope_per_minute(samples), "", ""],
+            ["soak: slope, second half (MB/min)", slope_per_minute(late), "", ""],
+        ]
     print(
-        f"`python -m bots`, Telegram + Discord on loopback fakes, SQLite; {machine()}. "
-        f"Starts: median of {opts.starts} ({each} s); idle and floor: medians of 3; "
-        f"{opts.comments:,} comments filled in {fill_seconds:.1f} s; soak {opts.soak:.0f} s at "
-        f"{opts.rate:.0f} updates/s over {opts.chats:,} chats (10% Discord), "
-        f"{len(samples)} samples, {replies:,} Telegram replies"
+        f"\nThis tree, Telegram + Discord: {opts.comments:,} comments filled in "
+        f"{fill_seconds:.1f} s; soak {opts.soak:.0f} s at {opts.rate:.0f} updates/s over "
+        f"{opts.chats:,} chats (10% Discord), {len(samples)} samples, {replies:,} Telegram replies"
     )
     print(table(["figure", "value", "target", "met"], rows))
-    # Where the growth happens: a leak climbs to the end, bounded caches level off.
-    step = max(1, round(60 / opts.every))
-    curve = ", ".join(f"{t / 60:.0f}′ {r:.1f}" for t, r in samples[step - 1 :: step])
-    print(f"soak RSS (MB) by minute under load: {curve}")
+    if samples:
+        # Where the growth happens: a leak climbs to the end, bounded caches level off.
+        step = max(1, round(60 / opts.every))
+        curve = ", ".join(f"{t / 60:.0f}′ {r:.1f}" for t, r in samples[step - 1 :: step])
+        print(f"soak RSS (MB) by minute under load: {curve}")
 
 
 def _met(ok: bool) -> str:

@@ -30,7 +30,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -152,7 +151,11 @@ class Claims:
                 }
                 for key in wanted
             ]
-            insert = postgresql.insert(InboxLane)
+            # Claims exist on PostgreSQL alone: imported at the top, the dialect (and all its
+            # drivers) would load on SQLite too.
+            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+            insert = postgresql_insert(InboxLane)
             lane_owner = InboxLane.__table__.c.owner
             statement = insert.on_conflict_do_update(
                 index_elements=["platform", "chat_key"],

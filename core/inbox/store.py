@@ -17,9 +17,9 @@ from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.inbox.claims import SCAN_LIMIT, Claims
@@ -27,6 +27,9 @@ from core.inbox.entries import Arrival, Entry
 from core.store.engine import Database
 from core.store.tables import InboxEntry
 from core.store.upsert import insert_for
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 log = logging.getLogger(__name__)
 

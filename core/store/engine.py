@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.store.group_commit import AsyncWriters, SqliteWriter
+from core.store.tables import use_dialect
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ class Database:
     ) -> Database:
         url = normalize_database_url(raw_url)
         log.info("store: %s", describe_url(url))
+        use_dialect(url.get_backend_name())
         if not url.drivername.startswith("sqlite"):
             # Small hosted plans allow ~20 connections for every process together.
             engine = create_async_engine(

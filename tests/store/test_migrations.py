@@ -12,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateIndex
 
 from core.store.engine import Database
 from core.store.migrate import SCHEMA_HEAD, alembic_config, upgrade_to_head
@@ -58,6 +59,26 @@ async def test_downgrade_to_base_and_upgrade_again(database_url: str) -> None:
         async with database.engine.connect() as connection:
             tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
         assert set(Base.metadata.tables) <= set(tables)
+    finally:
+        await database.close()
+
+
+async def test_partial_indexes_keep_their_where_on_each_database(database_url: str) -> None:
+    database = Database.connect(database_url, pool_size=1)  # gives them its dialect's WHERE
+    try:
+        partial = {
+            "uq_comments_author_digest",
+            "ix_processed_events_subject_key",
+            "ix_inbox_pending",
+        }
+        ddl = {
+            index.name: str(CreateIndex(index).compile(dialect=database.engine.dialect))
+            for table in Base.metadata.tables.values()
+            for index in table.indexes
+            if index.name in partial
+        }
+        assert set(ddl) == partial
+        assert all(" WHERE " in statement for statement in ddl.values()), ddl
     finally:
         await database.close()
 

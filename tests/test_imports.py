@@ -1,0 +1,92 @@
+"""A process imports what it uses: only the configured adapter's platform library, only its
+database's driver, and no migration tooling when the schema is current (each costs idle memory).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import CONTENT, ROOT
+
+# What `python -m bots` imports before it runs the adapters: the runner, the configured ones.
+RUNNER = """\
+from bots.__main__ import configured_runners
+from core.config import Settings
+
+assert list(configured_runners(Settings())) == ["telegram"]
+"""
+# Then it opens the core on the store (and would migrate it if it were behind).
+OPEN_CORE = """\
+import asyncio
+
+from core.app import Core
+from core.config import Settings
+
+
+async def main() -> None:
+    core = await Core.open(Settings())
+    await core.close()
+
+
+asyncio.run(main())
+"""
+REPORT = """
+import json, sys
+
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+async def modules_after(code: str, workdir: Path, **env: str) -> set[str]:
+    """The modules a fresh interpreter holds after running `code` with only `env` configured."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "DISCORD_", "DATABASE_", "COMMENT_", "PYTHON"))
+    }
+    clean.update(PYTHONPATH=str(ROOT), CONTENT_DIR=str(CONTENT), LOG_LEVEL="WARNING", **env)
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-c", code + REPORT],
+        capture_output=True,
+        text=True,
+        cwd=workdir,  # no .env from the working tree
+        env=clean,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def loaded(modules: set[str], *names: str) -> list[str]:
+    """Which of `names` (packages or modules) are loaded, themselves or any submodule."""
+    return sorted(n for n in names if any(m == n or m.startswith(f"{n}.") for m in modules))
+
+
+async def test_a_telegram_only_runner_imports_neither_discord_nor_alembic(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    modules = await modules_after(
+        RUNNER, tmp_path, TELEGRAM_BOT_TOKEN="1:x", DATABASE_URL=sqlite_url
+    )
+    assert loaded(modules, "telegram", "bots.telegram") == ["bots.telegram", "telegram"]
+    assert loaded(modules, "discord", "bots.discord", "alembic", "asyncpg") == []
+
+
+async def test_opening_the_core_on_a_current_store_imports_no_migration_tooling(
+    tmp_path: Path, database_url: str
+) -> None:
+    modules = await modules_after(
+        RUNNER + OPEN_CORE, tmp_path, TELEGRAM_BOT_TOKEN="1:x", DATABASE_URL=database_url
+    )
+    assert loaded(modules, "alembic", "mako", "discord") == []
+    if database_url.startswith("sqlite"):
+        other_engine = ["asyncpg", "sqlalchemy.dialects.postgresql"]
+    else:
+        other_engine = ["aiosqlite", "sqlalchemy.dialects.sqlite"]
+    assert loaded(modules, *other_engine) == []
