@@ -8,7 +8,7 @@ import time
 import pytest
 
 from core.inbox import Lanes, paced
-from core.throttle import CommandThrottle, MovingWindow, Verdict
+from core.throttle import CommandThrottle, Verdict
 
 
 async def test_a_lane_keeps_order_and_lanes_run_concurrently() -> None:
@@ -114,38 +114,3 @@ def test_the_warning_says_how_long_to_wait() -> None:
 def test_a_rate_of_zero_turns_the_limit_off() -> None:
     throttle = CommandThrottle(per_minute=0)
     assert {throttle.admit("u").verdict for _ in range(100)} == {Verdict.ADMIT}
-
-
-class Ticks:
-    """A monotonic clock moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_the_command_rate_is_a_moving_window() -> None:
-    ticks = Ticks()
-    throttle = CommandThrottle(per_minute=2, clock=ticks)
-    assert throttle.admit("u").verdict is Verdict.ADMIT
-    ticks.now += 30
-    assert throttle.admit("u").verdict is Verdict.ADMIT
-    ticks.now += 20
-    warning = throttle.admit("u")  # the window holds 2: the first ages out in 10 s
-    assert (warning.verdict, warning.retry_in) == (Verdict.WARN, 10)
-    ticks.now += 10.5
-    assert throttle.admit("u").verdict is Verdict.ADMIT
-    assert throttle.admit("u").verdict is Verdict.SKIP  # warned less than a minute ago
-
-
-def test_the_window_forgets_users_whose_commands_aged_out() -> None:
-    ticks = Ticks()
-    window = MovingWindow(limit=1, seconds=60, clock=ticks)
-    for n in range(100):
-        assert window.hit(f"user-{n}")
-    assert not window.hit("user-99")
-    ticks.now += 61
-    assert window.hit("user-0")
-    assert len(window) == 1
