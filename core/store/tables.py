@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -54,9 +55,14 @@ def partial_index(name: str, *columns: str, where: str, unique: bool = False) ->
 
 
 def use_dialect(name: str) -> None:
-    """Give the partial indexes their WHERE for dialect `name` (`sqlite`, `postgresql`)."""
+    """Give the partial indexes their WHERE for dialect `name` (`sqlite`, `postgresql`), and
+    the tables whose ids must never be reused SQLite's AUTOINCREMENT."""
     for index, where in _PARTIAL_INDEXES.items():
         index.dialect_kwargs[f"{name}_where"] = where
+    if name == "sqlite":
+        drafts = CommentDraft.__table__
+        assert isinstance(drafts, Table)
+        drafts.dialect_kwargs["sqlite_autoincrement"] = True
 
 
 class Base(DeclarativeBase):
@@ -222,12 +228,12 @@ class CommentDraft(Base):
             "chat_id",
             unique=True,
         ),
-        # Ids never come back on SQLite either (it reuses the highest id once deleted): the
-        # Send button of a replaced or sent preview must never reach a newer one. SQLite does
-        # not reflect this, so a batch migration that rebuilds this table must pass
-        # table_kwargs={"sqlite_autoincrement": True}.
-        {"sqlite_autoincrement": True},
     )
+    # Ids never come back on SQLite either (it reuses the highest id once deleted): the Send
+    # button of a replaced or sent preview must never reach a newer one. Set by `use_dialect`
+    # (as `sqlite_autoincrement` here it would load the SQLite dialect on PostgreSQL). SQLite
+    # does not reflect it, so a batch migration that rebuilds this table must pass
+    # table_kwargs={"sqlite_autoincrement": True}.
 
 
 class ModerationPost(Base):
