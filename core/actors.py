@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.relay.port import PostRef
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:
@@ -33,3 +35,5 @@ class Request:
     # returns the first outcome instead of acting again.
     event_key: str | None = None
     is_private_chat: bool = True
+    # The message whose button was pressed, when it was one the bot can edit later.
+    message: PostRef | None = None

@@ -14,35 +14,31 @@ Each returns an `Outcome`: the reply to render and whether the event was a repla
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import os
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
 from typing import TypeVar
 
 from dotenv import dotenv_values
-from sqlalchemy import select, text, update
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from core.actors import Actor, Request
 from core.commands import ActionRouter, Audience, CommandSpec, Router
 from core.commands.router import build_registry, command_names
-from core.comments import catch_up, queries
 from core.comments.service import CommentService, utc_now
-from core.comments.views import CommentView, Delivery, Status
 from core.config import Settings
 from core.content.loader import load_library
 from core.content.models import Library
 from core.context import Context
 from core.conversation import Conversations
 from core.errors import UserError
-from core.events import CommentDecided, CommentQueued, EventBus
+from core.events import EventBus
 from core.faq.library import FaqLibrary
 from core.handlers import ROUTERS
 from core.handlers.comments import submit_form
@@ -55,19 +51,19 @@ from core.inbox import Inbox
 from core.inbox.claims import Claims
 from core.inbox.presence import Presence
 from core.outcome import FaqChoice, InlineResult, Outcome
+from core.relay.ledger import Ledger
+from core.relay.relay import Relay
 from core.replies import Reply, TextInput
 from core.replies.build import error
 from core.store.engine import Database, normalize_database_url
 from core.store.migrate import upgrade_to_head
 from core.store.single_process import SingleProcess
 from core.store.tables import BotState
-from core.store.tables import Comment as CommentRow
-from core.store.tables import ModerationPost as ModerationPostRow
 from core.throttle import ADMITTED, Admission, CommandThrottle
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Core", "FaqChoice", "InlineResult", "ModerationPost", "Outcome"]
+__all__ = ["Core", "FaqChoice", "InlineResult", "Outcome"]
 
 HEALTH_STORE_SECONDS = 2.0
 STORE_UNAVAILABLE = (
@@ -88,14 +84,6 @@ WRITE_AS_YOURSELF = (
 # Keys of reads answered lately. A read comes again while the platform still holds it
 # unconfirmed (seconds): ~40 s at 100 updates/s is ample, and it stays ~0.5 MB.
 _RECENT_READS = 4_096
-
-
-@dataclass(frozen=True, slots=True)
-class ModerationPost:
-    comment_id: int
-    platform: str
-    chat_id: str
-    message_id: str
 
 
 def settings_environment() -> dict[str, str]:
@@ -125,24 +113,6 @@ class ThrottledFailureLog:
 
 
 T = TypeVar("T")
-
-# Edits and notices made again at once for decisions changed while the last was under way.
-FOLLOW_UPS = 5
-
-
-def _same_decision(a: CommentView, b: CommentView) -> bool:
-    """Whether a card showing `b` shows `a` too (who decided what, when)."""
-    return (a.status, a.decided_at, a.decided_by_name) == (
-        b.status,
-        b.decided_at,
-        b.decided_by_name,
-    )
-
-
-# Several processes: how often each adapter looks for cards and notices owed by another
-# process, and how long a fresh decision is left to the process that made it.
-CATCH_UP_SECONDS = 5.0
-CATCH_UP_GRACE = timedelta(seconds=10)
 
 
 class Core:
@@ -182,8 +152,6 @@ class Core:
         self.health_probes: dict[str, Callable[[], bool]] = {}
         self._recent_reads: OrderedDict[str, None] = OrderedDict()
         self._single_process: SingleProcess | None = None
-        # Deliveries (kind, platform, comment id) under way in this process.
-        self._delivering: set[tuple[str, str, int]] = set()
         self._store_trouble = ThrottledFailureLog("store unavailable", log)
         self._moderators = {
             "telegram": frozenset(settings.telegram_moderator_ids),
@@ -202,6 +170,15 @@ class Core:
             commands=self.registry,
             is_moderator=self.is_moderator,
         )
+        ledger = Ledger(
+            database,
+            self.inbox,
+            self.comments,
+            lambda slug: self.context.library.title_of(slug),
+            clock,
+        )
+        self.relay = Relay(ledger)
+        self.events.subscribe(self.relay)
 
     @classmethod
     async def open(
@@ -411,160 +388,6 @@ class Core:
                 "could not record that %s was answered", outcome.confirm_key, exc_info=True
             )
 
-    async def unposted_cards(self, platform: str) -> list[CommentQueued]:
-        """Pending comments whose card never reached `platform`'s moderators (e.g. the process
-        died after storing the comment), oldest first."""
-        views = await self.database.read(lambda s: catch_up.unposted(s, platform))
-        return catch_up.as_queued(views, self.library.title_of)
-
-    async def untold_decisions(self, platform: str) -> list[CommentDecided]:
-        """Decisions made before this process started whose author on `platform` was never
-        told (the process died between the decision and the notice), oldest first."""
-        # Alone, the decisions made since the start are the live path's. Sharing the store,
-        # another process may have made them (its own platform's notices are its live path):
-        # give that path a moment, then tell what is still untold.
-        before = self.clock() - CATCH_UP_GRACE if self.inbox.shared else self.started_at
-
-        def read(session: Session) -> tuple[list[CommentView], set[int]]:
-            views = catch_up.untold(session, platform, decided_before=before)
-            return views, queries.taken_down(session, [v.id for v in views])
-
-        views, taken_down = await self.database.read(read)
-        return catch_up.as_decided(views, self.library.title_of, taken_down)
-
-    async def decided_now(self, comment_id: int) -> CommentDecided | None:
-        """The comment's decision as it stands now, or None while pending (or erased)."""
-        views, taken_down = await self.database.read(
-            lambda session: catch_up.decided_now(session, comment_id)
-        )
-        events = catch_up.as_decided(views, self.library.title_of, taken_down)
-        return events[0] if events else None
-
-    async def unedited_cards(self, platform: str) -> list[CommentDecided]:
-        """Decided comments whose cards on `platform` do not show the decision yet."""
-        views = await self.database.read(lambda s: catch_up.unedited(s, platform))
-        return catch_up.as_decided(views, self.library.title_of)
-
-    async def edit_cards(
-        self,
-        platform: str,
-        event: CommentDecided,
-        edit: Callable[[CommentDecided], Awaitable[None]],
-        *,
-        owed_only: bool = False,
-    ) -> None:
-        """Run `edit` (which edits the comment's cards on `platform` and records it with
-        `cards_show`) under the edit claim, so the live path and a catch-up never both edit;
-        with `owed_only`, only if a card still does not show the decision."""
-        comment_id = event.comment.id
-        async with self.delivering("edit", platform, comment_id) as mine:
-            if not mine or (owed_only and not await self.cards_owed(comment_id, platform)):
-                return
-            await edit(event)
-            # A later decision (decisions can change) found the claim taken and left its edit
-            # to this one: show the comment as it stands now.
-            shown = event.comment
-            for _ in range(FOLLOW_UPS):
-                latest = await self.decided_now(comment_id)
-                if latest is None or _same_decision(latest.comment, shown):
-                    return
-                await edit(latest)
-                shown = latest.comment
-
-    async def tell_author(
-        self,
-        platform: str,
-        event: CommentDecided,
-        tell: Callable[[CommentDecided], Awaitable[None]],
-    ) -> None:
-        """Run `tell` (which sends the author's notice and records it with `record_delivery`,
-        naming the status told) under the notice claim, so the live path and a catch-up never
-        both tell; then, while a later decision changed the outcome and is still untold (its
-        own notice found the claim taken), tell that too."""
-        comment_id = event.comment.id
-        async with self.delivering("notice", platform, comment_id) as mine:
-            if not mine:
-                return
-            await tell(event)
-            for _ in range(FOLLOW_UPS):
-                latest = await self.decided_now(comment_id)
-                if latest is None or latest.comment.delivery is not Delivery.WAITING:
-                    return
-                await tell(latest)
-
-    async def edit_missed_cards(
-        self, platform: str, edit: Callable[[CommentDecided], Awaitable[None]]
-    ) -> int:
-        """Edit the cards on `platform` that still show a decided comment pending (decided in
-        another process, or the edit was lost), each under the edit claim. Never raises."""
-
-        async def edit_if_owed(event: CommentDecided) -> bool:
-            # Looked at again under the claim: the live path may have just edited them.
-            await self.edit_cards(platform, event, edit, owed_only=True)
-            return True
-
-        return await catch_up.deliver_missed(
-            f"{platform} card edits", lambda: self.unedited_cards(platform), edit_if_owed
-        )
-
-    async def cards_owed(self, comment_id: int, platform: str) -> bool:
-        """Whether a card of the decided comment on `platform` does not show the decision."""
-        views = await self.database.read(
-            lambda s: catch_up.unedited(s, platform, comment_id=comment_id)
-        )
-        return bool(views)
-
-    async def cards_show(self, comment_id: int, platform: str, status: str) -> None:
-        """Record that every card of the comment on `platform` shows `status`."""
-        await self.database.write(
-            lambda session: session.execute(
-                update(ModerationPostRow)
-                .where(
-                    ModerationPostRow.comment_id == comment_id,
-                    ModerationPostRow.platform == platform,
-                )
-                .values(shows=status)
-            )
-        )
-
-    async def keep_caught_up(self, catch_up: Callable[[], Awaitable[T]]) -> T:
-        """Run an adapter's catch-up now and return what it did; when several processes
-        share the store, run it again every CATCH_UP_SECONDS until cancelled: a comment or
-        decision made in another process (which may not run this adapter at all) reaches this
-        adapter's moderators and authors that way."""
-        first = await catch_up()
-        while self.inbox.shared:
-            await asyncio.sleep(CATCH_UP_SECONDS)
-            try:
-                await catch_up()
-            except Exception:
-                log.warning("catching up failed; trying again shortly", exc_info=True)
-        return first
-
-    async def post_missed_cards(
-        self,
-        platform: str,
-        post: Callable[[CommentQueued], Awaitable[bool]],
-        claimed: Callable[[int], bool],
-    ) -> int:
-        """At start-up: hand `post` the cards of pending comments that never reached
-        `platform`, oldest first, skipping those `claimed` says the live path has taken. `post`
-        returns False when the platform is unwell: the rest waits for the next start. Never
-        raises."""
-        return await catch_up.deliver_missed(
-            f"{platform} moderation cards", lambda: self.unposted_cards(platform), post, claimed
-        )
-
-    async def tell_missed_decisions(
-        self, platform: str, tell: Callable[[CommentDecided], Awaitable[bool]]
-    ) -> int:
-        """At start-up: hand `tell` each decision whose author on `platform` was never told,
-        oldest first; `tell` records the delivery (`record_delivery`) and returns False when
-        the platform is unwell. Never raises."""
-        return await catch_up.deliver_missed(
-            f"{platform} author notices", lambda: self.untold_decisions(platform), tell
-        )
-
     async def _guarded(
         self, request: Request, mutates: bool, call: Callable[[], Awaitable[Outcome | Reply]]
     ) -> Outcome:
@@ -595,81 +418,6 @@ class Core:
             self._recent_reads.popitem(last=False)
 
     # Adapter bookkeeping -----------------------------------------------------------------
-
-    @contextlib.asynccontextmanager
-    async def delivering(self, kind: str, platform: str, item: int) -> AsyncIterator[bool]:
-        """Claim the delivery of `kind` ("card", "notice") for comment `item` on `platform`
-        while inside: yields False when another delivery of it is under way, in this process
-        or (several processes on PostgreSQL) another live one, so the live path and every
-        process's catch-up deliver it once. A claim whose process died lapses with its lease.
-        """
-        key = (kind, platform, item)
-        if key in self._delivering:
-            yield False
-            return
-        self._delivering.add(key)
-        claims, lane, chat = self.inbox.claims, f"{kind}:{platform}", str(item)
-        try:
-            if claims is not None:
-                mine, taken = await self.database.write(
-                    lambda session: claims.take_lanes(session, lane, [chat])
-                )
-                claims.hold(lane, taken)
-                if chat not in mine:
-                    yield False
-                    return
-            try:
-                yield True
-            finally:
-                if claims is not None:
-                    with contextlib.suppress(Exception):
-                        await self.inbox.let_go(lane, [chat])
-        finally:
-            self._delivering.discard(key)
-
-    async def record_delivery(
-        self, comment_id: int, delivered: bool, detail: str = "", told: Status | None = None
-    ) -> None:
-        """Remember whether the author was told the outcome (shown by /mycomments); `told`, the
-        status they were told of, keeps a later decision that changed it owed."""
-        await self.database.write(
-            lambda session: self.comments.record_delivery(
-                session, comment_id, delivered, detail, told
-            )
-        )
-
-    async def record_moderation_post(
-        self, comment_id: int, platform: str, chat_id: str, message_id: str
-    ) -> bool:
-        """Remember where a card was posted; False when the comment was decided or erased
-        while it was being posted, so the card shows a stale state (see `cards_owed`)."""
-        row = ModerationPostRow(
-            comment_id=comment_id,
-            platform=platform,
-            chat_id=str(chat_id),
-            message_id=str(message_id),
-        )
-
-        def record(session: Session) -> bool:
-            session.add(row)
-            status = session.scalar(select(CommentRow.status).where(CommentRow.id == comment_id))
-            return status == Status.PENDING
-
-        return await self.database.write(record)
-
-    async def moderation_posts(self, comment_id: int, platform: str) -> list[ModerationPost]:
-        def find(session: Session) -> list[ModerationPost]:
-            rows = session.scalars(
-                select(ModerationPostRow).where(
-                    ModerationPostRow.comment_id == comment_id,
-                    ModerationPostRow.platform == platform,
-                )
-            )
-            return [
-                ModerationPost(r.comment_id, r.platform, r.chat_id, r.message_id) for r in rows
-            ]
-
-        return await self.database.read(find)
 
     async def load_state(self, key: str) -> str | None:
         def load(session: Session) -> str | None:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from core.comments.views import CommentView
+from core.relay.port import PostRef
 from core.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -30,13 +31,14 @@ class CommentDecided:
     """A comment left the queue; `card` replaces the moderation message everywhere.
 
     `author_notice` is what the author should be told (None when they need not be, e.g. they
-    withdrew it themselves); the adapter of `comment.author_platform` delivers it and reports
-    the outcome with `Core.record_delivery`.
+    withdrew it themselves); the relay tells them on `comment.author_platform`. `shown` is the
+    card whose button made the decision: the press's answer already edited it.
     """
 
     comment: CommentView
     card: Reply
     author_notice: Reply | None
+    shown: PostRef | None = None
 
 
 Event = CommentQueued | CommentDecided

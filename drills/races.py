@@ -29,9 +29,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bots.telegram.app import TelegramAdapter
+from core.actions import Seen
 from core.actors import Actor, Request
 from core.app import Core
-from core.comments.cards import MOVE_CODE
 from core.comments.views import Status
 from core.store.tables import AuditEntry, Comment
 from drills._inprocess import (
@@ -318,7 +318,7 @@ def card_problems(race: Race, cid: int, row: Comment) -> list[str]:
     dc = dc_card(race.fake, cid)
     dc_text = str(dc["embeds"])
     # A decided card offers the other decisions, each naming the decision shown as seen.
-    seen = f":{cid}:{MOVE_CODE[Status(row.status)]}"
+    seen = f":{cid}:{Seen.of(Status(row.status)).value}"
     tg_rows = (race.api.messages[(MOD_CHAT, card["message_id"])].get("reply_markup") or {}).get(
         "inline_keyboard", []
     )

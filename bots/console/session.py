@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bots.console.port import ConsolePlatform
 from bots.console.render import render_text
 from core.actors import Actor, Request
 from core.app import Core
-from core.events import CommentDecided, CommentQueued, Event
 from core.outcome import Outcome
 from core.replies import Reply
 
@@ -39,20 +39,12 @@ class ConsoleSession:
         return self.moderator if self.as_moderator else self.reader
 
     def attach(self) -> None:
-        self.core.events.subscribe(self.on_event)
+        """Show moderators' cards and authors' notices here, as the platforms would."""
+        self.core.relay.attach(ConsolePlatform(self.write, self._name_of))
 
-    async def on_event(self, event: Event) -> None:
-        """Show what the moderators and authors would receive on their platforms."""
-        if isinstance(event, CommentQueued):
-            self.write(f"[to moderators]\n{render_text(event.card)}")
-        elif (
-            isinstance(event, CommentDecided)
-            and event.author_notice is not None
-            and event.comment.author_platform == "console"
-        ):
-            self.write(f"[to {event.comment.author_name}]\n{render_text(event.author_notice)}")
-            told = event.comment
-            await self.core.record_delivery(told.id, True, "shown in the console", told.status)
+    def _name_of(self, user_id: str) -> str:
+        known = {self.reader.user_id: self.reader, self.moderator.user_id: self.moderator}
+        return known[user_id].display_name if user_id in known else user_id
 
     async def handle(self, line: str, *, event_key: str | None = None) -> bool:
         """Act on one input line; returns False when the user asked to quit."""

@@ -14,12 +14,14 @@ from discord import app_commands
 
 from bots.discord import respond
 from bots.discord import text as t
+from bots.discord.port import PLATFORM
 from bots.discord.render import render_one
 from bots.discord.views import CommentModal, InputModal
 from core.actors import Actor, Request
 from core.app import Core, Outcome
 from core.commands import Audience, CommandSpec
 from core.inbox import Lanes
+from core.relay.port import PostRef
 from core.replies import TextInput
 from core.throttle import Verdict
 
@@ -57,11 +59,13 @@ def actor_of(interaction: discord.Interaction[Any]) -> Actor:
 
 
 def request_of(interaction: discord.Interaction[Any]) -> Request:
+    pressed = interaction.message  # the message of a pressed button, if any
     return Request(
         actor=actor_of(interaction),
         chat_id=str(interaction.channel_id or ""),
         event_key=f"discord:interaction:{interaction.id}",
         is_private_chat=interaction.guild_id is None,
+        message=(PostRef(PLATFORM, str(pressed.channel.id), str(pressed.id)) if pressed else None),
     )
 
 

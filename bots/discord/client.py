@@ -12,7 +12,7 @@ from discord import app_commands
 
 from bots.discord.adapter import Adapter
 from bots.discord.commands import build_commands
-from bots.discord.moderation import ModerationRelay
+from bots.discord.port import DiscordPlatform
 from bots.discord.sync import sync_commands
 from bots.discord.views import ActionItem
 from core.app import Core
@@ -73,7 +73,7 @@ class NewsroomClient(discord.AutoShardedClient):
         self.core = core
         self.sync_mode = sync
         self.adapter = Adapter(core)
-        self.relay = ModerationRelay(self, core)
+        self.platform = DiscordPlatform(self, core.settings.discord_moderation_channel_id)
         self.tree: app_commands.CommandTree[NewsroomClient] = NewsroomTree(self)
         guild_id = core.settings.discord_guild_id
         self.command_guild = discord.Object(id=int(guild_id)) if guild_id else None
@@ -89,12 +89,12 @@ class NewsroomClient(discord.AutoShardedClient):
             await sync_commands(
                 self.tree, self.core, self.command_guild, force=self.sync_mode is Sync.FORCE
             )
-        self.core.events.subscribe(self.relay)
+        self.core.relay.attach(self.platform)
         self._subscribed = True
         self.core.health_probes["discord"] = lambda: self.is_ready() and not self.is_closed()
         # In the background: a long backlog must not delay connecting to the gateway.
         self.catching_up = asyncio.create_task(
-            self.core.keep_caught_up(self.relay.catch_up), name="discord-catch-up"
+            self.core.relay.keep_caught_up(self.platform), name="discord-catch-up"
         )
 
     async def close(self) -> None:
@@ -104,7 +104,7 @@ class NewsroomClient(discord.AutoShardedClient):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self.catching_up
         if self._subscribed:
-            self.core.events.unsubscribe(self.relay)
+            self.core.relay.detach(self.platform)
             self._subscribed = False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.core.events.drain(), DRAIN_SECONDS)

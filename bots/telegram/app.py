@@ -27,8 +27,8 @@ from bots.telegram.handlers import Handlers
 from bots.telegram.intake import Intake
 from bots.telegram.limits import FloodControl
 from bots.telegram.logs import protect_token
-from bots.telegram.moderation import ModerationRelay
 from bots.telegram.polling import Poller
+from bots.telegram.port import TelegramPlatform
 from bots.telegram.send import Sender
 from bots.telegram.transport import AiohttpRequest
 from core.app import Core
@@ -123,7 +123,7 @@ class TelegramAdapter:
         self.sender = Sender(self.app.bot)
         self.handlers = Handlers(core, self.sender, self.settings.telegram_moderation_chat_id)
         self.intake = Intake(core, self.app, self.sender, concurrency)
-        self.relay = ModerationRelay(core, self.sender, self.settings.telegram_moderation_chat_id)
+        self.platform = TelegramPlatform(self.sender, self.settings.telegram_moderation_chat_id)
         self._install_handlers()
 
     def _install_handlers(self) -> None:
@@ -152,7 +152,7 @@ class TelegramAdapter:
             )
         except TelegramError as exc:
             log.warning("could not publish the command menus: %s", exc)
-        self.core.events.subscribe(self.relay)
+        self.core.relay.attach(self.platform)
         await self.app.start()
         await self.intake.resume()
         if self.webhook_mode:
@@ -293,7 +293,7 @@ class TelegramAdapter:
     def _catch_up(self) -> None:
         # In the background: a long backlog (paced 20/min in a group) must not delay polling.
         self._catching_up = asyncio.create_task(
-            self.core.keep_caught_up(self.relay.catch_up), name="telegram-catch-up"
+            self.core.relay.keep_caught_up(self.platform), name="telegram-catch-up"
         )
 
     def _fail(self, error: BaseException) -> None:
@@ -341,8 +341,7 @@ class TelegramAdapter:
             )
         if self.app.running:
             await self.app.stop()
-        with contextlib.suppress(ValueError):
-            self.core.events.unsubscribe(self.relay)
+        self.core.relay.detach(self.platform)
         left = max(1.0, deadline - asyncio.get_running_loop().time())
         try:
             await asyncio.wait_for(self.core.events.drain(), left)

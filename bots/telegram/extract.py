@@ -8,6 +8,7 @@ from telegram import Update, User
 from telegram.constants import ChatID, ChatType
 
 from core.actors import Actor, Request
+from core.relay.port import PostRef
 
 PLATFORM = "telegram"
 # The fixed `from` of a message whose real sender Telegram hides: an anonymous group admin
@@ -39,11 +40,15 @@ def request_of(update: Update) -> Request | None:
     chat = update.effective_chat
     # A message sent on behalf of a chat (an anonymous admin, a channel) names that chat here.
     on_behalf = update.message is not None and update.message.sender_chat is not None
+    pressed = update.callback_query.message if update.callback_query else None
     return Request(
         actor=actor_of(user, anonymous=on_behalf),
         chat_id=str(chat.id) if chat else str(user.id),
         event_key=event_key(update),
         is_private_chat=chat is None or chat.type == ChatType.PRIVATE,
+        message=(
+            PostRef(PLATFORM, str(pressed.chat.id), str(pressed.message_id)) if pressed else None
+        ),
     )
 
 

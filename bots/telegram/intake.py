@@ -18,13 +18,13 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ExtBot
 
-from bots.memory import Bounded
 from bots.telegram.extract import PLATFORM
 from bots.telegram.send import Sender
 from core.actors import Actor
 from core.app import Core
 from core.inbox import Arrival, Entry, Lanes, State
 from core.inbox.sharing import ChatSharing
+from core.memory import Bounded
 from core.throttle import ADMITTED, Admission, Verdict
 
 log = logging.getLogger(__name__)

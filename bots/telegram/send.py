@@ -19,8 +19,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.warnings import PTBUserWarning
 
-from bots.memory import Bounded
 from bots.telegram.render import Rendered, render
+from core.memory import Bounded
 from core.replies import Reply
 
 log = logging.getLogger(__name__)

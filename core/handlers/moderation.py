@@ -82,7 +82,8 @@ async def decide(
         if decision.tells_author:
             notice = author_notice(view, title, taken_down=seen is Status.APPROVED)
         shown = card.model_copy(update={"edit_in_place": from_card})
-        return Effect(shown, [CommentDecided(view, card, notice)], comment_id=comment_id)
+        pressed = request.message if from_card else None
+        return Effect(shown, [CommentDecided(view, card, notice, pressed)], comment_id=comment_id)
 
     return await ctx.once(request, work)
 

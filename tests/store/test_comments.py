@@ -18,6 +18,8 @@ from core.comments.service import purge_expired
 from core.comments.views import Delivery, Status
 from core.config import CommentRules
 from core.events import CommentDecided, CommentQueued, Event
+from core.relay.port import Delivery as DeliveryResult
+from core.relay.port import PostRef
 from core.replies import Reply
 from core.store.tables import AuditEntry, Comment, CommentDraft, ProcessedEvent
 from tests.conftest import (
@@ -364,7 +366,7 @@ async def test_mycomments_withdraw_and_forgetme(core: Core, clock: Clock) -> Non
 async def test_delivery_outcome_is_recorded(core: Core) -> None:
     await submit(core, READER, "Tell me")
     await core.execute(request_for(MODERATOR), "approve", "1")
-    await core.record_delivery(1, False, "Forbidden: bot was blocked by the user")
+    await core.relay.ledger.record_delivery(1, False, "Forbidden: bot was blocked by the user")
     row = await core.database.read(lambda session: session.get(Comment, 1))
     assert row is not None and row.delivery == Delivery.FAILED
     mine = (await core.execute(request_for(READER), "mycomments")).reply.text
@@ -386,9 +388,9 @@ async def test_export_has_every_comment(core: Core, clock: Clock) -> None:
 
 async def test_moderation_posts_and_state(core: Core) -> None:
     await submit(core, READER, "Posted card")
-    await core.record_moderation_post(1, "telegram", "-100", "55")
-    await core.record_moderation_post(1, "discord", "42", "66")
-    posts = await core.moderation_posts(1, "telegram")
+    await core.relay.ledger.record_post(1, PostRef("telegram", "-100", "55"))
+    await core.relay.ledger.record_post(1, PostRef("discord", "42", "66"))
+    posts = await core.relay.ledger.posts(1, "telegram")
     assert [(p.chat_id, p.message_id) for p in posts] == [("-100", "55")]
     assert await core.load_state("discord.command_hash") is None
     await core.save_state("discord.command_hash", "abc")
@@ -445,11 +447,11 @@ async def test_cards_that_never_reached_a_platform_are_found(core: Core, clock: 
     clock.advance(20)
     await submit(core, READER, "Decided already")
     await core.execute(request_for(MODERATOR), "approve", "3")
-    await core.record_moderation_post(1, "telegram", "-100", "7")
-    missing = await core.unposted_cards("telegram")
+    await core.relay.ledger.record_post(1, PostRef("telegram", "-100", "7"))
+    missing = await core.relay.ledger.unposted("telegram")
     assert [e.comment.id for e in missing] == [2]
     assert missing[0].card.action_buttons[0].action == "m:a:2"
-    assert [e.comment.id for e in await core.unposted_cards("discord")] == [1, 2]
+    assert [e.comment.id for e in await core.relay.ledger.unposted("discord")] == [1, 2]
 
 
 async def test_decisions_whose_author_was_never_told_are_found_by_the_next_process(
@@ -462,36 +464,38 @@ async def test_decisions_whose_author_was_never_told_are_found_by_the_next_proce
     for n in (1, 2, 3):
         await core.execute(request_for(MODERATOR), "approve", str(n))
     await core.execute(request_for(MODERATOR), "reject", "3 off topic")  # already decided
-    await core.record_delivery(1, True)
+    await core.relay.ledger.record_delivery(1, True)
     # This process's own decisions are its live path's: not listed, even when waiting.
-    assert await core.untold_decisions("telegram") == []
+    assert await core.relay.ledger.untold("telegram") == []
 
     clock.advance(60)
     later = await Core.open(make_settings(database_url), clock=clock, migrate=False)
     try:
-        [discord] = await later.untold_decisions("discord")
-        [telegram] = await later.untold_decisions("telegram")
+        [discord] = await later.relay.ledger.untold("discord")
+        [telegram] = await later.relay.ledger.untold("telegram")
         assert (discord.comment.id, telegram.comment.id) == (2, 3)
         assert discord.author_notice is not None
         assert "was approved" in discord.author_notice.text
-        await later.record_delivery(2, False, "50007 Cannot send messages to this user")
-        assert await later.untold_decisions("discord") == []
+        await later.relay.ledger.record_delivery(
+            2, False, "50007 Cannot send messages to this user"
+        )
+        assert await later.relay.ledger.untold("discord") == []
     finally:
         await later.close()
 
 
 async def test_cards_not_showing_a_decision_are_found_until_they_do(core: Core) -> None:
     await submit(core, READER, "Decided elsewhere")
-    await core.record_moderation_post(1, "telegram", "-100", "55")
-    await core.record_moderation_post(1, "discord", "42", "66")
-    assert await core.unedited_cards("discord") == []  # pending: the card is right
+    await core.relay.ledger.record_post(1, PostRef("telegram", "-100", "55"))
+    await core.relay.ledger.record_post(1, PostRef("discord", "42", "66"))
+    assert await core.relay.ledger.unedited("discord") == []  # pending: the card is right
     await core.execute(request_for(MODERATOR), "approve", "1")
     # Decided (in this process or another): cards not yet edited to show it are owed.
-    owed = await core.unedited_cards("discord")
+    owed = await core.relay.ledger.unedited("discord")
     assert [(e.comment.id, e.comment.status) for e in owed] == [(1, "approved")]
-    await core.cards_show(1, "discord", "approved")
-    assert await core.unedited_cards("discord") == []
-    assert [e.comment.id for e in await core.unedited_cards("telegram")] == [1]
+    await core.relay.ledger.cards_show(1, "discord", "approved")
+    assert await core.relay.ledger.unedited("discord") == []
+    assert [e.comment.id for e in await core.relay.ledger.unedited("telegram")] == [1]
 
 
 # Decisions that change -------------------------------------------------------------------
@@ -690,82 +694,101 @@ async def test_a_changed_outcome_is_owed_to_its_author_like_the_first(
 ) -> None:
     await submit(core, READER, "Taken down as the power failed")
     await core.press(request_for(MODERATOR), "m:a:1")
-    await core.record_delivery(1, True, told=Status.APPROVED)
+    await core.relay.ledger.record_delivery(1, True, told=Status.APPROVED)
     await core.press(request_for(MODERATOR), "m:r:1:a", "libel")
     assert await delivery_of(core, 1) == Delivery.WAITING
     # The approval's notice, recorded late, does not mark the take-down told.
-    await core.record_delivery(1, True, told=Status.APPROVED)
+    await core.relay.ledger.record_delivery(1, True, told=Status.APPROVED)
     assert await delivery_of(core, 1) == Delivery.WAITING
 
     clock.advance(60)
     later = await Core.open(make_settings(database_url), clock=clock, migrate=False)
     try:
-        [owed] = await later.untold_decisions("telegram")
+        [owed] = await later.relay.ledger.untold("telegram")
         assert owed.comment.status == "rejected" and owed.author_notice is not None
         assert "no longer public" in owed.author_notice.text
         assert "libel" in owed.author_notice.text
-        await later.record_delivery(1, False, "blocked", told=Status.REJECTED)
+        await later.relay.ledger.record_delivery(1, False, "blocked", told=Status.REJECTED)
         await later.press(request_for(MODERATOR), "m:s:1:r")  # the same to the author
         assert await delivery_of(later, 1) == Delivery.FAILED
-        assert await later.untold_decisions("telegram") == []
+        assert await later.relay.ledger.untold("telegram") == []
     finally:
         await later.close()
 
 
 async def test_cards_follow_a_changed_decision(core: Core) -> None:
     await submit(core, READER, "The card follows")
-    await core.record_moderation_post(1, "discord", "42", "66")
+    await core.relay.ledger.record_post(1, PostRef("discord", "42", "66"))
     await core.press(request_for(MODERATOR), "m:a:1")
-    await core.cards_show(1, "discord", "approved")
-    assert await core.unedited_cards("discord") == []
+    await core.relay.ledger.cards_show(1, "discord", "approved")
+    assert await core.relay.ledger.unedited("discord") == []
     await core.press(request_for(MODERATOR), "m:s:1:a")
-    [owed] = await core.unedited_cards("discord")
+    [owed] = await core.relay.ledger.unedited("discord")
     assert owed.comment.status == "spam"
     assert labelled(owed.card) == {"✅ Approve": "m:a:1:s", "❌ Reject": "m:r:1:s"}
-    await core.cards_show(1, "discord", "spam")
-    assert await core.unedited_cards("discord") == []
+    await core.relay.ledger.cards_show(1, "discord", "spam")
+    assert await core.relay.ledger.unedited("discord") == []
 
 
 async def test_a_decision_changed_while_the_last_was_told_and_shown_follows_it(
     core: Core,
 ) -> None:
     await submit(core, READER, "Quick change of mind")
+    await core.relay.ledger.record_post(1, PostRef("telegram", "-100", "55"))
     await core.press(request_for(MODERATOR), "m:a:1")
-    approved = await core.decided_now(1)
+    await core.events.drain()
+    approved = await core.relay.ledger.decided_now(1)
     assert approved is not None
-    release, telling_started, editing_started = asyncio.Event(), asyncio.Event(), asyncio.Event()
-    told: list[CommentDecided] = []
-    shown: list[str] = []
+    telegram = BlockingPlatform()
+    core.relay.attach(telegram)
 
-    async def tell(event: CommentDecided) -> None:
-        told.append(event)
-        telling_started.set()
-        await release.wait()
-        await core.record_delivery(1, True, told=event.comment.status)
-
-    async def edit(event: CommentDecided) -> None:
-        shown.append(event.comment.status)
-        editing_started.set()
-        await release.wait()
-        await core.cards_show(1, "telegram", event.comment.status)
-
-    telling = asyncio.create_task(core.tell_author("telegram", approved, tell))
-    editing = asyncio.create_task(core.edit_cards("telegram", approved, edit))
-    await telling_started.wait()
-    await editing_started.wait()
+    telling = asyncio.create_task(core.relay.tell_author(telegram, approved))
+    editing = asyncio.create_task(core.relay.update_cards(telegram, approved))
+    await telegram.telling.wait()
+    await telegram.editing.wait()
     await core.press(request_for(MODERATOR), "m:r:1:a")
-    rejected = await core.decided_now(1)
-    assert rejected is not None
-    # The rejection's own notice and edit find the claims taken and leave them to these.
-    await core.tell_author("telegram", rejected, tell)
-    await core.edit_cards("telegram", rejected, edit)
-    assert (len(told), len(shown)) == (1, 1)
-    release.set()
+    # The rejection's own notice and edit (published as events) find the claims taken and
+    # leave them to these.
+    await core.events.drain()
+    assert (len(telegram.told), len(telegram.shown)) == (1, 1)
+    telegram.release.set()
     await asyncio.gather(telling, editing)
-    assert [e.comment.status for e in told] == ["approved", "rejected"]
-    assert told[1].author_notice is not None and "no longer public" in told[1].author_notice.text
-    assert shown == ["approved", "rejected"]
+    assert ["approved" in t.text for t in telegram.told] == [True, False]
+    assert "no longer public" in telegram.told[1].text
+    assert ["Approved" in c.text for c in telegram.shown] == [True, False]
+    assert "Rejected" in telegram.shown[1].text
     assert await delivery_of(core, 1) == Delivery.DELIVERED
-    await core.record_moderation_post(1, "telegram", "-100", "55")
-    await core.cards_show(1, "telegram", "rejected")
-    assert await core.unedited_cards("telegram") == []
+    assert await core.relay.ledger.unedited("telegram") == []
+
+
+class BlockingPlatform:
+    """A Telegram port whose first notice and first edit wait for `release`."""
+
+    name = "telegram"
+    moderation_target = None
+
+    def __init__(self) -> None:
+        self.release, self.telling, self.editing = (
+            asyncio.Event(),
+            asyncio.Event(),
+            asyncio.Event(),
+        )
+        self.told: list[Reply] = []
+        self.shown: list[Reply] = []
+
+    async def post(self, target: str, reply: Reply) -> PostRef:
+        raise AssertionError("no cards are posted here")
+
+    async def edit(self, post: PostRef, reply: Reply) -> None:
+        self.shown.append(reply)
+        self.editing.set()
+        await self.release.wait()
+
+    async def delete(self, post: PostRef) -> None:
+        raise AssertionError("no card is deleted here")
+
+    async def notify(self, user_id: str, reply: Reply) -> DeliveryResult:
+        self.told.append(reply)
+        self.telling.set()
+        await self.release.wait()
+        return DeliveryResult(True)

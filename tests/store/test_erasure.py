@@ -13,6 +13,7 @@ from core.conversation import Where
 from core.events import CommentDecided
 from core.fingerprint import fingerprint
 from core.inbox import Arrival
+from core.relay.port import PostRef
 from core.store.tables import AuditEntry, Ban, Base, Comment, InboxEntry, ProcessedEvent
 from tests.conftest import MODERATOR, OTHER_READER, READER, Clock, request_for
 from tests.store.test_comments import collect, count, submit
@@ -41,7 +42,7 @@ async def test_nothing_names_the_author_and_their_ban_still_holds(
     clock.advance(20)
     await core.execute(request_for(READER), "comment", "An unsent preview")
     await core.execute(request_for(MODERATOR), "approve", "1")
-    await core.record_moderation_post(1, "telegram", "-100", "55")
+    await core.relay.ledger.record_post(1, PostRef("telegram", "-100", "55"))
     await core.execute(request_for(MODERATOR), "ban", f"{READER.key} 7d rude")
     await core.conversations.expect(Where("telegram", READER.user_id, READER.user_id), "comment")
     await core.inbox.accept([Arrival("telegram:update:9", "telegram", READER.user_id, "{}")])
@@ -113,8 +114,8 @@ async def test_cards_are_told_and_tombstones_go_once_they_are(core: Core, clock:
     await submit(core, READER, "Pending with a card")
     clock.advance(20)
     await submit(core, READER, "Pending without one")
-    await core.record_moderation_post(1, "telegram", "-100", "55")
-    await core.record_moderation_post(1, "discord", "42", "66")
+    await core.relay.ledger.record_post(1, PostRef("telegram", "-100", "55"))
+    await core.relay.ledger.record_post(1, PostRef("discord", "42", "66"))
     events = collect(core)
 
     await core.press(request_for(READER), YES)
@@ -126,15 +127,15 @@ async def test_cards_are_told_and_tombstones_go_once_they_are(core: Core, clock:
     assert "Erased at its author's request" in event.card.text
     assert "Pending with a card" not in event.card.text and READER.key not in event.card.text
     # Until a card says so, the catch-up keeps offering it (another process may run Discord).
-    assert [e.comment.id for e in await core.unedited_cards("discord")] == [1]
-    await core.cards_show(1, "telegram", Status.ERASED)
+    assert [e.comment.id for e in await core.relay.ledger.unedited("discord")] == [1]
+    await core.relay.ledger.cards_show(1, "telegram", Status.ERASED)
     await core.database.write(lambda session: purge_expired(session, clock()))
     assert await count(core, Comment) == 2  # #1's Discord card still quotes it
-    await core.cards_show(1, "discord", Status.ERASED)
+    await core.relay.ledger.cards_show(1, "discord", Status.ERASED)
     await core.database.write(lambda session: purge_expired(session, clock()))
     # #1 is gone; #2 (no card) is the newest: its id must never be handed out again.
     assert await count(core, Comment) == 1
-    assert not await core.unedited_cards("discord")
+    assert not await core.relay.ledger.unedited("discord")
     clock.advance(20)
     await submit(core, OTHER_READER, "A newer comment")
     await core.database.write(lambda session: purge_expired(session, clock()))
@@ -177,9 +178,9 @@ async def test_the_erase_button_is_bound_to_who_asked(core: Core) -> None:
 
 async def test_a_card_posted_while_its_comment_was_erased_is_owed_an_edit(core: Core) -> None:
     await submit(core, READER, "Erased in flight")
-    assert await core.record_moderation_post(1, "telegram", "-100", "54")
+    assert await core.relay.ledger.record_post(1, PostRef("telegram", "-100", "54"))
     await core.press(request_for(READER), YES)
     # The relay posted this card from the event it had before the erasure.
-    assert not await core.record_moderation_post(1, "discord", "42", "66")
-    [owed] = await core.unedited_cards("discord")
+    assert not await core.relay.ledger.record_post(1, PostRef("discord", "42", "66"))
+    [owed] = await core.relay.ledger.unedited("discord")
     assert owed.comment.status is Status.ERASED and "Erased in flight" not in owed.card.text

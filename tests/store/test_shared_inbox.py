@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from sqlalchemy import select, text
 
-from core import app as core_app
 from core.app import Core
 from core.conversation import Where
 from core.inbox import Arrival
 from core.inbox.claims import LEASE
+from core.relay import relay as relay_module
 from core.store.leadership import Leadership
 from core.store.tables import InboxEntry, Worker
 from tests.conftest import Clock, make_settings
@@ -177,29 +177,30 @@ async def test_a_busy_receiver_keeps_its_chats_and_leaves_new_ones_to_workers_wi
 
 async def test_a_delivery_is_made_by_one_process_at_a_time(open_worker: Open) -> None:
     a, b = await open_worker(), await open_worker()
-    async with a.delivering("card", "discord", 7) as first:
+    async with a.relay.ledger.delivering("card", "discord", 7) as first:
         assert first
-        async with a.delivering("card", "discord", 7) as again_here:
+        async with a.relay.ledger.delivering("card", "discord", 7) as again_here:
             assert not again_here  # the live path and the catch-up of one process
-        async with b.delivering("card", "discord", 7) as elsewhere:
+        async with b.relay.ledger.delivering("card", "discord", 7) as elsewhere:
             assert not elsewhere  # another process's catch-up
-    async with b.delivering("card", "discord", 7) as later:
+    async with b.relay.ledger.delivering("card", "discord", 7) as later:
         assert later  # released once delivered (and recorded)
 
 
 async def test_sharing_the_store_an_adapter_keeps_catching_up(
     open_worker: Open, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(core_app, "CATCH_UP_SECONDS", 0.05)
+    monkeypatch.setattr(relay_module, "CATCH_UP_SECONDS", 0.05)
     a = await open_worker()
     runs = 0
 
-    async def catch_up() -> int:
+    async def catch_up(platform: object) -> int:
         nonlocal runs
         runs += 1
         return runs
 
-    task = asyncio.create_task(a.keep_caught_up(catch_up))
+    monkeypatch.setattr(a.relay, "catch_up", catch_up)
+    task = asyncio.create_task(a.relay.keep_caught_up(None))  # type: ignore[arg-type]
     try:
         await until(lambda: runs >= 3, 5)  # alone on SQLite it runs once (tests/bots)
     finally:

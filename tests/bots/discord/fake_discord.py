@@ -136,10 +136,22 @@ class FakeDiscord:
         self._shards.pop(socket, None)
         return socket
 
+    def remember(self, interaction: dict[str, Any]) -> None:
+        """Know an interaction as Discord does when it sends one: its channel, and the message
+        of a pressed button (what `@original` means for the answer of a press)."""
+        if interaction["token"] not in self.interactions:
+            message = interaction.get("message")
+            self.interactions[interaction["token"]] = Tokened(
+                channel_id=interaction["channel_id"],
+                message_id=message["id"] if message else None,
+            )
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a gateway event as Discord does: a guild's events to the session of the shard
         that guild belongs to ((guild_id >> 22) % shard count), direct messages to shard 0;
         to every connected client when none identified with a shard count above 1."""
+        if event == "INTERACTION_CREATE":
+            self.remember(data)
         sockets = list(self._sockets)
         counts = {count for _, count in self._shards.values()}
         if len(counts) == 1 and (count := counts.pop()) > 1:

@@ -16,7 +16,6 @@ from tests.bots.discord.fake_discord import (
     GUILD_ID,
     FakeDiscord,
     Recorded,
-    Tokened,
 )
 
 _ids = itertools.count(800_000_000_000_000_000)
@@ -212,12 +211,7 @@ class Harness(Payloads):
         token = payload["token"]
         event = self.handled.setdefault(iid, asyncio.Event())
         event.clear()
-        known = self.fake.interactions.get(token)
-        if known is None:
-            message = payload.get("message")
-            self.fake.interactions[token] = Tokened(
-                channel_id=payload["channel_id"], message_id=message["id"] if message else None
-            )
+        self.fake.remember(payload)
         started = time.monotonic()
         self.client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
         if handled:

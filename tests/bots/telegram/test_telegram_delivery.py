@@ -317,7 +317,7 @@ async def test_cards_never_posted_are_posted_at_start_up_oldest_first(
         await until(lambda: len(api.sent(chat_id=MOD_CHAT)) == 3)
         texts = [text_of([c]) for c in api.sent(chat_id=MOD_CHAT)]
         assert [n for t in texts for n in range(3) if f"Missed card {n}" in t] == [0, 1, 2]
-        assert await tg_core.unposted_cards("telegram") == []
+        assert await tg_core.relay.ledger.unposted("telegram") == []
     finally:
         await bot.stop()
 
@@ -345,7 +345,7 @@ async def test_authors_never_told_of_a_decision_are_told_at_start_up(
     try:
         await until(lambda: len(api.sent(chat_id=4242)) == 1)
         assert "was approved" in text_of(api.sent(chat_id=4242))
-        assert await core.untold_decisions("telegram") == []
+        assert await core.relay.ledger.untold("telegram") == []
     finally:
         await bot.stop()
     again = TelegramAdapter(core, poll_timeout=1, limiter=fast_limiter())
@@ -362,7 +362,7 @@ async def test_a_live_card_and_the_catch_up_post_one_card(
     [preview] = sent(await chat.say(READER, "/comment Both paths at once"))
     await chat.press(READER, message_of(preview), buttons(preview)["✅ Send"])
     await tg_core.events.drain()
-    await adapter.relay.post_unposted()  # as if the start-up catch-up read it too
+    await tg_core.relay.catch_up(adapter.platform)  # as if the start-up catch-up read it too
     assert len(api.sent(chat_id=MOD_CHAT)) == 1
 
 

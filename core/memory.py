@@ -1,4 +1,4 @@
-"""Bounded in-memory maps the adapters share: a long run cannot grow them."""
+"""The one bounded in-memory map: a long run cannot grow it."""
 
 from __future__ import annotations
 

@@ -1,0 +1,42 @@
+"""The console as the core's relay sees it (core.relay.port): what moderators and authors
+would receive on their platforms, written to the terminal."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+from bots.console.render import render_text
+from core.relay.port import Delivery, PostRef
+from core.replies import Reply
+
+PLATFORM = "console"
+
+
+class ConsolePlatform:
+    def __init__(self, write: Callable[[str], None], name_of: Callable[[str], str]) -> None:
+        self._write = write
+        self._name_of = name_of
+        self._ids = itertools.count(1)
+
+    @property
+    def name(self) -> str:
+        return PLATFORM
+
+    @property
+    def moderation_target(self) -> str | None:
+        return "moderators"
+
+    async def post(self, target: str, reply: Reply) -> PostRef:
+        self._write(f"[to {target}]\n{render_text(reply)}")
+        return PostRef(PLATFORM, target, str(next(self._ids)))
+
+    async def edit(self, post: PostRef, reply: Reply) -> None:
+        """A terminal can't change what it printed: the moderator saw the decision made."""
+
+    async def delete(self, post: PostRef) -> None:
+        """Likewise: nothing printed can be taken back."""
+
+    async def notify(self, user_id: str, reply: Reply) -> Delivery:
+        self._write(f"[to {self._name_of(user_id)}]\n{render_text(reply)}")
+        return Delivery(True, "shown in the console")

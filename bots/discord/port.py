@@ -1,0 +1,76 @@
+"""Discord as the core's relay sees it (core.relay.port): cards in the moderation channel,
+notices in authors' DMs."""
+
+from __future__ import annotations
+
+import discord
+
+from bots.discord.render import render, render_one
+from bots.discord.respond import edit_kwargs, send_kwargs
+from core.relay.port import Delivery, MessageGone, PlatformUnwell, PortError, PostRef
+from core.replies import Reply
+
+PLATFORM = "discord"
+
+
+class DiscordPlatform:
+    def __init__(self, client: discord.Client, moderation_channel_id: str | None) -> None:
+        self.client = client
+        self._target = moderation_channel_id or None
+
+    @property
+    def name(self) -> str:
+        return PLATFORM
+
+    @property
+    def moderation_target(self) -> str | None:
+        return self._target
+
+    async def post(self, target: str, reply: Reply) -> PostRef:
+        channel = self.client.get_partial_messageable(int(target))
+        try:
+            sent = await channel.send(**send_kwargs(render_one(reply)))
+        except discord.HTTPException as exc:
+            raise _port_error(exc) from exc
+        return PostRef(PLATFORM, target, str(sent.id))
+
+    async def edit(self, post: PostRef, reply: Reply) -> None:
+        try:
+            await self._message(post).edit(**edit_kwargs(render_one(reply)))
+        except discord.HTTPException as exc:
+            raise _port_error(exc) from exc
+
+    async def delete(self, post: PostRef) -> None:
+        try:
+            await self._message(post).delete()
+        except discord.NotFound:
+            return
+        except discord.HTTPException as exc:
+            raise _port_error(exc) from exc
+
+    async def notify(self, user_id: str, reply: Reply) -> Delivery:
+        try:
+            channel = await self.client.create_dm(discord.Object(id=int(user_id)))
+            for message in render(reply):
+                await channel.send(**send_kwargs(message))
+        except discord.HTTPException as exc:
+            if exc.status >= 500:
+                raise PlatformUnwell(_detail(exc)) from exc
+            return Delivery(False, _detail(exc))  # closed DMs (50007), left the server
+        return Delivery(True)
+
+    def _message(self, post: PostRef) -> discord.PartialMessage:
+        channel = self.client.get_partial_messageable(int(post.chat_id))
+        return channel.get_partial_message(int(post.message_id))
+
+
+def _detail(exc: discord.HTTPException) -> str:
+    return f"{exc.code} {exc.text}".strip() if exc.code else f"HTTP {exc.status}"
+
+
+def _port_error(exc: discord.HTTPException) -> PortError:
+    if isinstance(exc, discord.NotFound):
+        return MessageGone(_detail(exc))
+    if exc.status >= 500 or exc.status == 429:
+        return PlatformUnwell(_detail(exc))
+    return PortError(_detail(exc))

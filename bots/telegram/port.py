@@ -1,0 +1,78 @@
+"""Telegram as the core's relay sees it (core.relay.port): cards in the moderators' chat,
+notices in authors' private chats."""
+
+from __future__ import annotations
+
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bots.telegram.extract import PLATFORM
+from bots.telegram.send import Sender
+from core.relay.port import Delivery, MessageGone, PlatformUnwell, PortError, PostRef
+from core.replies import Reply
+
+
+class TelegramPlatform:
+    def __init__(self, sender: Sender, moderation_chat_id: str | None) -> None:
+        self.sender = sender
+        self._target = moderation_chat_id
+
+    @property
+    def name(self) -> str:
+        return PLATFORM
+
+    @property
+    def moderation_target(self) -> str | None:
+        return self._target
+
+    async def post(self, target: str, reply: Reply) -> PostRef:
+        try:
+            sent = await self.sender.send(chat_id(target), reply, keep=True)
+        except TelegramError as exc:
+            raise _port_error(exc) from exc
+        if not sent:
+            raise PortError("nothing to post")
+        # The buttons sit on the last chunk: that is the message to edit later.
+        last = sent[-1]
+        return PostRef(PLATFORM, str(last.chat_id), str(last.message_id))
+
+    async def edit(self, post: PostRef, reply: Reply) -> None:
+        try:
+            await self.sender.edit(
+                reply, chat_id=chat_id(post.chat_id), message_id=int(post.message_id)
+            )
+        except TelegramError as exc:
+            raise _port_error(exc) from exc
+
+    async def delete(self, post: PostRef) -> None:
+        try:
+            await self.sender.bot.delete_message(chat_id(post.chat_id), int(post.message_id))
+        except TelegramError as exc:
+            error = _port_error(exc)
+            if not isinstance(error, MessageGone):
+                raise error from exc
+
+    async def notify(self, user_id: str, reply: Reply) -> Delivery:
+        try:
+            await self.sender.send(chat_id(user_id), reply)
+        except (Forbidden, BadRequest) as exc:
+            # Blocked bot, deleted account, never started: /mycomments shows the outcome.
+            return Delivery(False, exc.message)
+        except TelegramError as exc:
+            raise PlatformUnwell(str(exc)) from exc
+        return Delivery(True)
+
+
+def _port_error(exc: TelegramError) -> PortError:
+    if isinstance(exc, BadRequest) and "not found" in exc.message.lower():
+        return MessageGone(exc.message)
+    if isinstance(exc, (Forbidden, BadRequest)):
+        return PortError(exc.message)
+    return PlatformUnwell(str(exc))  # network, timeouts, flood control, 5xx
+
+
+def chat_id(value: str) -> int | str:
+    """A Telegram chat id as the Bot API takes it: a number, or "@channelusername"."""
+    try:
+        return int(value)
+    except ValueError:
+        return value
