@@ -12,8 +12,8 @@ from sqlalchemy import create_engine, insert
 
 from bench._telegram_fake import LeanBotApi
 from core.store.tables import AuditEntry, Comment
-from tests.bots.discord.fake_discord import FakeDiscord
-from tests.bots.discord.harness import Payloads, User
+from tests.support.discord_api import FakeDiscord
+from tests.support.discord_harness import Payloads, User
 
 READ_TEXTS = (
     "/faq why wasnt microsoft there",

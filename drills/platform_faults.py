@@ -39,8 +39,8 @@ from drills._inprocess import (
     sqlite_store,
     verdict,
 )
-from tests.bots.telegram.tg_fake_api import TOKEN, ApiError, FakeBotApi
 from tests.conftest import ROOT
+from tests.support.telegram_api import TOKEN, ApiError, FakeBotApi
 
 READ_TIMEOUT = 2.0
 HELD = READ_TIMEOUT + 0.5

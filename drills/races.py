@@ -46,12 +46,12 @@ from drills._inprocess import (
     sqlite_store,
     verdict,
 )
-from tests.bots.discord import limits
 from tests.bots.discord.conftest import MODERATOR as ROLE_MOD
-from tests.bots.discord.fake_discord import MOD_CHANNEL_ID, FakeDiscord, Tokened
-from tests.bots.discord.harness import Harness, User
 from tests.bots.telegram.conftest import MOD, MOD2, MOD2_ID, MOD_CHAT, buttons
-from tests.bots.telegram.tg_fake_api import FakeBotApi
+from tests.support import discord_limits
+from tests.support.discord_api import MOD_CHANNEL_ID, FakeDiscord, Tokened
+from tests.support.discord_harness import Harness, User
+from tests.support.telegram_api import FakeBotApi
 
 ID_MOD = User(2001, "Id Mod")  # DISCORD_MODERATOR_IDS in tests/conftest.make_settings
 OPERATOR = Actor("console", "operator", "Operator")
@@ -302,7 +302,7 @@ async def check(race: Race, ids: list[int]) -> tuple[list[list[object]], list[st
                     )
         problems += card_problems(race, cid, row)
     problems += notice_problems(race, ids, comments)
-    broken = [p for r in race.fake.requests for p in limits.problems(r)]
+    broken = [p for r in race.fake.requests for p in discord_limits.problems(r)]
     problems += [f"Discord would refuse: {p}" for p in broken[:5]]
     refused = [
         c for c in race.api.calls if c.status == 400 and "not modified" not in (c.error or "")

@@ -35,12 +35,12 @@ from drills._inprocess import (
     telegram_stack,
     verdict,
 )
-from tests.bots.discord import limits
 from tests.bots.discord.conftest import MODERATOR as DISCORD_MOD
-from tests.bots.discord.fake_discord import MOD_CHANNEL_ID, FakeDiscord, Recorded, Tokened
-from tests.bots.discord.harness import User
 from tests.bots.telegram.conftest import MOD, MOD2, MOD_CHAT, buttons
-from tests.bots.telegram.tg_fake_api import Call, FakeBotApi
+from tests.support import discord_limits
+from tests.support.discord_api import MOD_CHANNEL_ID, FakeDiscord, Recorded, Tokened
+from tests.support.discord_harness import User
+from tests.support.telegram_api import Call, FakeBotApi
 
 QUIET = 0.25
 
@@ -491,7 +491,7 @@ async def discord_drill(readers: int, copies: int) -> tuple[Ledger, Ledger, list
                     f"discord: {len(repeated)} requests answered replays after restart"
                 )
             problems += await accepted_again(stack, events, before, after_restart)
-            broken = [p for r in fake.requests for p in limits.problems(r)]
+            broken = [p for r in fake.requests for p in discord_limits.problems(r)]
             problems += [f"discord: request Discord would refuse: {p}" for p in broken[:5]]
     return ledger, after_restart, problems
 

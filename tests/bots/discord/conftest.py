@@ -10,10 +10,10 @@ import pytest
 
 from core.app import Core
 from core.config import Settings
-from tests.bots.discord import limits
-from tests.bots.discord.fake_discord import GUILD_ID, MOD_CHANNEL_ID, FakeDiscord
-from tests.bots.discord.harness import Harness, User
 from tests.conftest import Clock, make_settings
+from tests.support import discord_limits
+from tests.support.discord_api import GUILD_ID, MOD_CHANNEL_ID, FakeDiscord
+from tests.support.discord_harness import Harness, User
 
 MOD_ROLE = 777  # DISCORD_MODERATOR_ROLE_IDS in tests/conftest.make_settings
 READER = User(601, "Bo Reader")
@@ -43,9 +43,11 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
         yield server
     finally:
         await server.stop()
-    broken = {f"{r.method} {r.path}": p for r in server.requests if (p := limits.problems(r))}
+    broken = {
+        f"{r.method} {r.path}": p for r in server.requests if (p := discord_limits.problems(r))
+    }
     assert not broken, broken
-    assert not limits.unacknowledged(server.requests)
+    assert not discord_limits.unacknowledged(server.requests)
 
 
 OpenCore = Callable[..., Coroutine[Any, Any, Core]]

@@ -17,10 +17,10 @@ from tests.bots.discord.conftest import (
     OpenCore,
     StartHarness,
 )
-from tests.bots.discord.fake_discord import EPHEMERAL, MOD_CHANNEL_ID, FakeDiscord, Recorded
-from tests.bots.discord.harness import Harness, Result, User
 from tests.bots.discord.test_readers import buttons, comment_via_modal, original
 from tests.conftest import Clock
+from tests.support.discord_api import EPHEMERAL, MOD_CHANNEL_ID, FakeDiscord, Recorded
+from tests.support.discord_harness import Harness, Result, User
 
 CARDS = f"/channels/{MOD_CHANNEL_ID}/messages"
 ID_MODERATOR = User(2001, "Id Mod")  # DISCORD_MODERATOR_IDS in tests/conftest.make_settings

@@ -19,10 +19,10 @@ from core.app import Core
 from core.config import Settings
 from core.store.tables import Comment
 from tests.bots.discord.conftest import MODERATOR, READER, discord_settings
-from tests.bots.discord.fake_discord import GUILD_ID, FakeDiscord
-from tests.bots.discord.harness import Payloads
 from tests.bots.discord.test_moderation import card_of, card_posts
 from tests.support.databases import PostgresFactory
+from tests.support.discord_api import GUILD_ID, FakeDiscord
+from tests.support.discord_harness import Payloads
 from tests.support.gated import until
 
 COUNT = 4

@@ -11,9 +11,9 @@ from bots.telegram.app import TelegramAdapter
 from bots.telegram.limits import FloodControl
 from core.app import Core
 from core.config import CommentRules, Settings
-from tests.bots.telegram.tg_fake_api import TOKEN, Call, FakeBotApi
-from tests.bots.telegram.tg_html import visible_text
 from tests.conftest import make_settings
+from tests.support.telegram_api import TOKEN, Call, FakeBotApi
+from tests.support.telegram_html import visible_text
 
 READER_ID = 501
 OTHER_READER_ID = 502

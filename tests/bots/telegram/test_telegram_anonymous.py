@@ -20,7 +20,7 @@ from tests.bots.telegram.conftest import (
     text_of,
 )
 from tests.bots.telegram.test_telegram_comments import submit
-from tests.bots.telegram.tg_fake_api import Call, FakeBotApi
+from tests.support.telegram_api import Call, FakeBotApi
 
 GROUP = -100700
 ANONYMOUS_ADMIN = FakeBotApi.user(1087968824, "Group")  # GroupAnonymousBot

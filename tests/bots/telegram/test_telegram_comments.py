@@ -18,7 +18,7 @@ from tests.bots.telegram.conftest import (
     sent,
     text_of,
 )
-from tests.bots.telegram.tg_fake_api import Call, FakeBotApi
+from tests.support.telegram_api import Call, FakeBotApi
 
 
 async def submit(chat: Conversation, api: FakeBotApi, text: str) -> tuple[int, Call]:

@@ -26,9 +26,9 @@ from tests.bots.telegram.conftest import (
     telegram_settings,
     text_of,
 )
-from tests.bots.telegram.tg_fake_api import TOKEN, FakeBotApi
 from tests.support.gated import until
 from tests.support.network import free_port
+from tests.support.telegram_api import TOKEN, FakeBotApi
 
 # PTB 22 warns from inside RetryAfter.__init__ about a future type change; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")

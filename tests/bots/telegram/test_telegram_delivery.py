@@ -36,8 +36,8 @@ from tests.bots.telegram.conftest import (
     sent,
     text_of,
 )
-from tests.bots.telegram.tg_fake_api import FakeBotApi
 from tests.support.gated import GatedCore, until
+from tests.support.telegram_api import FakeBotApi
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 

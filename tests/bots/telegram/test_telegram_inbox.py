@@ -26,9 +26,9 @@ from tests.bots.telegram.conftest import (
     telegram_settings,
     text_of,
 )
-from tests.bots.telegram.tg_fake_api import FakeBotApi
 from tests.support.gated import GatedCore, until
 from tests.support.network import free_port
+from tests.support.telegram_api import FakeBotApi
 
 GROUP = -100777
 

@@ -17,7 +17,7 @@ from tests.bots.telegram.conftest import (
     text_of,
 )
 from tests.bots.telegram.test_telegram_comments import submit
-from tests.bots.telegram.tg_fake_api import FakeBotApi
+from tests.support.telegram_api import FakeBotApi
 
 PUBLIC_GROUP = -100777
 ERASED = "Erased at its author's request"

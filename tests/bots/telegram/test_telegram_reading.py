@@ -19,7 +19,7 @@ from tests.bots.telegram.conftest import (
     telegram_settings,
     text_of,
 )
-from tests.bots.telegram.tg_fake_api import FakeBotApi
+from tests.support.telegram_api import FakeBotApi
 
 
 async def test_start_welcomes_with_buttons(chat: Conversation) -> None:

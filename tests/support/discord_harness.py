@@ -10,7 +10,7 @@ from typing import Any
 
 from bots.discord.client import NewsroomClient, Sync
 from core.app import Core
-from tests.bots.discord.fake_discord import (
+from tests.support.discord_api import (
     APP_ID,
     CHANNEL_ID,
     GUILD_ID,

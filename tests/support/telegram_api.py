@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.bots.telegram.tg_html import EntityError, check_message, utf16_len
+from tests.support.telegram_html import EntityError, check_message, utf16_len
 
 TOKEN = "123456:TEST-fake-token-never-logged"
 BOT_ID = 123456
