@@ -26,9 +26,9 @@ from core.actors import Request
 from core.app import Core, Outcome
 from core.store.tables import Comment, ModerationPost
 from tests.support.discord_harness import Payloads, User
+from tests.support.discord_users import MOD_ROLE
 
 T = TypeVar("T")
-MOD_ROLE = 777  # DISCORD_MODERATOR_ROLE_IDS in tests/conftest.make_settings
 # One block of the mix: every 40 interactions hold exactly these, in a shuffled order.
 BLOCK = {
     "faq": 12,  # /faq with a reader's question

@@ -49,8 +49,8 @@ from bench._discord_load import (
     product_client,
 )
 from bench.report import machine, median, percentile, table
-from tests.bots.discord.conftest import discord_settings
 from tests.support.discord_harness import Payloads, User
+from tests.support.settings import discord_settings
 
 PREFILLED = 2000
 SLOW_COMMAND = {"sleep": "pending", "sql": "pending", "export": "export"}

@@ -44,12 +44,12 @@ from drills._inprocess import (
     telegram_stack,
     verdict,
 )
-from tests.bots.discord.conftest import MODERATOR as DISCORD_MOD
-from tests.bots.telegram.conftest import MOD, MOD2, MOD_CHAT
 from tests.support import discord_limits
 from tests.support.discord_api import Tokened
 from tests.support.discord_harness import User
+from tests.support.discord_users import MODERATOR as DISCORD_MOD
 from tests.support.telegram_api import BOT_USERNAME, FakeBotApi
+from tests.support.telegram_users import MOD, MOD2, MOD_CHAT
 
 # Pieces -----------------------------------------------------------------------------------------
 

@@ -39,7 +39,7 @@ from drills._inprocess import (
     sqlite_store,
     verdict,
 )
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 from tests.support.telegram_api import TOKEN, ApiError, FakeBotApi
 
 READ_TIMEOUT = 2.0

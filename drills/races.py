@@ -46,15 +46,16 @@ from drills._inprocess import (
     sqlite_store,
     verdict,
 )
-from tests.bots.discord.conftest import MODERATOR as ROLE_MOD
-from tests.bots.telegram.conftest import MOD, MOD2, MOD2_ID, MOD_CHAT, buttons
 from tests.support import discord_limits
+from tests.support.actors import OPERATOR
 from tests.support.discord_api import MOD_CHANNEL_ID, FakeDiscord, Tokened
-from tests.support.discord_harness import Harness, User
+from tests.support.discord_harness import Harness
+from tests.support.discord_users import ID_MODERATOR as ID_MOD
+from tests.support.discord_users import MODERATOR as ROLE_MOD
 from tests.support.telegram_api import FakeBotApi
+from tests.support.telegram_chat import buttons
+from tests.support.telegram_users import MOD, MOD2, MOD2_ID, MOD_CHAT
 
-ID_MOD = User(2001, "Id Mod")  # DISCORD_MODERATOR_IDS in tests/conftest.make_settings
-OPERATOR = Actor("console", "operator", "Operator")
 VERBS = ("approve", "reject", "spam")
 TELEGRAM_HEAD_START = 0.005  # seconds; the others act within 100 ms of the comment's start
 MODERATORS = ("telegram card", "telegram private", "discord card", "discord command", "console")

@@ -35,12 +35,13 @@ from drills._inprocess import (
     telegram_stack,
     verdict,
 )
-from tests.bots.discord.conftest import MODERATOR as DISCORD_MOD
-from tests.bots.telegram.conftest import MOD, MOD2, MOD_CHAT, buttons
 from tests.support import discord_limits
 from tests.support.discord_api import MOD_CHANNEL_ID, FakeDiscord, Recorded, Tokened
 from tests.support.discord_harness import User
+from tests.support.discord_users import MODERATOR as DISCORD_MOD
 from tests.support.telegram_api import Call, FakeBotApi
+from tests.support.telegram_chat import buttons
+from tests.support.telegram_users import MOD, MOD2, MOD_CHAT
 
 QUIET = 0.25
 

@@ -20,16 +20,16 @@ from core.config import CommentRules
 from core.events import CommentDecided, CommentQueued, Event
 from core.replies import Reply
 from core.store.tables import AuditEntry, Comment, CommentDraft, ProcessedEvent
-from tests.conftest import (
+from tests.support.actors import (
     DISCORD_MODERATOR,
     MODERATOR,
     OPERATOR,
     OTHER_READER,
     READER,
-    Clock,
-    make_settings,
     request_for,
 )
+from tests.support.clock import Clock
+from tests.support.settings import make_settings
 
 
 async def submit(core: Core, actor: Actor, text: str, *, key: str | None = "auto") -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,3 +239,9 @@ class Harness(Payloads):
         body = result.callback()
         assert body["type"] == 9, body
         return body["data"]
+
+
+# What the `open_core` and `start` fixtures hand a test: open a Core (again, for a restart) on
+# one store, start a client on a Core.
+OpenCore = Callable[..., Coroutine[Any, Any, Core]]
+StartHarness = Callable[..., Coroutine[Any, Any, Harness]]

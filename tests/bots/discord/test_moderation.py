@@ -9,21 +9,13 @@ import pytest
 
 from core.actors import Actor, Request
 from core.app import Core
-from tests.bots.discord.conftest import (
-    MODERATOR,
-    NOT_A_MODERATOR,
-    OTHER,
-    READER,
-    OpenCore,
-    StartHarness,
-)
 from tests.bots.discord.test_readers import buttons, comment_via_modal, original
-from tests.conftest import Clock
+from tests.support.clock import Clock
 from tests.support.discord_api import EPHEMERAL, MOD_CHANNEL_ID, FakeDiscord, Recorded
-from tests.support.discord_harness import Harness, Result, User
+from tests.support.discord_harness import Harness, OpenCore, Result, StartHarness, User
+from tests.support.discord_users import ID_MODERATOR, MODERATOR, NOT_A_MODERATOR, OTHER, READER
 
 CARDS = f"/channels/{MOD_CHANNEL_ID}/messages"
-ID_MODERATOR = User(2001, "Id Mod")  # DISCORD_MODERATOR_IDS in tests/conftest.make_settings
 
 
 def card_posts(fake: FakeDiscord) -> list[Recorded]:

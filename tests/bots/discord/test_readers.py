@@ -7,9 +7,9 @@ from typing import Any
 from core.actors import Actor, Request
 from core.app import Core
 from core.comments.cards import PRIVACY_LINE
-from tests.bots.discord.conftest import MODERATOR, OTHER, READER, OpenCore, StartHarness
 from tests.support.discord_api import EPHEMERAL, MOD_CHANNEL_ID, FakeDiscord
-from tests.support.discord_harness import Harness, Result
+from tests.support.discord_harness import Harness, OpenCore, Result, StartHarness
+from tests.support.discord_users import MODERATOR, OTHER, READER
 
 
 def buttons(message: dict[str, Any]) -> dict[str, str]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from core.actors import Actor, Request
 from core.app import Core
-from tests.bots.telegram.conftest import (
+from tests.support.telegram_api import Call, FakeBotApi
+from tests.support.telegram_chat import Conversation, buttons, message_of, sent, text_of
+from tests.support.telegram_users import (
     MOD,
     MOD2,
     MOD_CHAT,
@@ -12,13 +14,7 @@ from tests.bots.telegram.conftest import (
     READER,
     READER_ID,
     STRANGER,
-    Conversation,
-    buttons,
-    message_of,
-    sent,
-    text_of,
 )
-from tests.support.telegram_api import Call, FakeBotApi
 
 
 async def submit(chat: Conversation, api: FakeBotApi, text: str) -> tuple[int, Call]:
