@@ -14,9 +14,9 @@ from core.events import CommentDecided
 from core.fingerprint import fingerprint
 from core.inbox import Arrival
 from core.store.tables import AuditEntry, Ban, Base, Comment, InboxEntry, ProcessedEvent
-from tests.store.test_comments import collect, count, submit
 from tests.support.actors import MODERATOR, OTHER_READER, READER, request_for
 from tests.support.clock import Clock
+from tests.support.core_steps import collect, count, submit
 
 YES = f"fm:y:{READER.user_id}"
 

@@ -8,6 +8,7 @@ from typing import Any
 from bots.telegram.limits import FloodControl
 from tests.support.telegram_api import Call, FakeBotApi
 from tests.support.telegram_html import visible_text
+from tests.support.telegram_users import MOD_CHAT, READER
 
 
 def fast_limiter(pacing: bool = False) -> FloodControl:
@@ -84,3 +85,17 @@ def message_of(call: Call) -> dict[str, Any]:
     result = call.result
     assert isinstance(result, dict)
     return result
+
+
+async def submit(chat: Conversation, api: FakeBotApi, text: str) -> tuple[int, Call]:
+    """Comment as READER, confirm it, return its id and the moderation card posted."""
+    [preview] = sent(await chat.say(READER, f"/comment {text}"))
+    assert "We never ask for your email" in preview.params["text"]
+    mark = len(api.calls)
+    calls = await chat.press(READER, message_of(preview), buttons(preview)["✅ Send"])
+    [thanks] = sent(calls, "editMessageText")
+    assert thanks.params["message_id"] == message_of(preview)["message_id"]
+    assert "is waiting for a moderator" in thanks.params["text"]
+    card = await api.wait_sent(MOD_CHAT, after=mark)
+    comment_id = int(buttons(card)["✅ Approve"].rsplit(":", 1)[1])
+    return comment_id, card

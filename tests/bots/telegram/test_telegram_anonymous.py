@@ -11,10 +11,9 @@ from sqlalchemy import func, select
 from core.app import Core
 from core.config import Settings
 from core.store.tables import Comment, CommentDraft
-from tests.bots.telegram.test_telegram_comments import submit
 from tests.support.settings import telegram_settings
 from tests.support.telegram_api import Call, FakeBotApi
-from tests.support.telegram_chat import Conversation, message_of, text_of
+from tests.support.telegram_chat import Conversation, message_of, submit, text_of
 from tests.support.telegram_users import MOD2_ID, MOD_ID
 
 GROUP = -100700

@@ -3,9 +3,8 @@ buttons that act on someone's data are theirs alone."""
 
 from __future__ import annotations
 
-from tests.bots.telegram.test_telegram_comments import submit
 from tests.support.telegram_api import FakeBotApi
-from tests.support.telegram_chat import Conversation, buttons, message_of, sent, text_of
+from tests.support.telegram_chat import Conversation, buttons, message_of, sent, submit, text_of
 from tests.support.telegram_users import MOD, MOD_CHAT, MOD_ID, OTHER_READER, READER, READER_ID
 
 PUBLIC_GROUP = -100777
