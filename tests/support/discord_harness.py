@@ -238,7 +238,8 @@ class Harness(Payloads):
     def modal_of(self, result: Result) -> dict[str, Any]:
         body = result.callback()
         assert body["type"] == 9, body
-        return body["data"]
+        data: dict[str, Any] = body["data"]
+        return data
 
 
 # What the `open_core` and `start` fixtures hand a test: open a Core (again, for a restart) on
