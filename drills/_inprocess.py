@@ -247,11 +247,11 @@ async def discord_fake() -> AsyncIterator[FakeDiscord]:
     fake = FakeDiscord()
     url = await fake.start()
     previous = discord.http.Route.BASE
-    discord.http.Route.BASE = url  # type: ignore[misc]
+    discord.http.Route.BASE = url
     try:
         yield fake
     finally:
-        discord.http.Route.BASE = previous  # type: ignore[misc]
+        discord.http.Route.BASE = previous
         await fake.stop()
 
 

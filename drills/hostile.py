@@ -202,9 +202,9 @@ async def telegram_drill(stack: TelegramStack, count: int, seed: int) -> tuple[l
             continue
         api.message(user, text, chat if chat != user["id"] else None)
         sent.kinds[kind] += 1
-        author = f"telegram:{user['id']}"
+        author_key = f"telegram:{user['id']}"
         if kind == "/comment" or kind == "free text":
-            sent.may_comment(author, text.partition(" ")[2] if kind == "/comment" else text)
+            sent.may_comment(author_key, text.partition(" ")[2] if kind == "/comment" else text)
         if user in (MOD, MOD2) and kind in ("/ban", "/unban"):
             sent.moderator_bans += 1
         batch += 1

@@ -109,7 +109,7 @@ def unknown(chat: int, n: int) -> str:
 
 
 async def load(
-    api: ChaoticBotApi,
+    api: FakeBotApi,
     chats: list[dict[str, Any]],
     per_chat: int,
     learnt: dict[str, list[str]] | None = None,

@@ -21,7 +21,7 @@ import copy
 import random
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -328,9 +328,10 @@ def card_problems(race: Race, cid: int, row: Comment) -> list[str]:
         c.get("custom_id", "") for r in dc.get("components") or [] for c in r["components"]
     ]
     problems = []
-    if row.decided_by_name not in tg_text or not all(a.endswith(seen) for a in tg_actions):
+    decider = str(row.decided_by_name)  # "None", on no card, for a comment left pending
+    if decider not in tg_text or not all(a.endswith(seen) for a in tg_actions):
         problems.append(f"#{cid}: Telegram card does not show the decision")
-    if row.decided_by_name not in dc_text or not all(a.endswith(seen) for a in dc_actions):
+    if decider not in dc_text or not all(a.endswith(seen) for a in dc_actions):
         problems.append(f"#{cid}: Discord card does not show the decision")
     return problems
 
@@ -339,6 +340,7 @@ def notice_problems(race: Race, ids: list[int], comments: dict[int, Comment]) ->
     problems = []
     for cid in ids:
         row = comments[cid]
+        told: Sequence[object]
         if row.author_platform == "telegram":
             told = [
                 c

@@ -370,7 +370,8 @@ def modal_of(fake: FakeDiscord, payload: dict[str, Any]) -> dict[str, Any]:
         for r in ok_on(fake, payload)
         if r.path.endswith("/callback") and r.body["type"] == 9
     )
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 def dc_card(fake: FakeDiscord, comment_id: int) -> dict[str, Any]:
@@ -477,7 +478,7 @@ async def discord_drill(readers: int, copies: int) -> tuple[Ledger, Ledger, list
             for _kind, payload, _mutating in events:
                 replay(stack, payload)
             await settle(lambda: len(fake.requests), 0.5)
-            await stack.core.events.drain()  # type: ignore[union-attr]
+            await stack.core.events.drain()
             repeated = [r for r in fake.requests[mark:] if 200 <= r.status < 300]
             after = await dc_effects(stack, [base_user, *users])
             problems += compare_effects("discord", before, after)
