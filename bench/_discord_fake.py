@@ -1,4 +1,4 @@
-"""The loopback fake Discord (tests/bots/discord) in a process of its own, for the benchmark.
+"""The loopback fake Discord (tests/support/discord_api.py) in its own process, for benchmarks.
 
 Discord is another machine: running the fake in its own process keeps its work off the bot's
 event loop. `python -m bench._discord_fake` prints its API URL and serves until stdin closes.
@@ -17,8 +17,8 @@ from typing import Any
 
 from aiohttp import ClientSession, web
 
-from tests.bots.discord import limits
-from tests.bots.discord.fake_discord import FakeDiscord, Tokened, reply
+from tests.support import discord_limits
+from tests.support.discord_api import FakeDiscord, Tokened, reply
 
 
 class BenchFake(FakeDiscord):
@@ -37,12 +37,12 @@ class BenchFake(FakeDiscord):
         if what == "records":
             since = int(request.query.get("since", "0"))
             rows = [
-                [r.method, r.path, r.token, r.at, r.status, len(limits.problems(r))]
+                [r.method, r.path, r.token, r.at, r.status, len(discord_limits.problems(r))]
                 for r in self.requests[since:]
             ]
             return reply(rows, status=200)
         if what == "unacknowledged":
-            return reply(limits.unacknowledged(self.requests), status=200)
+            return reply(discord_limits.unacknowledged(self.requests), status=200)
         if what.startswith("original/"):
             known = self.interactions[what.removeprefix("original/")]
             return reply(self.messages[known.message_id or ""], status=200)

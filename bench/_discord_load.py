@@ -1,6 +1,6 @@
 """The interaction mix, the clients under test and the open/closed load loops for Discord.
 
-Payloads are raw INTERACTION_CREATE dicts (tests/bots/discord/harness.py) handed to discord.py's
+Payloads are raw INTERACTION_CREATE dicts (tests/support/discord_harness.py) handed to discord.py's
 gateway parser, as the harness does. Times are `time.monotonic`: the fake records when each
 request reached it with the same clock, in its own process.
 """
@@ -25,10 +25,10 @@ from bots.discord.client import NewsroomClient, Sync
 from core.actors import Request
 from core.app import Core, Outcome
 from core.store.tables import Comment, ModerationPost
-from tests.bots.discord.harness import Payloads, User
+from tests.support.discord_harness import Payloads, User
+from tests.support.discord_users import MOD_ROLE
 
 T = TypeVar("T")
-MOD_ROLE = 777  # DISCORD_MODERATOR_ROLE_IDS in tests/conftest.make_settings
 # One block of the mix: every 40 interactions hold exactly these, in a shuffled order.
 BLOCK = {
     "faq": 12,  # /faq with a reader's question

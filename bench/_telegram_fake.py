@@ -1,6 +1,6 @@
 """A lean loopback Bot API for load: getUpdates from a queue, replies timed per update.
 
-The test fake (tests/bots/telegram/tg_fake_api.py) parses every HTML reply and keeps every call
+The test fake (tests/support/telegram_api.py) parses every HTML reply and keeps every call
 and message; under thousands of updates a second that work competes with the bot for the same
 two cores. This one answers just enough for python-telegram-bot (getMe, command menus, long
 polls, sendMessage) and, per update, times the interval from "available to getUpdates" to its

@@ -12,8 +12,8 @@ from sqlalchemy import create_engine, insert
 
 from bench._telegram_fake import LeanBotApi
 from core.store.tables import AuditEntry, Comment
-from tests.bots.discord.fake_discord import FakeDiscord
-from tests.bots.discord.harness import Payloads, User
+from tests.support.discord_api import FakeDiscord
+from tests.support.discord_harness import Payloads, User
 
 READ_TEXTS = (
     "/faq why wasnt microsoft there",
@@ -127,7 +127,7 @@ class SteadyFeed:
         if self.discord_every and n % self.discord_every == 0:
             user = User(700_000 + n % self.chats, f"Reader {n % self.chats}")
             name, _, question = text[1:].partition(" ")
-            options = {"question": question} if question else {}
+            options: dict[str, Any] = {"question": question} if question else {}
             payload = self.payloads.slash(name, user, **options)
             await self.fake.dispatch("INTERACTION_CREATE", payload)
             # The fake keeps everything; a long soak must not grow this process instead.

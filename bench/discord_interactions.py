@@ -4,10 +4,11 @@ Run: `.venv/bin/python -m bench.discord_interactions [--runs 3] [--seconds 20] [
 [--slow sleep|sql|export]`.
 
 The product is the Discord adapter (bots/discord, unmodified) on a real Core over SQLite; raw
-INTERACTION_CREATE payloads go to discord.py's gateway parser as in tests/bots/discord/harness.py,
-and discord.py answers over HTTP to the loopback fake Discord, which runs in its own process and
-records when each request arrived. Acknowledgement = the interaction's callback (defer, modal)
-reaching the fake; final reply = the last request on the interaction's token.
+INTERACTION_CREATE payloads go to discord.py's gateway parser as in
+tests/support/discord_harness.py, and discord.py answers over HTTP to the loopback fake Discord,
+which runs in its own process and records when each request arrived. Acknowledgement = the
+interaction's callback (defer, modal) reaching the fake; final reply = the last request on the
+interaction's token.
 
 - open loop: `--rate` interactions/s on a fixed schedule for `--seconds`, whatever earlier ones
   are doing. Mix per 40: 12 /faq <question>, 6 /stargate, 8 section buttons, 4 /comments,
@@ -48,8 +49,8 @@ from bench._discord_load import (
     product_client,
 )
 from bench.report import machine, median, percentile, table
-from tests.bots.discord.conftest import discord_settings
-from tests.bots.discord.harness import Payloads, User
+from tests.support.discord_harness import Payloads, User
+from tests.support.settings import discord_settings
 
 PREFILLED = 2000
 SLOW_COMMAND = {"sleep": "pending", "sql": "pending", "export": "export"}

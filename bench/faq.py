@@ -11,8 +11,9 @@ Run: `.venv/bin/python -m bench.faq [--runs 5] [--entries 5000]`.
   on a Core whose article holds the corpus, for prefixes of questions cut mid-word.
 - quality: "right" is a confident answer (exact/strong) with the intended entry; "wrong" a
   confident answer with another one. Junk is right when nothing is answered.
-- the real article: the reader phrasings of tests/core/test_faq.py through the product's
-  `FaqLibrary` over `content/`, with band, answered question and pass/fail.
+- the real article: the reader phrasings of tests/support/faq_cases.py (the ones
+  tests/core/test_faq.py asserts) through the product's `FaqLibrary` over `content/`, with
+  band, answered question and pass/fail.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import asyncio
 import random
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from core.content.models import Article, Library
 from core.faq import FaqIndex, MatchBand
 from core.faq.library import FaqLibrary
 from core.store.engine import Database
+from tests.support.faq_cases import AMBIGUOUS_CASES, ARTICLE_CASES, GIBBERISH_CASES
 from tests.support.typos import typo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -240,15 +242,11 @@ def time_choices(
 
 def article_rows() -> tuple[list[list[object]], int]:
     """The real article's reader phrasings with the test suite's expectations."""
-    from tests.core import test_faq as cases
-
     expected: list[tuple[str, str | None, set[MatchBand]]] = [
-        (query, entry_id, {band}) for query, entry_id, band in cases.ARTICLE_CASES
+        (query, entry_id, {band}) for query, entry_id, band in ARTICLE_CASES
     ]
-    for query, first in _parameters(cases.test_ambiguous_queries_suggest):
-        expected.append((str(query), None if first is None else str(first), {MatchBand.SUGGEST}))
-    for (query,) in _parameters(cases.test_gibberish_matches_nothing):
-        expected.append((str(query), None, {MatchBand.NONE}))
+    expected += [(query, first, {MatchBand.SUGGEST}) for query, first in AMBIGUOUS_CASES]
+    expected += [(query, None, {MatchBand.NONE}) for query in GIBBERISH_CASES]
     library = FaqLibrary(load_library(CONTENT_DIR, env={}))
     rows: list[list[object]] = []
     failures = 0
@@ -270,14 +268,6 @@ def article_rows() -> tuple[list[list[object]], int]:
             ]
         )
     return rows, failures
-
-
-def _parameters(test: Callable[..., object]) -> Iterator[tuple[object, ...]]:
-    """The argument rows of a test's `pytest.mark.parametrize` (the suite's own table)."""
-    for mark in getattr(test, "pytestmark", []):
-        if mark.name == "parametrize":
-            for row in mark.args[1]:
-                yield row if isinstance(row, tuple) else (row,)
 
 
 def _clip(text: str, width: int) -> str:
@@ -392,7 +382,8 @@ def main() -> None:
     )
     rows, failures = article_rows()
     print()
-    print(f"The real article (content/), {len(rows)} reader phrasings from tests/core/test_faq.py")
+    source = "tests/support/faq_cases.py"
+    print(f"The real article (content/), {len(rows)} reader phrasings from {source}")
     print(table(["question", "expected", "entry", "band", "answer / first suggestion", ""], rows))
     print(f"{len(rows) - failures} pass, {failures} fail")
 

@@ -6,7 +6,7 @@ idle figures, in a few minutes.
 
 `python -m bots` runs as a subprocess with TELEGRAM_BOT_TOKEN (and DISCORD_BOT_TOKEN) set, on
 SQLite, `TELEGRAM_RATE_LIMIT=off`. Telegram talks to the lean fake Bot API in this process
-(TELEGRAM_API_BASE_URL); Discord to FakeDiscord (tests/bots/discord/fake_discord.py), REST and
+(TELEGRAM_API_BASE_URL); Discord to FakeDiscord (tests/support/discord_api.py), REST and
 gateway. discord.py has no setting for its API root, so the child gets a `sitecustomize` on
 its PYTHONPATH that points `discord.http.Route.BASE` at the fake before anything runs, as the
 tests do with monkeypatch (only when Discord is configured: the hook imports discord.py); the
@@ -45,8 +45,8 @@ from bench._telegram_fake import TOKEN, LeanBotApi
 from bench._telegram_load import SteadyFeed, prefill_comments, quiet
 from bench._telegram_proc import ROOT, BotProcess, clean_env
 from bench.report import machine, median, table
-from tests.bots.discord.fake_discord import GUILD_ID, MOD_CHANNEL_ID, FakeDiscord
 from tests.support.databases import migrate
+from tests.support.discord_api import GUILD_ID, MOD_CHANNEL_ID, FakeDiscord
 
 MODERATOR = 1001
 TARGET_MB = 80

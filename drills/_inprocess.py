@@ -31,12 +31,12 @@ from core.store.tables import (
     ProcessedEvent,
     UnansweredQuestion,
 )
-from tests.bots.discord.fake_discord import GUILD_ID, MOD_CHANNEL_ID, FakeDiscord
-from tests.bots.discord.harness import Harness
-from tests.bots.telegram.conftest import MOD2_ID, MOD_CHAT, MOD_ID
-from tests.bots.telegram.tg_fake_api import TOKEN, FakeBotApi
-from tests.conftest import make_settings
+from tests.support.discord_api import GUILD_ID, MOD_CHANNEL_ID, FakeDiscord
+from tests.support.discord_harness import Harness
 from tests.support.postgres import find_bindir, running_server
+from tests.support.settings import make_settings
+from tests.support.telegram_api import TOKEN, FakeBotApi
+from tests.support.telegram_users import MOD2_ID, MOD_CHAT, MOD_ID
 
 # Drills send many comments a second from one author: flood control would refuse them.
 NO_FLOOD = CommentRules(_env_file=None, flood_seconds=0)
@@ -247,11 +247,11 @@ async def discord_fake() -> AsyncIterator[FakeDiscord]:
     fake = FakeDiscord()
     url = await fake.start()
     previous = discord.http.Route.BASE
-    discord.http.Route.BASE = url  # type: ignore[misc]
+    discord.http.Route.BASE = url
     try:
         yield fake
     finally:
-        discord.http.Route.BASE = previous  # type: ignore[misc]
+        discord.http.Route.BASE = previous
         await fake.stop()
 
 

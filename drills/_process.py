@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import IO, Any, Self
 
 from bench.report import table
-from tests.bots.telegram.tg_fake_api import TOKEN, Call, FakeBotApi
 from tests.support.network import free_port
+from tests.support.telegram_api import TOKEN, Call, FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_LINE = "Telegram adapter running"

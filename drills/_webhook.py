@@ -12,8 +12,8 @@ from typing import Any
 
 import aiohttp
 
-from tests.bots.telegram.tg_fake_api import FakeBotApi
 from tests.support.network import free_port
+from tests.support.telegram_api import FakeBotApi
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram opens up to max_connections (40 by default) at once; a few are enough here.

@@ -39,8 +39,8 @@ from drills._process import (
     quiet_fake_server,
     workdir,
 )
-from tests.bots.telegram.tg_fake_api import Call, FakeBotApi
 from tests.support.postgres import find_bindir
+from tests.support.telegram_api import Call, FakeBotApi
 
 FIRST_READER = 40_001
 REPLY_WITHIN = 20.0

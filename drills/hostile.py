@@ -9,7 +9,7 @@ arguments and unknown commands, and sends them through every command of the core
 (reader and moderator commands, by readers and moderators), as free text, and as forged button
 presses. Telegram: the real PTB stack against the fake Bot API, which refuses bad HTML and
 over-long text as Telegram does. Discord: the real discord.py client, every request checked
-against Discord's limits (tests/bots/discord/limits.py). Checked: no ERROR logged (the adapters'
+against Discord's limits (tests/support/discord_limits.py). Checked: no ERROR logged (the adapters'
 error handlers and the core log every unhandled exception there), no request the platform
 refused, and nothing stored that was not asked for.
 """
@@ -44,12 +44,12 @@ from drills._inprocess import (
     telegram_stack,
     verdict,
 )
-from tests.bots.discord import limits
-from tests.bots.discord.conftest import MODERATOR as DISCORD_MOD
-from tests.bots.discord.fake_discord import Tokened
-from tests.bots.discord.harness import User
-from tests.bots.telegram.conftest import MOD, MOD2, MOD_CHAT
-from tests.bots.telegram.tg_fake_api import BOT_USERNAME, FakeBotApi
+from tests.support import discord_limits
+from tests.support.discord_api import Tokened
+from tests.support.discord_harness import User
+from tests.support.discord_users import MODERATOR as DISCORD_MOD
+from tests.support.telegram_api import BOT_USERNAME, FakeBotApi
+from tests.support.telegram_users import MOD, MOD2, MOD_CHAT
 
 # Pieces -----------------------------------------------------------------------------------------
 
@@ -202,9 +202,9 @@ async def telegram_drill(stack: TelegramStack, count: int, seed: int) -> tuple[l
             continue
         api.message(user, text, chat if chat != user["id"] else None)
         sent.kinds[kind] += 1
-        author = f"telegram:{user['id']}"
+        author_key = f"telegram:{user['id']}"
         if kind == "/comment" or kind == "free text":
-            sent.may_comment(author, text.partition(" ")[2] if kind == "/comment" else text)
+            sent.may_comment(author_key, text.partition(" ")[2] if kind == "/comment" else text)
         if user in (MOD, MOD2) and kind in ("/ban", "/unban"):
             sent.moderator_bans += 1
         batch += 1
@@ -311,7 +311,7 @@ async def discord_drill(stack: DiscordStack, count: int, seed: int) -> tuple[lis
     await core.events.drain()
     await settle(lambda: len(fake.requests), 0.5)
     elapsed = time.monotonic() - started
-    broken = [(r, p) for r in fake.requests for p in limits.problems(r)]
+    broken = [(r, p) for r in fake.requests for p in discord_limits.problems(r)]
     refused = [r for r in fake.requests if r.status >= 400]
     for kind, n in dropped.items():
         print(f"  never handled (discord.py dropped it): {n} x {kind}")

@@ -55,7 +55,7 @@ from drills._process import (
     workdir,
 )
 from drills._webhook import Webhook, WebhookBotApi
-from tests.bots.telegram.tg_fake_api import Call, FakeBotApi
+from tests.support.telegram_api import Call, FakeBotApi
 
 TOKEN_RE = re.compile(r"\bk\d+u\d+n\d+\b")
 ACK = "is waiting for a moderator"

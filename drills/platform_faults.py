@@ -39,8 +39,8 @@ from drills._inprocess import (
     sqlite_store,
     verdict,
 )
-from tests.bots.telegram.tg_fake_api import TOKEN, ApiError, FakeBotApi
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
+from tests.support.telegram_api import TOKEN, ApiError, FakeBotApi
 
 READ_TIMEOUT = 2.0
 HELD = READ_TIMEOUT + 0.5
@@ -109,7 +109,7 @@ def unknown(chat: int, n: int) -> str:
 
 
 async def load(
-    api: ChaoticBotApi,
+    api: FakeBotApi,
     chats: list[dict[str, Any]],
     per_chat: int,
     learnt: dict[str, list[str]] | None = None,

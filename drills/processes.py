@@ -52,9 +52,9 @@ from drills._process import (
     workdir,
 )
 from drills._webhook import Webhook, WebhookBotApi
-from tests.bots.telegram.tg_fake_api import FakeBotApi
 from tests.support.network import free_port
 from tests.support.postgres import find_bindir
+from tests.support.telegram_api import FakeBotApi
 
 COMMANDS = ("/links", "/help", "/faq how much money", "/faq why wasnt microsoft there")
 FIRST_CHAT = 20_000

@@ -35,12 +35,13 @@ from drills._inprocess import (
     telegram_stack,
     verdict,
 )
-from tests.bots.discord import limits
-from tests.bots.discord.conftest import MODERATOR as DISCORD_MOD
-from tests.bots.discord.fake_discord import MOD_CHANNEL_ID, FakeDiscord, Recorded, Tokened
-from tests.bots.discord.harness import User
-from tests.bots.telegram.conftest import MOD, MOD2, MOD_CHAT, buttons
-from tests.bots.telegram.tg_fake_api import Call, FakeBotApi
+from tests.support import discord_limits
+from tests.support.discord_api import MOD_CHANNEL_ID, FakeDiscord, Recorded, Tokened
+from tests.support.discord_harness import User
+from tests.support.discord_users import MODERATOR as DISCORD_MOD
+from tests.support.telegram_api import Call, FakeBotApi
+from tests.support.telegram_chat import buttons
+from tests.support.telegram_users import MOD, MOD2, MOD_CHAT
 
 QUIET = 0.25
 
@@ -369,7 +370,8 @@ def modal_of(fake: FakeDiscord, payload: dict[str, Any]) -> dict[str, Any]:
         for r in ok_on(fake, payload)
         if r.path.endswith("/callback") and r.body["type"] == 9
     )
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 def dc_card(fake: FakeDiscord, comment_id: int) -> dict[str, Any]:
@@ -476,7 +478,7 @@ async def discord_drill(readers: int, copies: int) -> tuple[Ledger, Ledger, list
             for _kind, payload, _mutating in events:
                 replay(stack, payload)
             await settle(lambda: len(fake.requests), 0.5)
-            await stack.core.events.drain()  # type: ignore[union-attr]
+            await stack.core.events.drain()
             repeated = [r for r in fake.requests[mark:] if 200 <= r.status < 300]
             after = await dc_effects(stack, [base_user, *users])
             problems += compare_effects("discord", before, after)
@@ -491,7 +493,7 @@ async def discord_drill(readers: int, copies: int) -> tuple[Ledger, Ledger, list
                     f"discord: {len(repeated)} requests answered replays after restart"
                 )
             problems += await accepted_again(stack, events, before, after_restart)
-            broken = [p for r in fake.requests for p in limits.problems(r)]
+            broken = [p for r in fake.requests for p in discord_limits.problems(r)]
             problems += [f"discord: request Discord would refuse: {p}" for p in broken[:5]]
     return ledger, after_restart, problems
 

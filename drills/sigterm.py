@@ -32,7 +32,7 @@ from drills._process import (
     settle,
     workdir,
 )
-from tests.bots.telegram.tg_fake_api import Call, FakeBotApi
+from tests.support.telegram_api import Call, FakeBotApi
 
 TOKEN_RE = re.compile(r"\bs\d+x\d+\b")
 EXIT_LIMIT = 10.0

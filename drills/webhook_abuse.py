@@ -40,7 +40,7 @@ from typing import Any
 from bench.report import table
 from drills._process import BotProcess, DrillReport, bot_env, quiet_fake_server, workdir
 from drills._webhook import SECRET_HEADER, Webhook, proc_status
-from tests.bots.telegram.tg_fake_api import FakeBotApi
+from tests.support.telegram_api import FakeBotApi
 
 HOST = "127.0.0.1"
 MB = 1 << 20

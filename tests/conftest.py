@@ -4,33 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from core.actors import Actor, Request
 from core.app import Core
-from core.config import CommentRules, Settings
+from tests.support.clock import Clock
 from tests.support.databases import PostgresFactory, SqliteFactory
 from tests.support.postgres import find_bindir, running_server
-
-ROOT = Path(__file__).resolve().parents[1]
-CONTENT = ROOT / "content"
-
-
-@dataclass
-class Clock:
-    """A clock tests move by hand (flood intervals, ban expiry)."""
-
-    now: datetime = field(default_factory=lambda: datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+from tests.support.settings import make_settings
 
 
 @pytest.fixture(scope="session")
@@ -73,21 +55,6 @@ def clock() -> Clock:
     return Clock()
 
 
-def make_settings(database_url: str, **overrides: object) -> Settings:
-    rules = overrides.pop("comment_rules", None) or CommentRules(_env_file=None)
-    values: dict[str, object] = {
-        "database_url": database_url,
-        "content_dir": CONTENT,
-        "telegram_moderator_ids": ["1001"],
-        "discord_moderator_ids": ["2001"],
-        "discord_moderator_role_ids": ["777"],
-        "console_moderator_ids": ["operator"],
-        "comment_rules": rules,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
-
-
 @pytest.fixture
 async def core(database_url: str, clock: Clock) -> AsyncIterator[Core]:
     """A Core on a fresh database of each kind, with the real content pack."""
@@ -96,19 +63,3 @@ async def core(database_url: str, clock: Clock) -> AsyncIterator[Core]:
         yield instance
     finally:
         await instance.close()
-
-
-_event_ids = iter(range(1, 10**9))
-
-
-def request_for(actor: Actor, *, key: str | None = "auto", chat_id: str = "chat") -> Request:
-    """A request with a fresh event key unless one is given (None for no key)."""
-    event_key = f"test:{next(_event_ids)}" if key == "auto" else key
-    return Request(actor=actor, chat_id=chat_id, event_key=event_key)
-
-
-READER = Actor("telegram", "501", "Ada Reader")
-OTHER_READER = Actor("discord", "601", "Bo Reader")
-MODERATOR = Actor("telegram", "1001", "Mia Moderator")
-DISCORD_MODERATOR = Actor("discord", "9999", "Role Mod", role_ids=frozenset({"777"}))
-OPERATOR = Actor("console", "operator", "Operator")

@@ -7,8 +7,8 @@ from pathlib import Path
 import aiohttp
 
 from drills._process import BotProcess, bot_env
-from tests.bots.telegram.tg_fake_api import FakeBotApi
 from tests.support.network import free_port
+from tests.support.telegram_api import FakeBotApi
 
 
 async def test_the_runner_serves_health_checks_on_port(tmp_path: Path) -> None:

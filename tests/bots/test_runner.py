@@ -8,7 +8,7 @@ import pytest
 
 from bots.__main__ import Runner, chosen, configured_runners
 from core.app import Core
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 
 
 async def _run(core: Core, stop: asyncio.Event) -> None:

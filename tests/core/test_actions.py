@@ -8,7 +8,7 @@ import pytest
 
 from core.app import Core, ThrottledFailureLog
 from core.replies import ActionButton
-from tests.conftest import MODERATOR, READER, request_for
+from tests.support.actors import MODERATOR, READER, request_for
 
 
 async def collect_buttons(core: Core) -> list[ActionButton]:

@@ -6,7 +6,7 @@ import pytest
 
 from core.app import Core
 from drills import hostile, platform_faults, races, replays
-from tests.conftest import MODERATOR, request_for
+from tests.support.actors import MODERATOR, request_for
 
 # PTB 22 warns from inside RetryAfter.__init__ about a future type change; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")

@@ -7,10 +7,9 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.actors import Actor
 from core.app import Core
@@ -22,49 +21,23 @@ from core.relay.port import Delivery as DeliveryResult
 from core.relay.port import PostRef
 from core.replies import Reply
 from core.store.tables import AuditEntry, Comment, CommentDraft, ProcessedEvent
-from tests.conftest import (
+from tests.support.actors import (
     DISCORD_MODERATOR,
     MODERATOR,
     OPERATOR,
     OTHER_READER,
     READER,
-    Clock,
-    make_settings,
     request_for,
 )
-
-
-async def submit(core: Core, actor: Actor, text: str, *, key: str | None = "auto") -> str:
-    """Preview then confirm, as a reader does; returns the confirmation text."""
-    preview = await core.execute(request_for(actor), "comment", text)
-    if preview.reply.is_error:  # refused before any preview (ban, length)
-        return preview.reply.text
-    confirm = preview.reply.action_buttons[0].action
-    assert confirm.startswith("cc:")
-    outcome = await core.press(request_for(actor, key=key), confirm)
-    return outcome.reply.text
-
-
-async def count(core: Core, model: type, *where: Any) -> int:
-    return await core.database.read(
-        lambda session: session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-    )
+from tests.support.clock import Clock
+from tests.support.core_steps import collect, count, submit
+from tests.support.settings import make_settings
 
 
 async def status_of(core: Core, comment_id: int) -> str:
     row = await core.database.read(lambda session: session.get(Comment, comment_id))
     assert row is not None
     return row.status
-
-
-def collect(core: Core) -> list[Event]:
-    events: list[Event] = []
-
-    async def on_event(event: Event) -> None:
-        events.append(event)
-
-    core.events.subscribe(on_event)
-    return events
 
 
 async def test_a_comment_is_held_then_approved_then_shown(core: Core) -> None:

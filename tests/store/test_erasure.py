@@ -15,8 +15,9 @@ from core.fingerprint import fingerprint
 from core.inbox import Arrival
 from core.relay.port import PostRef
 from core.store.tables import AuditEntry, Ban, Base, Comment, InboxEntry, ProcessedEvent
-from tests.conftest import MODERATOR, OTHER_READER, READER, Clock, request_for
-from tests.store.test_comments import collect, count, submit
+from tests.support.actors import MODERATOR, OTHER_READER, READER, request_for
+from tests.support.clock import Clock
+from tests.support.core_steps import collect, count, submit
 
 YES = f"fm:y:{READER.user_id}"
 

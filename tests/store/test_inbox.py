@@ -13,7 +13,9 @@ from core.conversation import PROMPT_TTL, Where
 from core.inbox import Arrival, State
 from core.inbox.store import KEEP_FINISHED
 from core.store.tables import InboxEntry, ProcessedEvent, UnansweredQuestion
-from tests.conftest import READER, Clock, make_settings, request_for
+from tests.support.actors import READER, request_for
+from tests.support.clock import Clock
+from tests.support.settings import make_settings
 
 
 def arrival(n: int, chat: str = "c1", platform: str = "telegram") -> Arrival:

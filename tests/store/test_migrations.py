@@ -17,8 +17,8 @@ from sqlalchemy.schema import CreateIndex
 from core.store.engine import Database
 from core.store.migrate import SCHEMA_HEAD, alembic_config, upgrade_to_head
 from core.store.tables import Base
-from tests.conftest import ROOT
 from tests.support.databases import PostgresFactory
+from tests.support.paths import ROOT
 
 
 def _diff(connection: Connection) -> list[Any]:

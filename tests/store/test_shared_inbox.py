@@ -15,9 +15,10 @@ from core.inbox.claims import LEASE
 from core.relay import relay as relay_module
 from core.store.leadership import Leadership
 from core.store.tables import InboxEntry, Worker
-from tests.conftest import Clock, make_settings
+from tests.support.clock import Clock
 from tests.support.databases import PostgresFactory
 from tests.support.gated import until
+from tests.support.settings import make_settings
 
 Open = Callable[[], Awaitable[Core]]
 

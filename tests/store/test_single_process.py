@@ -11,7 +11,9 @@ from sqlalchemy.engine import make_url
 
 from core.app import Core
 from core.store.single_process import SingleProcess
-from tests.conftest import ROOT, Clock, make_settings
+from tests.support.clock import Clock
+from tests.support.paths import ROOT
+from tests.support.settings import make_settings
 
 
 def test_another_process_is_refused_until_this_one_lets_go(sqlite_url: str) -> None:

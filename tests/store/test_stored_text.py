@@ -27,7 +27,9 @@ from core.store.tables import (
     DailyCap,
     UnansweredQuestion,
 )
-from tests.conftest import MODERATOR, OTHER_READER, READER, Clock, make_settings, request_for
+from tests.support.actors import MODERATOR, OTHER_READER, READER, request_for
+from tests.support.clock import Clock
+from tests.support.settings import make_settings
 
 LONG_NAME = "Ada \x00" + "Lovelace " * 33  # a Telegram full name can be this long (300+)
 

@@ -1,1 +1,1 @@
-"""Test support shared by every layer: throwaway databases and a settable clock."""
+"""What the tests, bench/ and drills/ share: fakes, drivers, identities (fixtures: conftest)."""

@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from typing import Any
 
 import discord.http
 import pytest
 
 from core.app import Core
-from core.config import Settings
-from tests.bots.discord import limits
-from tests.bots.discord.fake_discord import GUILD_ID, MOD_CHANNEL_ID, FakeDiscord
-from tests.bots.discord.harness import Harness, User
-from tests.conftest import Clock, make_settings
-
-MOD_ROLE = 777  # DISCORD_MODERATOR_ROLE_IDS in tests/conftest.make_settings
-READER = User(601, "Bo Reader")
-OTHER = User(602, "Cy Other")
-MODERATOR = User(9999, "Role Mod", roles=(MOD_ROLE, 5))
-NOT_A_MODERATOR = User(603, "Eve Forger", roles=(5,))
-
-
-def discord_settings(url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "discord_bot_token": "fake-token",
-        "discord_moderation_channel_id": str(MOD_CHANNEL_ID),
-        "discord_guild_id": str(GUILD_ID),
-    }
-    values.update(overrides)
-    return make_settings(url, **values)
+from tests.support import discord_limits
+from tests.support.clock import Clock
+from tests.support.discord_api import FakeDiscord
+from tests.support.discord_harness import Harness, OpenCore, StartHarness
+from tests.support.settings import discord_settings
 
 
 @pytest.fixture
@@ -43,12 +27,11 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
         yield server
     finally:
         await server.stop()
-    broken = {f"{r.method} {r.path}": p for r in server.requests if (p := limits.problems(r))}
+    broken = {
+        f"{r.method} {r.path}": p for r in server.requests if (p := discord_limits.problems(r))
+    }
     assert not broken, broken
-    assert not limits.unacknowledged(server.requests)
-
-
-OpenCore = Callable[..., Coroutine[Any, Any, Core]]
+    assert not discord_limits.unacknowledged(server.requests)
 
 
 @pytest.fixture
@@ -73,9 +56,6 @@ async def open_core(sqlite_url: str, clock: Clock) -> AsyncIterator[OpenCore]:
 @pytest.fixture
 async def core(open_core: OpenCore) -> Core:
     return await open_core()
-
-
-StartHarness = Callable[..., Coroutine[Any, Any, Harness]]
 
 
 @pytest.fixture

@@ -8,11 +8,10 @@ import time
 from typing import Any
 
 from core.app import Core
-from tests.bots.discord.conftest import MODERATOR, READER
-from tests.bots.discord.fake_discord import FakeDiscord
-from tests.bots.discord.harness import Harness, Result
-from tests.bots.discord.test_moderation import card_of, card_posts, dms, new_comment
-from tests.bots.discord.test_readers import original
+from tests.support.discord_api import FakeDiscord
+from tests.support.discord_flows import card_of, card_posts, dms, new_comment, original
+from tests.support.discord_harness import Harness, Result
+from tests.support.discord_users import MODERATOR, READER
 
 DELAY = 0.3
 ACK_BUDGET = 1.0  # seconds; Discord allows 3

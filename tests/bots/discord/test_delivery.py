@@ -13,12 +13,19 @@ from typing import Any
 from core.actors import Actor, Request
 from core.app import Core
 from core.store.tables import ProcessedEvent
-from tests.bots.discord.conftest import MODERATOR, OTHER, READER, OpenCore, StartHarness
-from tests.bots.discord.fake_discord import MOD_CHANNEL_ID, FakeDiscord
-from tests.bots.discord.harness import Harness, User
-from tests.bots.discord.test_moderation import card_of, card_posts, card_text, new_comment
-from tests.bots.discord.test_readers import buttons, comment_via_modal, original
-from tests.conftest import Clock
+from tests.support.clock import Clock
+from tests.support.discord_api import MOD_CHANNEL_ID, FakeDiscord
+from tests.support.discord_flows import (
+    buttons,
+    card_of,
+    card_posts,
+    card_text,
+    comment_via_modal,
+    new_comment,
+    original,
+)
+from tests.support.discord_harness import Harness, OpenCore, StartHarness, User
+from tests.support.discord_users import MODERATOR, OTHER, READER
 
 
 def request_for(payload: dict[str, Any], user: User) -> Request:

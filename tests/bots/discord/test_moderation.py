@@ -3,69 +3,26 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 import pytest
 
 from core.actors import Actor, Request
 from core.app import Core
-from tests.bots.discord.conftest import (
-    MODERATOR,
-    NOT_A_MODERATOR,
-    OTHER,
-    READER,
-    OpenCore,
-    StartHarness,
+from tests.support.clock import Clock
+from tests.support.discord_api import EPHEMERAL, FakeDiscord
+from tests.support.discord_flows import (
+    CARDS,
+    buttons,
+    card_of,
+    card_posts,
+    card_text,
+    comment_via_modal,
+    dms,
+    new_comment,
+    original,
 )
-from tests.bots.discord.fake_discord import EPHEMERAL, MOD_CHANNEL_ID, FakeDiscord, Recorded
-from tests.bots.discord.harness import Harness, Result, User
-from tests.bots.discord.test_readers import buttons, comment_via_modal, original
-from tests.conftest import Clock
-
-CARDS = f"/channels/{MOD_CHANNEL_ID}/messages"
-ID_MODERATOR = User(2001, "Id Mod")  # DISCORD_MODERATOR_IDS in tests/conftest.make_settings
-
-
-def card_posts(fake: FakeDiscord) -> list[Recorded]:
-    return [r for r in fake.requests if r.method == "POST" and r.path == CARDS and r.status == 200]
-
-
-def card_of(fake: FakeDiscord, comment_id: int) -> dict[str, Any]:
-    for record in card_posts(fake):
-        if f"Comment #{comment_id} " in record.body["embeds"][0]["title"]:
-            message_id = next(
-                m["id"]
-                for m in fake.messages.values()
-                if m["channel_id"] == str(MOD_CHANNEL_ID) and f"#{comment_id} " in _title(m)
-            )
-            return fake.messages[message_id]
-    raise AssertionError(f"no card for comment #{comment_id}")
-
-
-def _title(message: dict[str, Any]) -> str:
-    return message["embeds"][0]["title"] if message["embeds"] else ""
-
-
-def card_text(message: dict[str, Any]) -> str:
-    embed = message["embeds"][0]
-    return f"{embed['title']}\n{embed.get('description') or ''}"
-
-
-def dms(fake: FakeDiscord, result: Result, user: User) -> list[Recorded]:
-    channels = [c for c, u in fake.dm_channels.items() if u == str(user.id)]
-    return [
-        r
-        for r in result.all_requests
-        if r.method == "POST" and any(r.path == f"/channels/{c}/messages" for c in channels)
-    ]
-
-
-async def new_comment(bot: Harness, fake: FakeDiscord, user: User, text: str) -> int:
-    before = len(card_posts(fake))
-    result = await comment_via_modal(bot, user, text)
-    assert len(card_posts(fake)) == before + 1, result.texts()
-    title = card_posts(fake)[-1].body["embeds"][0]["title"]
-    return int(title.split("#", 1)[1].split(" ", 1)[0])
+from tests.support.discord_harness import Harness, OpenCore, StartHarness, User
+from tests.support.discord_users import ID_MODERATOR, MODERATOR, NOT_A_MODERATOR, OTHER, READER
 
 
 async def test_approve_edits_card_dms_author_and_publishes(

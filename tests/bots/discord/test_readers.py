@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from core.actors import Actor, Request
 from core.app import Core
 from core.comments.cards import PRIVACY_LINE
-from tests.bots.discord.conftest import MODERATOR, OTHER, READER, OpenCore, StartHarness
-from tests.bots.discord.fake_discord import EPHEMERAL, MOD_CHANNEL_ID, FakeDiscord
-from tests.bots.discord.harness import Harness, Result
-
-
-def buttons(message: dict[str, Any]) -> dict[str, str]:
-    """label -> custom_id (or url) of every button on a stored message."""
-    return {
-        c["label"]: c.get("custom_id") or c.get("url")
-        for row in message.get("components") or []
-        for c in row["components"]
-    }
-
-
-def original(fake: FakeDiscord, result: Result) -> dict[str, Any]:
-    token = result.payload["token"]
-    return fake.messages[fake.interactions[token].message_id or ""]
+from tests.support.discord_api import EPHEMERAL, MOD_CHANNEL_ID, FakeDiscord
+from tests.support.discord_flows import buttons, comment_via_modal, original
+from tests.support.discord_harness import Harness, OpenCore, Result, StartHarness
+from tests.support.discord_users import MODERATOR, OTHER, READER
 
 
 def public_thinking(result: Result) -> None:
     body = result.callback()
     assert body["type"] == 5
     assert not (body.get("data") or {}).get("flags", 0) & EPHEMERAL
-
-
-async def comment_via_modal(bot: Harness, user: Any, text: str, name: str = "") -> Result:
-    opened = await bot.send(bot.slash("comment", user))
-    modal = bot.modal_of(opened)
-    values = {"Comment": text, "Name (optional)": name}
-    return await bot.send(bot.submit(modal, values, user))
 
 
 async def test_help_lists_reader_commands_only_for_readers(bot: Harness) -> None:

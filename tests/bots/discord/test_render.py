@@ -15,7 +15,7 @@ from bots.discord.respond import send_kwargs
 from bots.discord.text import ZWSP, escape, split
 from core.replies import ActionButton, Block, BlockKind, LinkButton, Reply, Span, SpanStyle
 from core.replies.build import heading, item, paragraph, quote, reply
-from tests.bots.discord.limits import message_problems
+from tests.support.discord_limits import message_problems
 
 LIVE_MENTION = re.compile(r"@(?!\u200b)|<@[!&]?\d")
 MARKDOWN = "*_~|`<\\"

@@ -15,9 +15,10 @@ from bots.discord import run_discord
 from bots.discord.__main__ import run_alone
 from bots.discord.client import NewsroomClient, Sync
 from core.app import Core
-from tests.bots.discord.conftest import READER, discord_settings
-from tests.bots.discord.fake_discord import FakeDiscord
-from tests.bots.discord.harness import Payloads
+from tests.support.discord_api import FakeDiscord
+from tests.support.discord_harness import Payloads
+from tests.support.discord_users import READER
+from tests.support.settings import discord_settings
 
 TOKEN = "fake-token"  # discord_settings' DISCORD_BOT_TOKEN
 

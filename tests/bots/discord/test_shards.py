@@ -18,12 +18,13 @@ from bots.discord.client import NewsroomClient, Sync
 from core.app import Core
 from core.config import Settings
 from core.store.tables import Comment
-from tests.bots.discord.conftest import MODERATOR, READER, discord_settings
-from tests.bots.discord.fake_discord import GUILD_ID, FakeDiscord
-from tests.bots.discord.harness import Payloads
-from tests.bots.discord.test_moderation import card_of, card_posts
 from tests.support.databases import PostgresFactory
+from tests.support.discord_api import GUILD_ID, FakeDiscord
+from tests.support.discord_flows import card_of, card_posts
+from tests.support.discord_harness import Payloads
+from tests.support.discord_users import MODERATOR, READER
 from tests.support.gated import until
+from tests.support.settings import discord_settings
 
 COUNT = 4
 

@@ -13,8 +13,9 @@ from bots.discord.sync import STATE_KEY
 from core.app import Core
 from core.commands import Audience, CommandSpec
 from core.replies.build import message
-from tests.bots.discord.conftest import OpenCore, StartHarness, discord_settings
-from tests.bots.discord.fake_discord import APP_ID, GUILD_ID, FakeDiscord
+from tests.support.discord_api import APP_ID, GUILD_ID, FakeDiscord
+from tests.support.discord_harness import OpenCore, StartHarness
+from tests.support.settings import discord_settings
 
 GUILD_PUT = f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands"
 GLOBAL_PUT = f"/applications/{APP_ID}/commands"

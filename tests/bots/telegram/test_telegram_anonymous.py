@@ -11,16 +11,10 @@ from sqlalchemy import func, select
 from core.app import Core
 from core.config import Settings
 from core.store.tables import Comment, CommentDraft
-from tests.bots.telegram.conftest import (
-    MOD2_ID,
-    MOD_ID,
-    Conversation,
-    message_of,
-    telegram_settings,
-    text_of,
-)
-from tests.bots.telegram.test_telegram_comments import submit
-from tests.bots.telegram.tg_fake_api import Call, FakeBotApi
+from tests.support.settings import telegram_settings
+from tests.support.telegram_api import Call, FakeBotApi
+from tests.support.telegram_chat import Conversation, message_of, submit, text_of
+from tests.support.telegram_users import MOD2_ID, MOD_ID
 
 GROUP = -100700
 ANONYMOUS_ADMIN = FakeBotApi.user(1087968824, "Group")  # GroupAnonymousBot

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from core.actors import Actor, Request
 from core.app import Core
-from tests.bots.telegram.conftest import (
+from tests.support.telegram_api import FakeBotApi
+from tests.support.telegram_chat import Conversation, buttons, message_of, sent, submit, text_of
+from tests.support.telegram_users import (
     MOD,
     MOD2,
     MOD_CHAT,
@@ -12,27 +14,7 @@ from tests.bots.telegram.conftest import (
     READER,
     READER_ID,
     STRANGER,
-    Conversation,
-    buttons,
-    message_of,
-    sent,
-    text_of,
 )
-from tests.bots.telegram.tg_fake_api import Call, FakeBotApi
-
-
-async def submit(chat: Conversation, api: FakeBotApi, text: str) -> tuple[int, Call]:
-    """Comment as READER, confirm it, return its id and the moderation card posted."""
-    [preview] = sent(await chat.say(READER, f"/comment {text}"))
-    assert "We never ask for your email" in preview.params["text"]
-    mark = len(api.calls)
-    calls = await chat.press(READER, message_of(preview), buttons(preview)["✅ Send"])
-    [thanks] = sent(calls, "editMessageText")
-    assert thanks.params["message_id"] == message_of(preview)["message_id"]
-    assert "is waiting for a moderator" in thanks.params["text"]
-    card = await api.wait_sent(MOD_CHAT, after=mark)
-    comment_id = int(buttons(card)["✅ Approve"].rsplit(":", 1)[1])
-    return comment_id, card
 
 
 async def test_comment_approved_from_the_moderation_chat(

@@ -13,22 +13,19 @@ from bots.telegram.app import PollingConflict, TelegramAdapter
 from core.app import Core
 from core.config import Settings
 from core.store.tables import InboxEntry
-from tests.bots.telegram.conftest import (
-    MOD_CHAT,
-    OTHER_READER,
-    READER,
-    READER_ID,
+from tests.support.gated import until
+from tests.support.network import free_port
+from tests.support.settings import telegram_settings
+from tests.support.telegram_api import TOKEN, FakeBotApi
+from tests.support.telegram_chat import (
     Conversation,
     buttons,
     fast_limiter,
     message_of,
     sent,
-    telegram_settings,
     text_of,
 )
-from tests.bots.telegram.tg_fake_api import TOKEN, FakeBotApi
-from tests.support.gated import until
-from tests.support.network import free_port
+from tests.support.telegram_users import MOD_CHAT, OTHER_READER, READER, READER_ID
 
 # PTB 22 warns from inside RetryAfter.__init__ about a future type change; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")

@@ -23,12 +23,9 @@ from bots.telegram.extract import request_of
 from core.actors import Actor, Request
 from core.app import Core
 from core.config import Settings
-from tests.bots.telegram.conftest import (
-    MOD_CHAT,
-    MOD_ID,
-    OTHER_READER,
-    READER,
-    READER_ID,
+from tests.support.gated import GatedCore, until
+from tests.support.telegram_api import FakeBotApi
+from tests.support.telegram_chat import (
     Conversation,
     buttons,
     fast_limiter,
@@ -36,8 +33,7 @@ from tests.bots.telegram.conftest import (
     sent,
     text_of,
 )
-from tests.bots.telegram.tg_fake_api import FakeBotApi
-from tests.support.gated import GatedCore, until
+from tests.support.telegram_users import MOD_CHAT, MOD_ID, OTHER_READER, READER, READER_ID
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 

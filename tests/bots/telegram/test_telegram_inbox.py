@@ -15,20 +15,12 @@ from bots.telegram.app import TelegramAdapter
 from core.app import Core
 from core.config import Settings
 from core.store.tables import InboxEntry
-from tests.bots.telegram.conftest import (
-    MOD,
-    MOD_ID,
-    READER,
-    READER_ID,
-    Conversation,
-    fast_limiter,
-    sent,
-    telegram_settings,
-    text_of,
-)
-from tests.bots.telegram.tg_fake_api import FakeBotApi
 from tests.support.gated import GatedCore, until
 from tests.support.network import free_port
+from tests.support.settings import telegram_settings
+from tests.support.telegram_api import FakeBotApi
+from tests.support.telegram_chat import Conversation, fast_limiter, sent, text_of
+from tests.support.telegram_users import MOD, MOD_ID, READER, READER_ID
 
 GROUP = -100777
 

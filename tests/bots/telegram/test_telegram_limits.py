@@ -13,9 +13,10 @@ from telegram.error import BadRequest, RetryAfter, TimedOut
 from bots.telegram.limits import FloodControl
 from bots.telegram.send import Sender
 from core.replies import Block, Reply, Span
-from tests.bots.telegram.conftest import READER_ID, fast_limiter
-from tests.bots.telegram.tg_fake_api import TOKEN, FakeBotApi
-from tests.bots.telegram.tg_html import visible_text
+from tests.support.telegram_api import TOKEN, FakeBotApi
+from tests.support.telegram_chat import fast_limiter
+from tests.support.telegram_html import visible_text
+from tests.support.telegram_users import READER_ID
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 

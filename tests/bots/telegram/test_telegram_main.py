@@ -8,9 +8,9 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.bots.telegram.conftest import READER, READER_ID
-from tests.bots.telegram.tg_fake_api import TOKEN, FakeBotApi
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
+from tests.support.telegram_api import TOKEN, FakeBotApi
+from tests.support.telegram_users import READER, READER_ID
 
 
 def _env(api: FakeBotApi, database_url: str) -> dict[str, str]:

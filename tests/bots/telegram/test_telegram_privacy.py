@@ -3,21 +3,9 @@ buttons that act on someone's data are theirs alone."""
 
 from __future__ import annotations
 
-from tests.bots.telegram.conftest import (
-    MOD,
-    MOD_CHAT,
-    MOD_ID,
-    OTHER_READER,
-    READER,
-    READER_ID,
-    Conversation,
-    buttons,
-    message_of,
-    sent,
-    text_of,
-)
-from tests.bots.telegram.test_telegram_comments import submit
-from tests.bots.telegram.tg_fake_api import FakeBotApi
+from tests.support.telegram_api import FakeBotApi
+from tests.support.telegram_chat import Conversation, buttons, message_of, sent, submit, text_of
+from tests.support.telegram_users import MOD, MOD_CHAT, MOD_ID, OTHER_READER, READER, READER_ID
 
 PUBLIC_GROUP = -100777
 ERASED = "Erased at its author's request"

@@ -12,11 +12,12 @@ import pytest
 
 from bots.telegram.app import TelegramAdapter
 from core.app import Core
-from tests.bots.telegram.conftest import fast_limiter, telegram_settings
-from tests.bots.telegram.tg_fake_api import FakeBotApi
 from tests.support.databases import PostgresFactory
 from tests.support.gated import until
 from tests.support.network import free_port
+from tests.support.settings import telegram_settings
+from tests.support.telegram_api import FakeBotApi
+from tests.support.telegram_chat import fast_limiter
 
 Start = Callable[..., Awaitable[TelegramAdapter]]
 SECRET = "processes-secret"

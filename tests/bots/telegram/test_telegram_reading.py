@@ -6,20 +6,17 @@ import pytest
 
 from bots.telegram.app import TelegramAdapter
 from core.app import Core
-from tests.bots.telegram.conftest import (
-    MOD,
-    MOD_ID,
-    READER,
-    READER_ID,
+from tests.support.settings import telegram_settings
+from tests.support.telegram_api import FakeBotApi
+from tests.support.telegram_chat import (
     Conversation,
     buttons,
     fast_limiter,
     message_of,
     sent,
-    telegram_settings,
     text_of,
 )
-from tests.bots.telegram.tg_fake_api import FakeBotApi
+from tests.support.telegram_users import MOD, MOD_ID, READER, READER_ID
 
 
 async def test_start_welcomes_with_buttons(chat: Conversation) -> None:

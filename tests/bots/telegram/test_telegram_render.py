@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from bots.telegram.render import MAX_TEXT, PLACEHOLDER, clean, keyboard, render, render_text
 from core.replies import ActionButton, Block, BlockKind, LinkButton, Reply, Span, SpanStyle
-from tests.bots.telegram.tg_html import check_message, visible_text
+from tests.support.telegram_html import check_message, visible_text
 
 
 def test_escapes_every_dynamic_string() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.bots.discord.fake_discord import Recorded
+from tests.support.discord_api import Recorded
 
 MESSAGE_PATHS = re.compile(
     r"^/(?:channels/\d+/messages(?:/\d+)?|webhooks/\d+/[^/]+(?:/messages/[^/]+)?)$"

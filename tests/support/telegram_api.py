@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.bots.telegram.tg_html import EntityError, check_message, utf16_len
+from tests.support.telegram_html import EntityError, check_message, utf16_len
 
 TOKEN = "123456:TEST-fake-token-never-logged"
 BOT_ID = 123456
@@ -140,7 +140,9 @@ class FakeBotApi:
         return update
 
     @staticmethod
-    def user(user_id: int, first_name: str = "Reader", last_name: str | None = None) -> dict:
+    def user(
+        user_id: int, first_name: str = "Reader", last_name: str | None = None
+    ) -> dict[str, Any]:
         data: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
         if last_name:
             data["last_name"] = last_name
@@ -190,7 +192,9 @@ class FakeBotApi:
         }
         return self.push({"callback_query": query})
 
-    def inline_press(self, user: dict[str, Any], inline_message_id: str, data: str) -> dict:
+    def inline_press(
+        self, user: dict[str, Any], inline_message_id: str, data: str
+    ) -> dict[str, Any]:
         """Push a press on a button of a message sent through inline mode (no chat message)."""
         query = {
             "id": f"q{next(self._query_ids)}",

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
 from bots.discord.client import NewsroomClient, Sync
 from core.app import Core
-from tests.bots.discord.fake_discord import (
+from tests.support.discord_api import (
     APP_ID,
     CHANNEL_ID,
     GUILD_ID,
@@ -231,4 +232,11 @@ class Harness(Payloads):
     def modal_of(self, result: Result) -> dict[str, Any]:
         body = result.callback()
         assert body["type"] == 9, body
-        return body["data"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+# What the `open_core` and `start` fixtures hand a test: open a Core (again, for a restart) on
+# one store, start a client on a Core.
+OpenCore = Callable[..., Coroutine[Any, Any, Core]]
+StartHarness = Callable[..., Coroutine[Any, Any, Harness]]
