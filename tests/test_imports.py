@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import CONTENT, ROOT
+from tests.support.paths import CONTENT, ROOT
 
 # What `python -m bots` imports before it runs the adapters: the runner, the configured ones.
 RUNNER = """\
