@@ -13,6 +13,7 @@ from core.actors import Actor, Request
 from core.app import Core
 from core.outcome import Outcome
 from core.replies import Reply
+from core.replies.build import error
 
 HELP = (
     "Type /help for the bot's commands. Console extras: a number presses that button, "
@@ -87,8 +88,10 @@ class ConsoleSession:
             return await self.core.execute(request, command, args)
         if self._last is not None and self._last.awaits_text_for:
             return await self.core.execute(request, self._last.awaits_text_for, line)
-        # Free text is most likely a question.
-        return await self.core.execute(request, "faq", line)
+        free_text = self.core.registry.free_text
+        if free_text is None:
+            return Outcome(error("Commands start with /: send /help for the list."))
+        return await self.core.execute(request, free_text.name, line)
 
     def show(self, outcome: Outcome) -> None:
         if outcome.replayed:

@@ -27,8 +27,6 @@ from core.throttle import Verdict
 
 log = logging.getLogger(__name__)
 
-# Answers about the actor alone: deferred ephemerally so the answer can stay private.
-PERSONAL_COMMANDS = frozenset({"mycomments", "withdraw", "forgetme", "comment", "cancel"})
 CHOICE_LIMIT = 100  # characters in an autocomplete choice's name and value
 AUTOCOMPLETE_CHOICES = 25
 LANE_CONCURRENCY = 16
@@ -122,7 +120,8 @@ class Adapter:
             message = render_one(self.core.slow_down(admission))
             await interaction.response.send_message(ephemeral=True, **respond.send_kwargs(message))
             return
-        private = spec.audience is Audience.MODERATOR or spec.name in PERSONAL_COMMANDS
+        # Answers about the actor alone are deferred privately, so they can stay private.
+        private = spec.audience is Audience.MODERATOR or spec.personal
         if not await respond.acknowledge(interaction, ephemeral=private):
             return
 

@@ -19,8 +19,6 @@ from core.commands import Audience, CommandSpec
 
 MODERATOR_PERMISSIONS = discord.Permissions(manage_messages=True)
 # Commands whose Discord form differs from the text form: /comment opens a modal.
-FORM_COMMANDS = frozenset({"comment"})
-AUTOCOMPLETED = {"faq": "question"}
 
 
 def _signature(spec: CommandSpec) -> inspect.Signature:
@@ -56,7 +54,7 @@ def core_command(adapter: Adapter, spec: CommandSpec) -> app_commands.Command[An
     command = app_commands.Command(
         name=spec.name, description=clip(spec.description, 100), callback=callback
     )
-    if spec.name in AUTOCOMPLETED:
+    if spec.autocompletes is not None:
 
         async def suggest(
             interaction: discord.Interaction[Any], current: str
@@ -64,7 +62,7 @@ def core_command(adapter: Adapter, spec: CommandSpec) -> app_commands.Command[An
             """Rank FAQ questions for what the reader has typed so far."""
             return await adapter.faq_autocomplete(interaction, current)
 
-        command.autocomplete(AUTOCOMPLETED[spec.name])(suggest)
+        command.autocomplete(spec.autocompletes)(suggest)
     return command
 
 
@@ -85,7 +83,7 @@ def build_commands(
 ) -> list[app_commands.Command[Any, ..., None]]:
     commands = []
     for spec in specs:
-        make = form_command if spec.name in FORM_COMMANDS else core_command
+        make = form_command if spec.form else core_command
         command = make(adapter, spec)
         if spec.audience is Audience.MODERATOR:
             command.default_permissions = MODERATOR_PERMISSIONS

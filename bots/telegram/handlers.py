@@ -31,8 +31,6 @@ FRIENDLY_ERROR = "Sorry, something went wrong on my side. Please try again in a 
 # Telegram shows at most 200 characters in a callback toast.
 TOAST_LIMIT = 200
 INLINE_RESULTS = 10
-# Free text in a private chat that nobody asked for is treated as a question for /faq.
-PRIVATE_TEXT_COMMAND = "faq"
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -76,9 +74,10 @@ class Handlers:
             return
         command = await self.core.conversations.take(_where(message.chat_id, request))
         if command is None:
-            if not request.is_private_chat:
+            free_text = self.core.registry.free_text
+            if not request.is_private_chat or free_text is None:
                 return  # group chatter is not for us
-            command = PRIVATE_TEXT_COMMAND
+            command = free_text.name
         outcome = await self.core.execute(request, command, message.text)
         await self._answer_message(message, request, outcome)
 
