@@ -21,7 +21,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from bench._discord_fake import FakeProcess
-from bots.discord.client import NewsroomClient, Sync
+from bots.discord.run import NewsroomClient, Sync
 from core.actors import Request
 from core.app import Core, Outcome
 from core.store.tables import Comment, ModerationPost

@@ -2,7 +2,7 @@
 
 Run: `TELEGRAM_BOT_TOKEN=... TELEGRAM_API_BASE_URL=http://127.0.0.1:PORT .venv/bin/python -m
 bench.echo_bot` (bench.telegram_read starts it against its fake). Same concurrent updates,
-connection pool, timeouts, long-poll timeout and allowed updates as `bots.telegram.app`; no rate
+connection pool, timeouts, long-poll timeout and allowed updates as `bots.telegram.run`; no rate
 limiter (the product's runs with pacing off); no store, no core: each text message is sent back.
 
 `BENCH_TRANSPORT=aiohttp` puts it on the product's Bot API transport (bots/telegram/transport.py)
@@ -20,7 +20,7 @@ import signal
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bots.telegram.app import ALLOWED_UPDATES, default_concurrency
+from bots.telegram.run import ALLOWED_UPDATES, default_concurrency
 from bots.telegram.transport import AiohttpRequest
 
 TRANSPORT_ENV = "BENCH_TRANSPORT"

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bench.report import table
-from bots.telegram.app import TelegramAdapter
 from bots.telegram.limits import FloodControl
+from bots.telegram.run import TelegramAdapter
 from core.app import Core
 from core.config import CommentRules, Settings
 from core.store.tables import (

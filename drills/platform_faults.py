@@ -28,7 +28,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from bots.telegram.app import PollingConflict, TelegramAdapter
+from bots.telegram.run import PollingConflict, TelegramAdapter
 from bots.telegram.transport import AiohttpRequest
 from core.app import Core
 from drills._inprocess import (

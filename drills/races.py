@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bots.telegram.app import TelegramAdapter
+from bots.telegram.run import TelegramAdapter
 from core.actions import Seen
 from core.actors import Actor, Request
 from core.app import Core

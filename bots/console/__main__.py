@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from bots.console.session import HELP, ConsoleSession
+from bots.console.dispatch import HELP, ConsoleSession
 from bots.logs import configure_logging
 from core.actors import Actor
 from core.app import Core

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from bots.discord.client import NewsroomClient, run_discord
+from bots.discord.run import NewsroomClient, run_discord
 
 __all__ = ["NewsroomClient", "run_discord"]

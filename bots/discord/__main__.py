@@ -6,7 +6,7 @@ import asyncio
 import signal
 import sys
 
-from bots.discord.client import NewsroomClient, Sync, run_discord
+from bots.discord.run import NewsroomClient, Sync, run_discord
 from bots.logs import configure_logging
 from core.app import Core
 from core.config import Settings

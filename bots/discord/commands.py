@@ -13,7 +13,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bots.discord.adapter import Adapter
+from bots.discord.dispatch import Adapter
 from bots.discord.text import clip
 from core.commands import Audience, CommandSpec
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import discord
 
+from bots.discord.deliver import edit_kwargs, send_kwargs
+from bots.discord.extract import PLATFORM
 from bots.discord.render import render, render_one
-from bots.discord.respond import edit_kwargs, send_kwargs
 from core.relay.port import Delivery, MessageGone, PlatformUnwell, PortError, PostRef
 from core.replies import Reply
-
-PLATFORM = "discord"
 
 
 class DiscordPlatform:

@@ -17,7 +17,7 @@ from bots.discord.render import BUTTONS_PER_ROW, ROWS
 from core.replies import ActionButton, Button, TextInput
 
 if TYPE_CHECKING:
-    from bots.discord.client import NewsroomClient
+    from bots.discord.run import NewsroomClient
 
 PREFIX = "nb:"
 MODAL_TIMEOUT = 15 * 60.0

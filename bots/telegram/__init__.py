@@ -6,6 +6,6 @@ Run alone with `python -m bots.telegram`; in a shared event loop call
 
 from __future__ import annotations
 
-from bots.telegram.app import PollingConflict, PollingFailed, TelegramAdapter, run_telegram
+from bots.telegram.run import PollingConflict, PollingFailed, TelegramAdapter, run_telegram
 
 __all__ = ["PollingConflict", "PollingFailed", "TelegramAdapter", "run_telegram"]

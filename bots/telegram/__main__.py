@@ -10,7 +10,7 @@ import sys
 from telegram.error import InvalidToken
 
 from bots.logs import configure_logging
-from bots.telegram.app import PollingConflict, PollingFailed, TelegramAdapter
+from bots.telegram.run import PollingConflict, PollingFailed, TelegramAdapter
 from core.app import Core
 from core.config import Settings
 from core.heap import settle_after_start_up

@@ -18,8 +18,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ExtBot
 
+from bots.telegram.deliver import Sender
 from bots.telegram.extract import PLATFORM
-from bots.telegram.send import Sender
 from core.actors import Actor
 from core.app import Core
 from core.inbox import Arrival, Entry, Lanes, State

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bots.telegram.deliver import Sender
 from bots.telegram.extract import PLATFORM
-from bots.telegram.send import Sender
 from core.relay.port import Delivery, MessageGone, PlatformUnwell, PortError, PostRef
 from core.replies import Reply
 

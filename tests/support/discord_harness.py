@@ -9,7 +9,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from bots.discord.client import NewsroomClient, Sync
+from bots.discord.run import NewsroomClient, Sync
 from core.app import Core
 from tests.support.discord_api import (
     APP_ID,

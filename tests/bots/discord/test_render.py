@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from bots.discord.deliver import send_kwargs
 from bots.discord.render import Message, render, render_one
-from bots.discord.respond import send_kwargs
 from bots.discord.text import ZWSP, escape, split
 from core.replies import ActionButton, Block, BlockKind, LinkButton, Reply, Span, SpanStyle
 from core.replies.build import heading, item, paragraph, quote, reply

@@ -13,7 +13,7 @@ from discord.gateway import DiscordWebSocket
 
 from bots.discord import run_discord
 from bots.discord.__main__ import run_alone
-from bots.discord.client import NewsroomClient, Sync
+from bots.discord.run import NewsroomClient, Sync
 from core.app import Core
 from tests.support.discord_api import FakeDiscord
 from tests.support.discord_harness import Payloads

@@ -14,7 +14,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from sqlalchemy import select
 
-from bots.discord.client import NewsroomClient, Sync
+from bots.discord.run import NewsroomClient, Sync
 from core.app import Core
 from core.config import Settings
 from core.store.tables import Comment

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bots.discord.__main__ import main, sync_and_exit
-from bots.discord.client import Sync
+from bots.discord.run import Sync
 from bots.discord.sync import STATE_KEY
 from core.app import Core
 from core.commands import Audience, CommandSpec

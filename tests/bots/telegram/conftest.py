@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bots.telegram.app import TelegramAdapter
+from bots.telegram.run import TelegramAdapter
 from core.app import Core
 from core.config import Settings
 from tests.support.settings import telegram_settings

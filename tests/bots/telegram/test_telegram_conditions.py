@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bots.telegram.app import PollingConflict, TelegramAdapter
+from bots.telegram.run import PollingConflict, TelegramAdapter
 from core.app import Core
 from core.config import Settings
 from core.store.tables import InboxEntry

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bots.telegram.app import PollingFailed, TelegramAdapter
 from bots.telegram.extract import request_of
+from bots.telegram.run import PollingFailed, TelegramAdapter
 from core.actors import Actor, Request
 from core.app import Core
 from core.config import Settings
@@ -88,7 +88,7 @@ async def test_offset_passes_an_update_once_the_inbox_holds_it_even_while_handle
 async def test_an_update_unhandled_at_stop_is_handled_at_the_next_start_once(
     api: FakeBotApi, tg_core: Core, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bots.telegram.app as app_module
+    import bots.telegram.run as app_module
 
     monkeypatch.setattr(app_module, "IN_FLIGHT_SECONDS", 0.3)
     first = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bots.telegram.app import TelegramAdapter
+from bots.telegram.run import TelegramAdapter
 from core.app import Core
 from core.config import Settings
 from core.store.tables import InboxEntry
@@ -111,8 +111,8 @@ async def test_a_prompt_outlives_a_restart(api: FakeBotApi, settings: Settings) 
 async def test_a_webhook_backlog_stays_with_telegram_not_in_memory(
     api: FakeBotApi, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bots.telegram.app as app_module
     import bots.telegram.intake as intake_module
+    import bots.telegram.run as app_module
 
     monkeypatch.setattr(intake_module, "MAX_QUEUED", 2)
     monkeypatch.setattr(app_module, "WEBHOOK_ROOM_SECONDS", 0.2)

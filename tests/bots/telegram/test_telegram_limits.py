@@ -10,8 +10,8 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, RetryAfter, TimedOut
 
+from bots.telegram.deliver import Sender
 from bots.telegram.limits import FloodControl
-from bots.telegram.send import Sender
 from core.replies import Block, Reply, Span
 from tests.support.telegram_api import TOKEN, FakeBotApi
 from tests.support.telegram_chat import fast_limiter

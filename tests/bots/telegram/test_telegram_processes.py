@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bots.telegram.app import TelegramAdapter
+from bots.telegram.run import TelegramAdapter
 from core.app import Core
 from tests.support.databases import PostgresFactory
 from tests.support.gated import until

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bots.telegram.app import TelegramAdapter
+from bots.telegram.run import TelegramAdapter
 from core.app import Core
 from tests.support.settings import telegram_settings
 from tests.support.telegram_api import FakeBotApi

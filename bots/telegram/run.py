@@ -23,13 +23,13 @@ from telegram.ext import (
 
 from bots.telegram.application import NewsroomApplication
 from bots.telegram.commands import sync_commands
-from bots.telegram.handlers import Handlers
+from bots.telegram.deliver import Sender
+from bots.telegram.dispatch import Handlers
 from bots.telegram.intake import Intake
 from bots.telegram.limits import FloodControl
 from bots.telegram.logs import protect_token
 from bots.telegram.polling import Poller
 from bots.telegram.port import TelegramPlatform
-from bots.telegram.send import Sender
 from bots.telegram.transport import AiohttpRequest
 from core.app import Core
 from core.comments.catch_up import CaughtUp

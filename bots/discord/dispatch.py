@@ -12,16 +12,14 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bots.discord import respond
+from bots.discord import deliver
 from bots.discord import text as t
-from bots.discord.port import PLATFORM
+from bots.discord.extract import actor_of, lane_of, request_of
 from bots.discord.render import render_one
 from bots.discord.views import CommentModal, InputModal
-from core.actors import Actor, Request
 from core.app import Core, Outcome
 from core.commands import Audience, CommandSpec
 from core.inbox import Lanes
-from core.relay.port import PostRef
 from core.replies import TextInput
 from core.throttle import Verdict
 
@@ -30,51 +28,7 @@ log = logging.getLogger(__name__)
 CHOICE_LIMIT = 100  # characters in an autocomplete choice's name and value
 AUTOCOMPLETE_CHOICES = 25
 LANE_CONCURRENCY = 16
-_ALREADY_ANSWERED = frozenset({respond.UNKNOWN_INTERACTION, respond.ALREADY_ACKNOWLEDGED})
-
-
-def role_ids(user: discord.User | discord.Member) -> frozenset[str]:
-    """The role ids Discord sent with the interaction.
-
-    Without a member cache `Member.roles` only lists roles found in the guild's role cache;
-    the interaction payload always carries the ids, which discord.py keeps in `_roles`.
-    """
-    if not isinstance(user, discord.Member):
-        return frozenset()
-    ids = {str(role_id) for role_id in getattr(user, "_roles", ())}
-    ids.update(str(role.id) for role in user.roles if not role.is_default())
-    return frozenset(ids)
-
-
-def actor_of(interaction: discord.Interaction[Any]) -> Actor:
-    user = interaction.user
-    return Actor(
-        platform="discord",
-        user_id=str(user.id),
-        display_name=user.display_name,
-        role_ids=role_ids(user),
-    )
-
-
-def request_of(interaction: discord.Interaction[Any]) -> Request:
-    pressed = interaction.message  # the message of a pressed button, if any
-    return Request(
-        actor=actor_of(interaction),
-        chat_id=str(interaction.channel_id or ""),
-        event_key=f"discord:interaction:{interaction.id}",
-        is_private_chat=interaction.guild_id is None,
-        message=(PostRef(PLATFORM, str(pressed.channel.id), str(pressed.id)) if pressed else None),
-    )
-
-
-def lane_of(interaction: discord.Interaction[Any]) -> str:
-    """Whose interactions are handled in order: each member's own.
-
-    Unlike a Telegram chat's messages, the interactions of different members in one channel do
-    not depend on each other (each has its own token and answer): ordering a busy channel as
-    one would make every member wait for every other member's slow store work.
-    """
-    return f"user:{interaction.user.id}"
+_ALREADY_ANSWERED = frozenset({deliver.UNKNOWN_INTERACTION, deliver.ALREADY_ACKNOWLEDGED})
 
 
 class Adapter:
@@ -97,7 +51,7 @@ class Adapter:
                 log.info("interaction %s not answered: %s", interaction.id, exc)
                 return
             log.exception("failed to answer interaction %s", interaction.id)
-            await respond.apologise(interaction)
+            await deliver.apologise(interaction)
         finally:
             if self.on_handled is not None:
                 self.on_handled(interaction.id)
@@ -118,11 +72,11 @@ class Adapter:
             return  # over the rate and already told: not worth a request to Discord
         if admission.verdict is Verdict.WARN:
             message = render_one(self.core.slow_down(admission))
-            await interaction.response.send_message(ephemeral=True, **respond.send_kwargs(message))
+            await interaction.response.send_message(ephemeral=True, **deliver.send_kwargs(message))
             return
         # Answers about the actor alone are deferred privately, so they can stay private.
         private = spec.audience is Audience.MODERATOR or spec.personal
-        if not await respond.acknowledge(interaction, ephemeral=private):
+        if not await deliver.acknowledge(interaction, ephemeral=private):
             return
 
         async def handle() -> None:
@@ -140,7 +94,7 @@ class Adapter:
                 return
             outcome = await self.core.execute(request_of(interaction), name)  # no store work
             message = render_one(outcome.reply)
-            await interaction.response.send_message(ephemeral=True, **respond.send_kwargs(message))
+            await interaction.response.send_message(ephemeral=True, **deliver.send_kwargs(message))
 
         await self._guard(interaction, answer())
 
@@ -186,7 +140,7 @@ class Adapter:
         """A submitted comment modal: defer privately, store via the core, confirm privately."""
 
         async def submit() -> None:
-            if not await respond.acknowledge(interaction, ephemeral=True):
+            if not await deliver.acknowledge(interaction, ephemeral=True):
                 return
 
             async def handle() -> None:
@@ -208,13 +162,13 @@ class Adapter:
         async def run() -> None:
             if await self._refused(interaction, action):
                 return
-            if not await respond.acknowledge(interaction, update=True):
+            if not await deliver.acknowledge(interaction, update=True):
                 return
 
             async def handle() -> None:
                 outcome = await self.core.press(request_of(interaction), action, text)
                 if outcome.should_send:
-                    await respond.reply_to_component(interaction, outcome.reply)
+                    await deliver.reply_to_component(interaction, outcome.reply)
                     await self.core.delivered(outcome)
 
             await self.lanes.run(lane_of(interaction), handle)
@@ -242,7 +196,7 @@ class Adapter:
         if refusal is None:
             return False
         message = render_one(refusal)
-        await interaction.response.send_message(ephemeral=True, **respond.send_kwargs(message))
+        await interaction.response.send_message(ephemeral=True, **deliver.send_kwargs(message))
         return True
 
     # Answering ---------------------------------------------------------------------------
@@ -253,11 +207,11 @@ class Adapter:
         if not outcome.should_send:
             # Discord accepted this acknowledgement, so this token has no answer yet: the first
             # reply fills the placeholder. Nothing was done again and nothing else is sent.
-            await respond.fill_placeholder(
+            await deliver.fill_placeholder(
                 interaction, outcome.reply, deferred_ephemeral=deferred_ephemeral
             )
             return
-        await respond.reply_after_thinking(
+        await deliver.reply_after_thinking(
             interaction, outcome.reply, deferred_ephemeral=deferred_ephemeral
         )
         await self.core.delivered(outcome)

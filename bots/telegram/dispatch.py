@@ -16,9 +16,9 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bots.telegram.commands import show_moderator_menu
+from bots.telegram.deliver import Sender
 from bots.telegram.extract import PLATFORM, parse_command, request_of
 from bots.telegram.render import keyboard, plain_text, render
-from bots.telegram.send import Sender
 from core.actors import Request
 from core.app import Core, InlineResult, Outcome
 from core.conversation import Where

@@ -10,8 +10,8 @@ from enum import StrEnum
 import discord
 from discord import app_commands
 
-from bots.discord.adapter import Adapter
 from bots.discord.commands import build_commands
+from bots.discord.dispatch import Adapter
 from bots.discord.port import DiscordPlatform
 from bots.discord.sync import sync_commands
 from bots.discord.views import ActionItem
