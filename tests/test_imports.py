@@ -15,7 +15,7 @@ from tests.support.paths import CONTENT, ROOT
 
 # What `python -m bots` imports before it runs the adapters: the runner, the configured ones.
 RUNNER = """\
-from bots.__main__ import configured_runners
+from bots.runner import configured_runners
 from core.config import Settings
 
 assert list(configured_runners(Settings())) == ["telegram"]

@@ -1,38 +1,18 @@
-"""`python -m bots.discord` runs the Discord adapter alone; `... sync` syncs commands and exits."""
+"""`python -m bots.discord` runs the Discord adapter alone (as `python -m bots discord`);
+`python -m bots.discord sync` syncs its slash commands and exits."""
 
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 
-from bots.discord.run import NewsroomClient, Sync, run_discord
+from bots.discord.run import NewsroomClient, Sync
 from bots.logs import configure_logging
+from bots.runner import run
 from core.app import Core
 from core.config import Settings
-from core.heap import settle_after_start_up
-from core.store.single_process import StoreInUse
 
 USAGE = "usage: python -m bots.discord [sync]"
-
-
-async def run_alone(settings: Settings) -> None:
-    """Run until SIGTERM or SIGINT, then disconnect cleanly and close the core."""
-    try:
-        core = await Core.open(settings)
-    except StoreInUse as exc:
-        raise SystemExit(str(exc)) from None
-    settle_after_start_up()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await run_discord(core, stop)
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
-        await core.close()
 
 
 async def sync_and_exit(settings: Settings) -> None:
@@ -56,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     if settings.discord_bot_token is None:
         print("DISCORD_BOT_TOKEN is not set (environment or .env)", file=sys.stderr)
         return 2
+    if not args:
+        return run(["discord"])
     configure_logging(settings)
-    asyncio.run(sync_and_exit(settings) if args else run_alone(settings))
+    asyncio.run(sync_and_exit(settings))
     return 0
 
 

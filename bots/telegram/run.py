@@ -21,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from bots.runner import AdapterMisconfigured
 from bots.telegram.application import NewsroomApplication
 from bots.telegram.commands import sync_commands
 from bots.telegram.deliver import Sender
@@ -57,6 +58,8 @@ WEBHOOK_ROOM_SECONDS = 5.0
 
 class PollingConflict(RuntimeError):
     """Another process polls with the same token (409 Conflict): this one must stop."""
+
+    exit_status = 3
 
 
 class PollingFailed(RuntimeError):
@@ -377,4 +380,9 @@ async def run_telegram(core: Core, stop: asyncio.Event) -> None:
     Raises PollingConflict / PollingFailed when Telegram will not let this process receive
     updates; the runner should then exit with a non-zero status.
     """
-    await TelegramAdapter(core).run(stop)
+    try:
+        await TelegramAdapter(core).run(stop)
+    except InvalidToken as exc:
+        raise AdapterMisconfigured(
+            "Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather"
+        ) from exc

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bots.__main__ import Runner, chosen, configured_runners
+from bots.runner import NotConfigured, Runner, chosen, configured_runners
 from core.app import Core
 from tests.support.settings import make_settings
 
@@ -28,5 +28,7 @@ def test_names_pick_the_adapters_this_process_runs() -> None:
 
 def test_an_adapter_not_configured_here_is_refused_with_the_reason(sqlite_url: str) -> None:
     configured = configured_runners(make_settings(sqlite_url, telegram_bot_token="1:x"))
-    with pytest.raises(SystemExit, match=r"not configured here: discord .*configured: telegram"):
+    with pytest.raises(
+        NotConfigured, match=r"not configured here: discord .*configured: telegram"
+    ):
         chosen(configured, ["discord"])

@@ -11,8 +11,8 @@ import pytest
 import yarl
 from discord.gateway import DiscordWebSocket
 
+from bots import runner
 from bots.discord import run_discord
-from bots.discord.__main__ import run_alone
 from bots.discord.run import NewsroomClient, Sync
 from core.app import Core
 from tests.support.discord_api import FakeDiscord
@@ -51,11 +51,15 @@ async def test_run_discord_serves_the_gateway_and_stops_gracefully(
     assert not any(TOKEN in record.getMessage() for record in caplog.records)
 
 
-async def test_sigterm_stops_python_m_bots_discord(sqlite_url: str, fake: FakeDiscord) -> None:
-    task = asyncio.create_task(run_alone(discord_settings(sqlite_url)))
+async def test_sigterm_stops_python_m_bots_discord(
+    sqlite_url: str, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The runner sets up the process's logging; the test run keeps its own.
+    monkeypatch.setattr(runner, "configure_logging", lambda settings: None)
+    task = asyncio.create_task(runner.main(["discord"], settings=discord_settings(sqlite_url)))
     await identified(fake)
     os.kill(os.getpid(), signal.SIGTERM)
-    await asyncio.wait_for(task, 5)
+    assert await asyncio.wait_for(task, 5) == 0
 
 
 async def test_an_operator_shard_count_opens_one_session_per_shard(

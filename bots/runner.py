@@ -1,0 +1,172 @@
+"""The one runner of every entry point: `python -m bots [adapter ...]`, `python -m bots.telegram`,
+`python -m bots.discord` and `python -m bots.console` open the core, run on one event loop until
+SIGINT/SIGTERM (or the console's end), and close everything in order."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from bots.logs import configure_logging
+from core.app import Core
+from core.config import Settings
+from core.heap import settle_after_start_up
+from core.store.engine import normalize_database_url
+from core.store.single_process import StoreInUse
+
+if TYPE_CHECKING:
+    from bots.web import WebServer
+
+log = logging.getLogger("bots")
+
+Runner = Callable[[Core, asyncio.Event], Awaitable[None]]
+
+# Exit statuses a supervisor can tell apart. An adapter's exception may carry its own
+# `exit_status` (e.g. 3: another process polls Telegram with this token).
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+
+
+class AdapterMisconfigured(RuntimeError):
+    """The platform refused the adapter's configuration (a revoked token): exit 2, no retry."""
+
+    exit_status = EXIT_CONFIG
+
+
+NO_ADAPTER = """\
+No platform is configured, so only the console is available.
+To run on Telegram, set TELEGRAM_BOT_TOKEN (from @BotFather); for Discord, set DISCORD_BOT_TOKEN.
+Put them in the environment or in a .env file (see .env.example), then start again."""
+
+
+def configured_runners(settings: Settings) -> dict[str, Runner]:
+    runners: dict[str, Runner] = {}
+    if settings.telegram_bot_token is not None:
+        from bots.telegram import run_telegram
+
+        runners["telegram"] = run_telegram
+    if settings.discord_bot_token is not None:
+        from bots.discord import run_discord
+
+        runners["discord"] = run_discord
+    return runners
+
+
+def warn_about_ephemeral_disk(settings: Settings) -> None:
+    url = normalize_database_url(settings.database_url)
+    if url.drivername.startswith("sqlite") and os.environ.get("DYNO"):
+        log.warning(
+            "SQLite on a host with an ephemeral disk loses every comment at each restart: "
+            "set DATABASE_URL to a PostgreSQL database."
+        )
+
+
+async def run_adapters(core: Core, runners: dict[str, Runner]) -> int:
+    """Run adapters until SIGINT/SIGTERM; if one fails, stop the others and report it."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = {asyncio.create_task(run(core, stop), name=n): n for n, run in runners.items()}
+    log.info("running: %s", ", ".join(runners))
+    status = 0
+    pending = set(tasks)
+    while pending:
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task.cancelled():
+                continue
+            if (exc := task.exception()) is not None:
+                log.error("%s adapter stopped: %s", tasks[task], exc, exc_info=exc)
+                status = max(status, getattr(exc, "exit_status", EXIT_FAILED))
+            elif not stop.is_set():
+                log.error("%s adapter stopped unexpectedly", tasks[task])
+                status = max(status, EXIT_FAILED)
+        stop.set()
+    return status
+
+
+class NotConfigured(ValueError):
+    """An adapter was asked for whose token is not set here."""
+
+
+def chosen(runners: dict[str, Runner], names: list[str]) -> dict[str, Runner]:
+    """The adapters named on the command line (`python -m bots telegram`), or all configured.
+
+    Several processes split the work this way: e.g. `web` processes run Telegram and one
+    `worker` runs Discord, from one environment."""
+    if not names:
+        return runners
+    unknown = [name for name in names if name not in runners]
+    if unknown:
+        raise NotConfigured(
+            f"not configured here: {', '.join(unknown)} (set its token; configured: "
+            f"{', '.join(runners) or 'none'})"
+        )
+    return {name: runners[name] for name in names}
+
+
+async def main(
+    names: list[str] | None = None,
+    console: argparse.Namespace | None = None,
+    settings: Settings | None = None,
+) -> int:
+    """Run the adapters named (all configured when none), or the console when `console` is
+    given or none is configured and a terminal is attached; the exit status."""
+    settings = settings or Settings()
+    configure_logging(settings)
+    warn_about_ephemeral_disk(settings)
+    try:
+        runners = {} if console is not None else chosen(configured_runners(settings), names or [])
+    except NotConfigured as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_CONFIG
+    if not runners and console is None and not sys.stdin.isatty():
+        print(NO_ADAPTER, file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        core = await Core.open(settings)
+    except StoreInUse as exc:
+        log.error("%s", exc)
+        return EXIT_CONFIG
+    settle_after_start_up()
+    health = await serve_health(core, settings)
+    try:
+        if runners:
+            return await run_adapters(core, runners)
+        from bots.console.run import parse_args, run_console
+
+        if console is None:
+            print(NO_ADAPTER, file=sys.stderr)
+        await run_console(core, console or parse_args([]))
+        return 0
+    finally:
+        if health is not None:
+            await health.stop()
+        await core.close()
+
+
+def run(names: list[str] | None = None, console: argparse.Namespace | None = None) -> int:
+    """`main` on a new event loop; Ctrl-C is an exit, not a traceback."""
+    try:
+        return asyncio.run(main(names, console))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def serve_health(core: Core, settings: Settings) -> WebServer | None:
+    """`GET /healthz` on `PORT` when the host gives one and no webhook server takes it."""
+    if "PORT" not in os.environ or settings.telegram_webhook_url:
+        return None
+    from bots.web import WebServer
+
+    server = WebServer(host="0.0.0.0", port=settings.port, health=core.health)
+    await server.start()
+    log.info("health checks on port %d at /healthz", settings.port)
+    return server
