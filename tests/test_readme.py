@@ -3,7 +3,7 @@ audience, and nothing else.
 
 The registry is built as the bot builds it (every router in core/handlers, the commands made
 from the content pack); per-article commands may be listed by slug (`/stargate`) or as
-`/<article>`.
+`/<article>`. The README's and docs/' links to files of the checkout lead somewhere.
 """
 
 from __future__ import annotations
@@ -113,3 +113,13 @@ def test_a_removed_row_a_wrong_audience_and_an_unknown_command_are_caught(
     assert found[0].startswith("/help is for readers, the README's table says 'moderator'")
     assert found[1].startswith("/nonesuch is in the README's table but the bot has no such")
     assert found[2].startswith("/approve (moderator: Publish a comment) is missing")
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/performance.md"])
+def test_relative_links_lead_to_files(page: str) -> None:
+    """A link from the README or a page of docs/ to a file of the checkout finds it."""
+    path = ROOT / page
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", path.read_text())
+    local = [t for t in targets if "://" not in t and not t.startswith("mailto:")]
+    missing = [t for t in local if not (path.parent / t).exists()]
+    assert not missing, f"{page} links to missing files: {missing}"
