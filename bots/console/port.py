@@ -18,14 +18,8 @@ class ConsolePlatform:
         self._write = write
         self._name_of = name_of
         self._ids = itertools.count(1)
-
-    @property
-    def name(self) -> str:
-        return PLATFORM
-
-    @property
-    def moderation_target(self) -> str | None:
-        return "moderators"
+        self.name = PLATFORM
+        self.moderation_target = "moderators"
 
     async def post(self, target: str, reply: Reply) -> PostRef:
         self._write(f"[to {target}]\n{render_text(reply)}")

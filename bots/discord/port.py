@@ -15,15 +15,9 @@ from core.replies import Reply
 class DiscordPlatform:
     def __init__(self, client: discord.Client, moderation_channel_id: str | None) -> None:
         self.client = client
-        self._target = moderation_channel_id or None
-
-    @property
-    def name(self) -> str:
-        return PLATFORM
-
-    @property
-    def moderation_target(self) -> str | None:
-        return self._target
+        self.name = PLATFORM
+        # Where moderation cards go; None: no cards on this platform.
+        self.moderation_target = moderation_channel_id or None
 
     async def post(self, target: str, reply: Reply) -> PostRef:
         channel = self.client.get_partial_messageable(int(target))

@@ -14,15 +14,9 @@ from core.replies import Reply
 class TelegramPlatform:
     def __init__(self, sender: Sender, moderation_chat_id: str | None) -> None:
         self.sender = sender
-        self._target = moderation_chat_id
-
-    @property
-    def name(self) -> str:
-        return PLATFORM
-
-    @property
-    def moderation_target(self) -> str | None:
-        return self._target
+        self.name = PLATFORM
+        # Where moderation cards go; None: no cards on this platform.
+        self.moderation_target = moderation_chat_id or None
 
     async def post(self, target: str, reply: Reply) -> PostRef:
         try:
