@@ -6,22 +6,32 @@ import logging
 
 from core.config import Settings
 
+REDACTED = "<secret>"
+
 
 class RedactSecrets(logging.Filter):
-    """Replace each secret in a record's message (HTTP libraries log URLs with the token)."""
+    """Rewrites a record whose message or traceback contains a secret (HTTP libraries log
+    URLs with the bot token in them, and exceptions quote them)."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self._secrets = [s for s in secrets if s]
+        self.secrets = [s for s in secrets if s]
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
+        if not self.secrets:
             return True
         message = record.getMessage()
-        if any(secret in message for secret in self._secrets):
-            for secret in self._secrets:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, None
+        if any(secret in message for secret in self.secrets):
+            record.msg, record.args = self.redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
         return True
 
 

@@ -4,30 +4,7 @@ from __future__ import annotations
 
 import logging
 
-REDACTED = "<token>"
-
-
-class RedactSecrets(logging.Filter):
-    """Rewrites a record whose message or traceback contains a secret."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if s]
-
-    def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(secret in message for secret in self.secrets):
-            record.msg, record.args = self.redact(message), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        return True
+from bots.logs import RedactSecrets
 
 
 def protect_token(token: str) -> RedactSecrets:
