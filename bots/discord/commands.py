@@ -51,7 +51,7 @@ def core_command(adapter: Adapter, spec: CommandSpec) -> app_commands.Command[An
     callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
         a.name: clip(a.description or a.name, 100) for a in spec.arguments
     }
-    command = app_commands.Command(
+    command: app_commands.Command[Any, ..., None] = app_commands.Command(
         name=spec.name, description=clip(spec.description, 100), callback=callback
     )
     if spec.autocompletes is not None:

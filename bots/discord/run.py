@@ -68,7 +68,8 @@ class NewsroomClient(discord.AutoShardedClient):
             max_messages=None,
             allowed_mentions=discord.AllowedMentions.none(),
             shard_count=shard_count,
-            shard_ids=shard_ids or None,
+            # None (all shards) is discord.py's own default; its annotation admits only a list.
+            shard_ids=shard_ids or None,  # type: ignore[arg-type]
         )
         self.core = core
         self.sync_mode = sync

@@ -136,7 +136,7 @@ class Sender:
         self,
         reply: Reply,
         *,
-        chat_id: int | None = None,
+        chat_id: int | str | None = None,
         message_id: int | None = None,
         inline_message_id: str | None = None,
     ) -> None:

@@ -156,7 +156,9 @@ class Handlers:
         message = query.message
         if reply.edit_in_place and not reply.awaits_text_for:
             if message is not None:
-                await self.sender.edit(reply, chat_id=message.chat.id, message_id=message.id)
+                await self.sender.edit(
+                    reply, chat_id=message.chat.id, message_id=message.message_id
+                )
                 return
             if query.inline_message_id is not None:
                 await self.sender.edit(reply, inline_message_id=query.inline_message_id)

@@ -164,10 +164,10 @@ def retry_seconds(exc: RetryAfter) -> float:
     return float(delay) if isinstance(delay, int | float) else delay.total_seconds()
 
 
-def _chat_key(chat_id: object) -> int | str | None:
+def _chat_key(chat_id: int | str | None) -> int | str | None:
     if chat_id is None:
         return None
     try:
-        return int(chat_id)  # type: ignore[call-overload]
+        return int(chat_id)
     except (TypeError, ValueError):
         return str(chat_id)  # "@channelusername"
