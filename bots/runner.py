@@ -10,8 +10,8 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 from bots.logs import configure_logging
 from core.app import Core
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bots")
 
-Runner = Callable[[Core, asyncio.Event], Awaitable[None]]
+Runner = Callable[[Core, asyncio.Event], Coroutine[Any, Any, None]]
 
 # Exit statuses a supervisor can tell apart. An adapter's exception may carry its own
 # `exit_status` (e.g. 3: another process polls Telegram with this token).
