@@ -36,6 +36,7 @@ import asyncio
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -214,8 +215,10 @@ class Results:
 
 def measure_idle(tmp: Path, codes: list[Code], starts: int) -> Results:
     """`starts` rounds; each runs every code in every scenario, in turns, so drift is shared."""
-    current = tmp / "current.sqlite3"
-    asyncio.run(migrate(f"sqlite+aiosqlite:///{current}"))
+    # A current store per code: a baseline's schema may be older than this tree's.
+    current = {
+        code.label: migrated_by(code, tmp / f"current-{code.label}.sqlite3") for code in codes
+    }
     results = Results()
     for round_ in range(starts):
         for code in codes if round_ % 2 == 0 else codes[::-1]:
@@ -223,9 +226,20 @@ def measure_idle(tmp: Path, codes: list[Code], starts: int) -> Results:
                 database = tmp / f"store-{code.label}-{round_}-{len(results.runs)}.sqlite3"
                 database.unlink(missing_ok=True)
                 if not scenario.new_store:
-                    shutil.copyfile(current, database)
+                    shutil.copyfile(current[code.label], database)
                 results.add(code, scenario, asyncio.run(idle_once(tmp, database, scenario, code)))
     return results
+
+
+def migrated_by(code: Code, database: Path) -> Path:
+    """A store at the head of `code`'s own migrations."""
+    env = {**clean_env(), "DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    env["PYTHONPATH"] = str(code.root)
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=code.root, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    return database
 
 
 def export(ref: str, into: Path) -> Code:
