@@ -11,7 +11,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///data/newsroom.sqlite3"
 
 
-def _split_csv(value: object) -> object:
+def split_csv(value: object) -> object:
+    """A comma-separated variable ("1, 2,3") as a list; a bare number as a one-item list."""
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     if isinstance(value, int):
@@ -19,6 +20,12 @@ def _split_csv(value: object) -> object:
     return value
 
 
+def blank_is_unset(value: object) -> object:
+    """A variable set to blanks counts as not set (hosts' forms leave empty values behind)."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# A list read by `split_csv` rather than as JSON (`NoDecode`).
 CsvList = Annotated[list[str], NoDecode]
 
 
@@ -37,7 +44,7 @@ class CommentRules(BaseSettings):
     max_length: int = Field(default=2000, ge=1)
     max_name_length: int = Field(default=64, ge=1)
 
-    _csv = field_validator("moderation_words", "disallowed_words", mode="before")(_split_csv)
+    _csv = field_validator("moderation_words", "disallowed_words", mode="before")(split_csv)
 
 
 class Settings(BaseSettings):
@@ -82,7 +89,7 @@ class Settings(BaseSettings):
         "discord_moderator_ids",
         "console_moderator_ids",
         mode="before",
-    )(_split_csv)
+    )(split_csv)
 
     @field_validator("discord_shard_ids", mode="before")
     @classmethod
@@ -116,4 +123,4 @@ class Settings(BaseSettings):
     @field_validator("telegram_bot_token", "discord_bot_token", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+        return blank_is_unset(value)
