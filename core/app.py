@@ -155,7 +155,6 @@ class Core:
         self._store_trouble = ThrottledFailureLog("store unavailable", log)
         # platform -> who moderates there, as its adapter's settings say (`grant_moderators`).
         self._moderator_rules: dict[str, Callable[[Actor], bool]] = {}
-        self._grant_from_settings(settings)
         self.context = Context(
             settings=settings,
             database=database,
@@ -234,17 +233,6 @@ class Core:
         return "; ".join(f"{name}: {role}" for name, role in sorted(self.roles.items())) or "idle"
 
     # Authority ---------------------------------------------------------------------------
-
-    def _grant_from_settings(self, settings: Settings) -> None:
-        telegram = frozenset(settings.telegram_moderator_ids)
-        discord = frozenset(settings.discord_moderator_ids)
-        roles = frozenset(settings.discord_moderator_role_ids)
-        console = frozenset(settings.console_moderator_ids)
-        self.grant_moderators("telegram", lambda actor: actor.user_id in telegram)
-        self.grant_moderators(
-            "discord", lambda a: a.user_id in discord or not roles.isdisjoint(a.role_ids)
-        )
-        self.grant_moderators("console", lambda actor: actor.user_id in console)
 
     def grant_moderators(self, platform: str, rule: Callable[[Actor], bool]) -> None:
         """Let `rule` say which of `platform`'s actors moderate (each adapter grants its own,
