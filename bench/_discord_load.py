@@ -27,6 +27,7 @@ from core.app import Core, Outcome
 from core.store.tables import Comment, ModerationPost
 from tests.support.discord_harness import Payloads, User
 from tests.support.discord_users import MOD_ROLE
+from tests.support.settings import discord_settings
 
 T = TypeVar("T")
 # One block of the mix: every 40 interactions hold exactly these, in a shuffled order.
@@ -162,7 +163,7 @@ async def prefill(core: Core, comments: int) -> None:
 
 
 async def product_client(core: Core, on_handled: Callable[[int], None]) -> discord.Client:
-    client = NewsroomClient(core, sync=Sync.AUTO)
+    client = NewsroomClient(core, discord_settings(), sync=Sync.AUTO)
     client.adapter.on_handled = on_handled
     await client.login("fake-token")
     return client

@@ -50,7 +50,7 @@ from bench._discord_load import (
 )
 from bench.report import machine, median, percentile, table
 from tests.support.discord_harness import Payloads, User
-from tests.support.settings import discord_settings
+from tests.support.settings import grant_test_moderators, make_settings
 
 PREFILLED = 2000
 SLOW_COMMAND = {"sleep": "pending", "sql": "pending", "export": "export"}
@@ -97,8 +97,9 @@ Load = Callable[[Driver, list[Item]], Awaitable[float]]
 async def run_once(make: ClientFactory, seed: int, load: Load, *, count: int, slow: str) -> Run:
     """One client on a fresh store and a fresh fake Discord, under one load."""
     with tempfile.TemporaryDirectory() as tmp:
-        core = await SlowStoreCore.open(discord_settings(f"sqlite+aiosqlite:///{tmp}/b.sqlite3"))
+        core = await SlowStoreCore.open(make_settings(f"sqlite+aiosqlite:///{tmp}/b.sqlite3"))
         assert isinstance(core, SlowStoreCore)
+        grant_test_moderators(core)  # the bare client has no settings of its own to grant
         try:
             await prefill(core, PREFILLED)
             if slow == "sql":

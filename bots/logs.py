@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from bots.discord.settings import DiscordSettings
+from bots.telegram.settings import TelegramSettings
 from core.config import Settings
 
 REDACTED = "<secret>"
@@ -35,14 +37,18 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(settings: Settings) -> None:
+def configure_logging(
+    settings: Settings,
+    telegram: TelegramSettings | None = None,
+    discord: DiscordSettings | None = None,
+) -> None:
+    """Log to stderr at `LOG_LEVEL`, redacting every adapter's secrets (each adapter's settings
+    from the environment unless given)."""
+    telegram = telegram or TelegramSettings()
+    discord = discord or DiscordSettings()
     secrets = [
         s.get_secret_value()
-        for s in (
-            settings.telegram_bot_token,
-            settings.discord_bot_token,
-            settings.telegram_webhook_secret,
-        )
+        for s in (telegram.bot_token, discord.bot_token, telegram.webhook_secret)
         if s is not None
     ]
     handler = logging.StreamHandler()

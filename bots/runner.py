@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bots.console.settings import ConsoleSettings
+from bots.discord.settings import DiscordSettings
 from bots.logs import configure_logging
+from bots.telegram.settings import TelegramSettings
 from core.app import Core
 from core.config import Settings
 from core.heap import settle_after_start_up
@@ -45,16 +50,28 @@ To run on Telegram, set TELEGRAM_BOT_TOKEN (from @BotFather); for Discord, set D
 Put them in the environment or in a .env file (see .env.example), then start again."""
 
 
-def configured_runners(settings: Settings) -> dict[str, Runner]:
+@dataclass(frozen=True)
+class AdapterSettings:
+    """Each adapter's own settings (`bots/<platform>/settings.py`), by default from the
+    environment; reading them imports no platform library."""
+
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
+
+
+def configured_runners(adapters: AdapterSettings | None = None) -> dict[str, Runner]:
+    """The adapters whose token is set, each bound to its settings; only those are imported."""
+    adapters = adapters or AdapterSettings()
     runners: dict[str, Runner] = {}
-    if settings.telegram_bot_token is not None:
+    if adapters.telegram.bot_token is not None:
         from bots.telegram import run_telegram
 
-        runners["telegram"] = run_telegram
-    if settings.discord_bot_token is not None:
+        runners["telegram"] = functools.partial(run_telegram, settings=adapters.telegram)
+    if adapters.discord.bot_token is not None:
         from bots.discord import run_discord
 
-        runners["discord"] = run_discord
+        runners["discord"] = functools.partial(run_discord, settings=adapters.discord)
     return runners
 
 
@@ -116,14 +133,16 @@ async def main(
     names: list[str] | None = None,
     console: argparse.Namespace | None = None,
     settings: Settings | None = None,
+    adapters: AdapterSettings | None = None,
 ) -> int:
     """Run the adapters named (all configured when none), or the console when `console` is
     given or none is configured and a terminal is attached; the exit status."""
     settings = settings or Settings()
-    configure_logging(settings)
+    adapters = adapters or AdapterSettings()
+    configure_logging(settings, adapters.telegram, adapters.discord)
     warn_about_ephemeral_disk(settings)
     try:
-        runners = {} if console is not None else chosen(configured_runners(settings), names or [])
+        runners = {} if console is not None else chosen(configured_runners(adapters), names or [])
     except NotConfigured as exc:
         print(exc, file=sys.stderr)
         return EXIT_CONFIG
@@ -136,7 +155,7 @@ async def main(
         log.error("%s", exc)
         return EXIT_CONFIG
     settle_after_start_up()
-    health = await serve_health(core, settings)
+    health = await serve_health(core, settings, adapters.telegram)
     try:
         if runners:
             return await run_adapters(core, runners)
@@ -144,7 +163,7 @@ async def main(
 
         if console is None:
             print(NO_ADAPTER, file=sys.stderr)
-        await run_console(core, console or parse_args([]))
+        await run_console(core, console or parse_args([]), adapters.console)
         return 0
     finally:
         if health is not None:
@@ -160,9 +179,11 @@ def run(names: list[str] | None = None, console: argparse.Namespace | None = Non
         return 130
 
 
-async def serve_health(core: Core, settings: Settings) -> WebServer | None:
+async def serve_health(
+    core: Core, settings: Settings, telegram: TelegramSettings
+) -> WebServer | None:
     """`GET /healthz` on `PORT` when the host gives one and no webhook server takes it."""
-    if "PORT" not in os.environ or settings.telegram_webhook_url:
+    if "PORT" not in os.environ or telegram.webhook_url:
         return None
     from bots.web import WebServer
 

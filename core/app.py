@@ -153,12 +153,8 @@ class Core:
         self._recent_reads: OrderedDict[str, None] = OrderedDict()
         self._single_process: SingleProcess | None = None
         self._store_trouble = ThrottledFailureLog("store unavailable", log)
-        self._moderators = {
-            "telegram": frozenset(settings.telegram_moderator_ids),
-            "discord": frozenset(settings.discord_moderator_ids),
-            "console": frozenset(settings.console_moderator_ids),
-        }
-        self._moderator_roles = frozenset(settings.discord_moderator_role_ids)
+        # platform -> who moderates there, as its adapter's settings say (`grant_moderators`).
+        self._moderator_rules: dict[str, Callable[[Actor], bool]] = {}
         self.context = Context(
             settings=settings,
             database=database,
@@ -238,12 +234,16 @@ class Core:
 
     # Authority ---------------------------------------------------------------------------
 
+    def grant_moderators(self, platform: str, rule: Callable[[Actor], bool]) -> None:
+        """Let `rule` say which of `platform`'s actors moderate (each adapter grants its own,
+        from its settings); a later grant for the same platform replaces the earlier one."""
+        self._moderator_rules[platform] = rule
+
     def is_moderator(self, actor: Actor) -> bool:
         if actor.anonymous:  # whoever is behind it, it is no identifiable moderator
             return False
-        if actor.user_id in self._moderators.get(actor.platform, frozenset()):
-            return True
-        return actor.platform == "discord" and not self._moderator_roles.isdisjoint(actor.role_ids)
+        rule = self._moderator_rules.get(actor.platform)
+        return rule is not None and rule(actor)
 
     def admit(self, actor: Actor) -> Admission:
         """Count a command of `actor` against the per-user rate; moderators are exempt."""

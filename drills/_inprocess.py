@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bench.report import table
+from bots.discord.settings import DiscordSettings
 from bots.telegram.limits import FloodControl
 from bots.telegram.run import TelegramAdapter
 from core.app import Core
@@ -31,34 +32,34 @@ from core.store.tables import (
     ProcessedEvent,
     UnansweredQuestion,
 )
-from tests.support.discord_api import GUILD_ID, MOD_CHANNEL_ID, FakeDiscord
+from tests.support.discord_api import FakeDiscord
 from tests.support.discord_harness import Harness
 from tests.support.postgres import find_bindir, running_server
-from tests.support.settings import make_settings
-from tests.support.telegram_api import TOKEN, FakeBotApi
-from tests.support.telegram_users import MOD2_ID, MOD_CHAT, MOD_ID
+from tests.support.settings import grant_test_moderators, make_settings, telegram_settings
+from tests.support.telegram_api import FakeBotApi
 
 # Drills send many comments a second from one author: flood control would refuse them.
 NO_FLOOD = CommentRules(_env_file=None, flood_seconds=0)
 
 
-def drill_settings(database_url: str, api_root: str = "", **overrides: Any) -> Settings:
-    """Both adapters configured on one store, as `python -m bots` runs them."""
+def drill_settings(database_url: str, **overrides: Any) -> Settings:
+    """The Core's settings on one store; the adapters' are the tests' (`telegram_settings`,
+    `discord_settings`)."""
     values: dict[str, Any] = {
-        "telegram_bot_token": TOKEN,
-        "telegram_api_base_url": api_root or "http://127.0.0.1:9",
-        "telegram_moderator_ids": [str(MOD_ID), str(MOD2_ID)],
-        "telegram_moderation_chat_id": str(MOD_CHAT),
-        "telegram_rate_limit": False,
-        "discord_bot_token": "fake-token",
-        "discord_moderation_channel_id": str(MOD_CHANNEL_ID),
-        "discord_guild_id": str(GUILD_ID),
         "comment_rules": NO_FLOOD,
         # Drill readers send many commands a minute: the per-user rate would ignore them.
         "command_rate_per_minute": 0,
     }
     values.update(overrides)
     return make_settings(database_url, **values)
+
+
+async def open_drill_core(database_url: str, **overrides: Any) -> Core:
+    """A Core that knows every test moderator, as if all adapters ran on it (drills also act
+    on it directly, e.g. as the console operator)."""
+    core = await Core.open(drill_settings(database_url, **overrides))
+    grant_test_moderators(core)
+    return core
 
 
 # Stores ------------------------------------------------------------------------------------
@@ -178,8 +179,10 @@ class TelegramStack:
     adapter: TelegramAdapter | None = None
 
     async def open(self) -> TelegramStack:
-        self.core = await Core.open(drill_settings(self.url, self.api.root, **self.overrides))
-        self.adapter = TelegramAdapter(self.core, poll_timeout=1, limiter=fast_limiter())
+        self.core = await open_drill_core(self.url, **self.overrides)
+        self.adapter = TelegramAdapter(
+            self.core, telegram_settings(self.api.root), poll_timeout=1, limiter=fast_limiter()
+        )
         await self.adapter.start()
         return self
 
@@ -220,12 +223,13 @@ class DiscordStack:
     fake: FakeDiscord
     url: str
     overrides: dict[str, Any] = field(default_factory=dict)
+    discord: DiscordSettings | None = None  # the adapter's; the tests' when None
     core: Core | None = None
     bot: Harness | None = None
 
     async def open(self, core: Core | None = None) -> DiscordStack:
-        self.core = core or await Core.open(drill_settings(self.url, **self.overrides))
-        self.bot = await Harness.start(self.fake, self.core)
+        self.core = core or await open_drill_core(self.url, **self.overrides)
+        self.bot = await Harness.start(self.fake, self.core, settings=self.discord)
         return self
 
     async def close(self, *, core: bool = True) -> None:
@@ -256,9 +260,12 @@ async def discord_fake() -> AsyncIterator[FakeDiscord]:
 
 
 @contextlib.asynccontextmanager
-async def discord_stack(url: str, **overrides: Any) -> AsyncIterator[DiscordStack]:
+async def discord_stack(
+    url: str, discord: DiscordSettings | None = None, **overrides: Any
+) -> AsyncIterator[DiscordStack]:
+    """A Discord stack: `discord` for the adapter's settings, `overrides` for the Core's."""
     async with discord_fake() as fake:
-        stack = DiscordStack(fake, url, overrides)
+        stack = DiscordStack(fake, url, overrides, discord)
         try:
             await stack.open()
             yield stack

@@ -48,6 +48,7 @@ from tests.support import discord_limits
 from tests.support.discord_api import Tokened
 from tests.support.discord_harness import User
 from tests.support.discord_users import MODERATOR as DISCORD_MOD
+from tests.support.settings import discord_settings
 from tests.support.telegram_api import BOT_USERNAME, FakeBotApi
 from tests.support.telegram_users import MOD, MOD2, MOD_CHAT
 
@@ -400,7 +401,7 @@ async def run(messages: int, seed: int) -> list[str]:
                 problems += found
         with sqlite_store() as url:
             # Global commands (no guild id): they may be used in direct messages too.
-            async with discord_stack(url, discord_guild_id=None) as dstack:
+            async with discord_stack(url, discord_settings(guild_id=None)) as dstack:
                 rows, sent = await discord_drill(dstack, messages - messages // 2, seed)
                 traffic += rows
                 kinds.update({f"discord {k}": v for k, v in sent.kinds.items()})

@@ -30,16 +30,16 @@ from typing import Any
 
 from bots.telegram.run import PollingConflict, TelegramAdapter
 from bots.telegram.transport import AiohttpRequest
-from core.app import Core
 from drills._inprocess import (
     captured_errors,
-    drill_settings,
     fast_limiter,
+    open_drill_core,
     report,
     sqlite_store,
     verdict,
 )
 from tests.support.paths import ROOT
+from tests.support.settings import telegram_settings
 from tests.support.telegram_api import TOKEN, ApiError, FakeBotApi
 
 READ_TIMEOUT = 2.0
@@ -158,8 +158,10 @@ async def faults_under_load(
     api = ChaoticBotApi(rate, seed)
     await api.start()
     problems: list[str] = []
-    core = await Core.open(drill_settings(url, api.root))
-    adapter = TelegramAdapter(core, poll_timeout=1, limiter=fast_limiter())
+    core = await open_drill_core(url)
+    adapter = TelegramAdapter(
+        core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     short_timeouts(adapter)
     try:
         await adapter.start()
@@ -232,8 +234,10 @@ async def conflict_under_load(
     api = ChaoticBotApi(0.0, 0, first_update_id=500_000)
     await api.start()
     problems: list[str] = []
-    core = await Core.open(drill_settings(url, api.root))
-    adapter = TelegramAdapter(core, poll_timeout=1, limiter=fast_limiter())
+    core = await open_drill_core(url)
+    adapter = TelegramAdapter(
+        core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     try:
         await adapter.start()
         users = [FakeBotApi.user(50_000 + n, f"Chat{n}") for n in range(chats)]

@@ -37,9 +37,9 @@ from core.store.tables import AuditEntry, Comment
 from drills._inprocess import (
     captured_errors,
     discord_fake,
-    drill_settings,
     fast_limiter,
     new_postgres_database,
+    open_drill_core,
     postgres_server,
     report,
     settle,
@@ -52,6 +52,7 @@ from tests.support.discord_api import MOD_CHANNEL_ID, FakeDiscord, Tokened
 from tests.support.discord_harness import Harness
 from tests.support.discord_users import ID_MODERATOR as ID_MOD
 from tests.support.discord_users import MODERATOR as ROLE_MOD
+from tests.support.settings import telegram_settings
 from tests.support.telegram_api import FakeBotApi
 from tests.support.telegram_chat import buttons
 from tests.support.telegram_users import MOD, MOD2, MOD2_ID, MOD_CHAT
@@ -86,9 +87,11 @@ async def both_adapters(url: str) -> AsyncIterator[Race]:
     api = FakeBotApi()
     await api.start()
     try:
-        core = await Core.open(drill_settings(url, api.root))
+        core = await open_drill_core(url)
         try:
-            telegram = TelegramAdapter(core, poll_timeout=1, limiter=fast_limiter())
+            telegram = TelegramAdapter(
+                core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+            )
             await telegram.start()
             try:
                 async with discord_fake() as fake:

@@ -12,7 +12,7 @@ from core.app import Core
 from tests.support.clock import Clock
 from tests.support.databases import PostgresFactory, SqliteFactory
 from tests.support.postgres import find_bindir, running_server
-from tests.support.settings import make_settings
+from tests.support.settings import grant_test_moderators, make_settings
 
 
 @pytest.fixture(scope="session")
@@ -57,8 +57,10 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def core(database_url: str, clock: Clock) -> AsyncIterator[Core]:
-    """A Core on a fresh database of each kind, with the real content pack."""
+    """A Core on a fresh database of each kind, with the real content pack and the test
+    moderators (as the adapters would grant them)."""
     instance = await Core.open(make_settings(database_url), clock=clock, migrate=False)
+    grant_test_moderators(instance)
     try:
         yield instance
     finally:

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from bots.console.dispatch import HELP, ConsoleSession
+from bots.console.settings import ConsoleSettings
 from core.actors import Actor
 from core.app import Core
 
@@ -25,15 +26,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def run_console(core: Core, args: argparse.Namespace) -> None:
-    """Read lines until end of input or /quit; replies go to stdout."""
+async def run_console(
+    core: Core, args: argparse.Namespace, settings: ConsoleSettings | None = None
+) -> None:
+    """Read lines until end of input or /quit; replies go to stdout (settings from the
+    environment unless given)."""
+    settings = settings or ConsoleSettings()
+    core.grant_moderators("console", settings.moderator_rule())
     interactive = sys.stdin.isatty()
     session = ConsoleSession(
         core=core,
         write=lambda text: print(text, flush=True),
         reader=Actor("console", args.user, args.name or getpass.getuser().title() or "Reader"),
-        moderator=Actor("console", core.settings.console_moderator_ids[0], "Moderator")
-        if core.settings.console_moderator_ids
+        moderator=Actor("console", settings.moderator_ids[0], "Moderator")
+        if settings.moderator_ids
         else Actor("console", "operator", "Moderator"),
         as_moderator=args.moderator,
     )

@@ -7,6 +7,7 @@ import asyncio
 import sys
 
 from bots.discord.run import NewsroomClient, Sync
+from bots.discord.settings import DiscordSettings
 from bots.logs import configure_logging
 from bots.runner import run
 from core.app import Core
@@ -15,13 +16,13 @@ from core.config import Settings
 USAGE = "usage: python -m bots.discord [sync]"
 
 
-async def sync_and_exit(settings: Settings) -> None:
+async def sync_and_exit(settings: Settings, discord: DiscordSettings) -> None:
     """Log in, sync the slash commands whatever was synced before, and leave."""
     core = await Core.open(settings)
     try:
-        assert settings.discord_bot_token is not None
-        async with NewsroomClient(core, sync=Sync.FORCE) as client:
-            await client.login(settings.discord_bot_token.get_secret_value())
+        assert discord.bot_token is not None
+        async with NewsroomClient(core, discord, sync=Sync.FORCE) as client:
+            await client.login(discord.bot_token.get_secret_value())
     finally:
         await core.close()
 
@@ -32,14 +33,15 @@ def main(argv: list[str] | None = None) -> int:
     if args not in ([], ["sync"]):
         print(USAGE, file=sys.stderr)
         return 2
-    settings = Settings()
-    if settings.discord_bot_token is None:
+    discord = DiscordSettings()
+    if discord.bot_token is None:
         print("DISCORD_BOT_TOKEN is not set (environment or .env)", file=sys.stderr)
         return 2
     if not args:
         return run(["discord"])
-    configure_logging(settings)
-    asyncio.run(sync_and_exit(settings))
+    settings = Settings()
+    configure_logging(settings, discord=discord)
+    asyncio.run(sync_and_exit(settings, discord))
     return 0
 
 

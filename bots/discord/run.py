@@ -13,6 +13,7 @@ from discord import app_commands
 from bots.discord.commands import build_commands
 from bots.discord.dispatch import Adapter
 from bots.discord.port import DiscordPlatform
+from bots.discord.settings import DiscordSettings
 from bots.discord.sync import sync_commands
 from bots.discord.views import ActionItem
 from core.app import Core
@@ -56,6 +57,7 @@ class NewsroomClient(discord.AutoShardedClient):
     def __init__(
         self,
         core: Core,
+        settings: DiscordSettings | None = None,
         *,
         sync: Sync = Sync.AUTO,
         shard_count: int | None = None,
@@ -72,11 +74,13 @@ class NewsroomClient(discord.AutoShardedClient):
             shard_ids=shard_ids or None,  # type: ignore[arg-type]
         )
         self.core = core
+        self.settings = settings = settings or DiscordSettings()
+        core.grant_moderators("discord", settings.moderator_rule())
         self.sync_mode = sync
         self.adapter = Adapter(core)
-        self.platform = DiscordPlatform(self, core.settings.discord_moderation_channel_id)
+        self.platform = DiscordPlatform(self, settings.moderation_channel_id)
         self.tree: app_commands.CommandTree[NewsroomClient] = NewsroomTree(self)
-        guild_id = core.settings.discord_guild_id
+        guild_id = settings.guild_id
         self.command_guild = discord.Object(id=int(guild_id)) if guild_id else None
         self._subscribed = False
         self.catching_up: asyncio.Task[CaughtUp] | None = None
@@ -112,16 +116,19 @@ class NewsroomClient(discord.AutoShardedClient):
         await super().close()
 
 
-async def run_discord(core: Core, stop: asyncio.Event) -> None:
-    """Run the Discord adapter on `core` until `stop` is set (the shared runner's entry point)."""
-    token = core.settings.discord_bot_token
+async def run_discord(
+    core: Core, stop: asyncio.Event, settings: DiscordSettings | None = None
+) -> None:
+    """Run the Discord adapter on `core` until `stop` is set (the shared runner's entry point;
+    settings from the environment unless given)."""
+    settings = settings or DiscordSettings()
+    token = settings.bot_token
     if token is None:
         raise RuntimeError("DISCORD_BOT_TOKEN is not set")
-    settings = core.settings
-    shard_ids = settings.discord_shard_ids
-    client = NewsroomClient(core, shard_count=settings.discord_shard_count, shard_ids=shard_ids)
+    shard_ids = settings.shard_ids
+    client = NewsroomClient(core, settings, shard_count=settings.shard_count, shard_ids=shard_ids)
     core.roles["discord"] = (
-        f"shards {','.join(map(str, shard_ids))} of {settings.discord_shard_count}"
+        f"shards {','.join(map(str, shard_ids))} of {settings.shard_count}"
         if shard_ids
         else "all shards"
     )

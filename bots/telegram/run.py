@@ -31,10 +31,10 @@ from bots.telegram.limits import FloodControl
 from bots.telegram.logs import protect_token
 from bots.telegram.polling import Poller
 from bots.telegram.port import TelegramPlatform
+from bots.telegram.settings import TelegramSettings
 from bots.telegram.transport import AiohttpRequest
 from core.app import Core
 from core.comments.catch_up import CaughtUp
-from core.config import Settings
 from core.store.leadership import Leadership
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class TelegramAdapter:
     def __init__(
         self,
         core: Core,
-        settings: Settings | None = None,
+        settings: TelegramSettings | None = None,
         *,
         poll_timeout: float = 30.0,
         concurrency: int | None = None,
@@ -91,10 +91,11 @@ class TelegramAdapter:
         webhook_listen: str = "0.0.0.0",
     ) -> None:
         self.core = core
-        self.settings = settings or core.settings
-        if self.settings.telegram_bot_token is None:
+        self.settings = settings or TelegramSettings()
+        if self.settings.bot_token is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-        self.token = self.settings.telegram_bot_token.get_secret_value()
+        self.token = self.settings.bot_token.get_secret_value()
+        core.grant_moderators("telegram", self.settings.moderator_rule())
         self.poll_timeout = poll_timeout
         # All interfaces by default: the host's router forwards the public URL to PORT.
         self.webhook_listen = webhook_listen
@@ -107,8 +108,8 @@ class TelegramAdapter:
         self._electing: asyncio.Task[None] | None = None
         self.web: WebServer | None = None
         self._catching_up: asyncio.Task[CaughtUp] | None = None
-        root = self.settings.telegram_api_base_url.rstrip("/")
-        self.limiter = limiter or FloodControl(pacing=self.settings.telegram_rate_limit)
+        root = self.settings.api_base_url.rstrip("/")
+        self.limiter = limiter or FloodControl(pacing=self.settings.rate_limit)
         self.app = (
             Application.builder()
             .token(self.token)
@@ -124,9 +125,9 @@ class TelegramAdapter:
             .build()
         )
         self.sender = Sender(self.app.bot)
-        self.handlers = Handlers(core, self.sender, self.settings.telegram_moderation_chat_id)
+        self.handlers = Handlers(core, self.sender, self.settings.moderation_chat_id)
         self.intake = Intake(core, self.app, self.sender, concurrency)
-        self.platform = TelegramPlatform(self.sender, self.settings.telegram_moderation_chat_id)
+        self.platform = TelegramPlatform(self.sender, self.settings.moderation_chat_id)
         self._install_handlers()
 
     def _install_handlers(self) -> None:
@@ -140,7 +141,7 @@ class TelegramAdapter:
 
     @property
     def webhook_mode(self) -> bool:
-        return bool(self.settings.telegram_webhook_url)
+        return bool(self.settings.webhook_url)
 
     async def start(self) -> None:
         """Connect, publish the command menus, subscribe to core events, start receiving."""
@@ -150,8 +151,8 @@ class TelegramAdapter:
             await sync_commands(
                 self.app.bot,
                 self.core,
-                self.settings.telegram_moderator_ids,
-                self.settings.telegram_moderation_chat_id,
+                self.settings.moderator_ids,
+                self.settings.moderation_chat_id,
             )
         except TelegramError as exc:
             log.warning("could not publish the command menus: %s", exc)
@@ -173,8 +174,8 @@ class TelegramAdapter:
         )
 
     async def _start_webhook(self) -> None:
-        url = self.settings.telegram_webhook_url or ""
-        secret = self.settings.telegram_webhook_secret
+        url = self.settings.webhook_url or ""
+        secret = self.settings.webhook_secret
         # Without a configured secret, derive a stable one so forged posts are still refused.
         token = (
             secret.get_secret_value()
@@ -185,7 +186,7 @@ class TelegramAdapter:
 
         self.web = WebServer(
             host=self.webhook_listen,
-            port=self.settings.port,
+            port=self.core.settings.port,
             health=self.core.health,
             max_concurrent=WEBHOOK_MAX_CONNECTIONS,
         )
@@ -374,14 +375,17 @@ async def _bootstrap(what: str, call: Callable[[], Awaitable[object]]) -> None:
             await asyncio.sleep(1.0)
 
 
-async def run_telegram(core: Core, stop: asyncio.Event) -> None:
-    """Entry point for `python -m bots`: run until `stop` is set.
+async def run_telegram(
+    core: Core, stop: asyncio.Event, settings: TelegramSettings | None = None
+) -> None:
+    """Entry point for `python -m bots`: run until `stop` is set (settings from the environment
+    unless given).
 
     Raises PollingConflict / PollingFailed when Telegram will not let this process receive
     updates; the runner should then exit with a non-zero status.
     """
     try:
-        await TelegramAdapter(core).run(stop)
+        await TelegramAdapter(core, settings).run(stop)
     except InvalidToken as exc:
         raise AdapterMisconfigured(
             "Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather"

@@ -21,7 +21,7 @@ from core.replies.build import message
 from tests.support.discord_api import FakeDiscord
 from tests.support.discord_harness import Harness
 from tests.support.discord_users import READER as DISCORD_READER
-from tests.support.settings import discord_settings, telegram_settings
+from tests.support.settings import NO_FLOOD, make_settings, telegram_settings
 from tests.support.telegram_api import FakeBotApi
 from tests.support.telegram_chat import Conversation, fast_limiter, text_of
 from tests.support.telegram_users import READER as TELEGRAM_READER
@@ -39,7 +39,7 @@ WITH_ECHO = (*ROUTERS, extra)
 
 
 async def test_help_lists_it(sqlite_url: str) -> None:
-    core = await Core.open(telegram_settings(sqlite_url, "http://127.0.0.1:9"), routers=WITH_ECHO)
+    core = await Core.open(make_settings(sqlite_url, comment_rules=NO_FLOOD), routers=WITH_ECHO)
     try:
         listed = await core.execute(Request(Actor("telegram", "1", "Ann")), "help")
         assert "/echo [words] — Say it back" in listed.reply.text
@@ -59,8 +59,10 @@ async def api() -> AsyncIterator[FakeBotApi]:
 
 
 async def test_telegram_menu_and_answer(sqlite_url: str, api: FakeBotApi) -> None:
-    core = await Core.open(telegram_settings(sqlite_url, api.root), routers=WITH_ECHO)
-    bot = TelegramAdapter(core, poll_timeout=1, limiter=fast_limiter())
+    core = await Core.open(make_settings(sqlite_url, comment_rules=NO_FLOOD), routers=WITH_ECHO)
+    bot = TelegramAdapter(
+        core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     await bot.start()
     try:
         menu = api.commands[json.dumps({"type": "default"})]
@@ -77,7 +79,7 @@ async def test_discord_slash_command_and_answer(
 ) -> None:
     fake = FakeDiscord()
     monkeypatch.setattr(discord.http.Route, "BASE", await fake.start())
-    core = await Core.open(discord_settings(sqlite_url), routers=WITH_ECHO)
+    core = await Core.open(make_settings(sqlite_url), routers=WITH_ECHO)
     harness = await Harness.start(fake, core)
     try:
         assert "echo" in {command.name for command in harness.client.tree.get_commands(
@@ -92,7 +94,7 @@ async def test_discord_slash_command_and_answer(
 
 
 async def test_console_answer(sqlite_url: str) -> None:
-    core = await Core.open(telegram_settings(sqlite_url, "http://127.0.0.1:9"), routers=WITH_ECHO)
+    core = await Core.open(make_settings(sqlite_url, comment_rules=NO_FLOOD), routers=WITH_ECHO)
     written: list[str] = []
     session = ConsoleSession(
         core=core,

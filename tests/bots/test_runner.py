@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from bots.runner import NotConfigured, Runner, chosen, configured_runners
+from bots.runner import AdapterSettings, NotConfigured, Runner, chosen, configured_runners
 from core.app import Core
-from tests.support.settings import make_settings
+from tests.support.settings import discord_settings, telegram_settings
 
 
 async def _run(core: Core, stop: asyncio.Event) -> None:
@@ -26,8 +26,10 @@ def test_names_pick_the_adapters_this_process_runs() -> None:
     assert list(chosen(RUNNERS, ["discord"])) == ["discord"]
 
 
-def test_an_adapter_not_configured_here_is_refused_with_the_reason(sqlite_url: str) -> None:
-    configured = configured_runners(make_settings(sqlite_url, telegram_bot_token="1:x"))
+def test_an_adapter_not_configured_here_is_refused_with_the_reason() -> None:
+    configured = configured_runners(
+        AdapterSettings(telegram=telegram_settings(), discord=discord_settings(bot_token=None))
+    )
     with pytest.raises(
         NotConfigured, match=r"not configured here: discord .*configured: telegram"
     ):

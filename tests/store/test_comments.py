@@ -31,7 +31,7 @@ from tests.support.actors import (
 )
 from tests.support.clock import Clock
 from tests.support.core_steps import collect, count, submit
-from tests.support.settings import make_settings
+from tests.support.settings import grant_test_moderators, make_settings
 
 
 async def status_of(core: Core, comment_id: int) -> str:
@@ -443,6 +443,7 @@ async def test_decisions_whose_author_was_never_told_are_found_by_the_next_proce
 
     clock.advance(60)
     later = await Core.open(make_settings(database_url), clock=clock, migrate=False)
+    grant_test_moderators(later)
     try:
         [discord] = await later.relay.ledger.untold("discord")
         [telegram] = await later.relay.ledger.untold("telegram")
@@ -480,6 +481,7 @@ async def strict_core(database_url: str, clock: Clock) -> AsyncIterator[Core]:
     rules = CommentRules(_env_file=None, disallowed_words=["casino"])
     settings = make_settings(database_url, comment_rules=rules)
     instance = await Core.open(settings, clock=clock, migrate=False)
+    grant_test_moderators(instance)
     try:
         yield instance
     finally:
@@ -676,6 +678,7 @@ async def test_a_changed_outcome_is_owed_to_its_author_like_the_first(
 
     clock.advance(60)
     later = await Core.open(make_settings(database_url), clock=clock, migrate=False)
+    grant_test_moderators(later)
     try:
         [owed] = await later.relay.ledger.untold("telegram")
         assert owed.comment.status == "rejected" and owed.author_notice is not None

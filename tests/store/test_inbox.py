@@ -15,7 +15,7 @@ from core.inbox.store import KEEP_FINISHED
 from core.store.tables import InboxEntry, ProcessedEvent, UnansweredQuestion
 from tests.support.actors import READER, request_for
 from tests.support.clock import Clock
-from tests.support.settings import make_settings
+from tests.support.settings import grant_test_moderators, make_settings
 
 
 def arrival(n: int, chat: str = "c1", platform: str = "telegram") -> Arrival:
@@ -106,6 +106,7 @@ async def test_prompts_survive_a_restart_and_expire(database_url: str, clock: Cl
     settings = make_settings(database_url)
     where = Where("telegram", "-100", "42")
     first = await Core.open(settings, clock=clock, migrate=False)
+    grant_test_moderators(first)
     try:
         await first.conversations.expect(where, "comment #stargate")
         await first.conversations.expect(Where("telegram", "-100", "43"), "faq")
@@ -114,6 +115,7 @@ async def test_prompts_survive_a_restart_and_expire(database_url: str, clock: Cl
         await first.close()
 
     second = await Core.open(settings, clock=clock, migrate=False)
+    grant_test_moderators(second)
     try:
         assert second.conversations.expecting(where) == "comment #stargate"
         assert second.conversations.expecting(Where("telegram", "-100", "43")) is None

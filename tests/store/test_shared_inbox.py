@@ -18,7 +18,7 @@ from core.store.tables import InboxEntry, Worker
 from tests.support.clock import Clock
 from tests.support.databases import PostgresFactory
 from tests.support.gated import until
-from tests.support.settings import make_settings
+from tests.support.settings import grant_test_moderators, make_settings
 
 Open = Callable[[], Awaitable[Core]]
 
@@ -39,6 +39,7 @@ async def open_worker(postgres_url: str, clock: Clock) -> AsyncIterator[Open]:
 
     async def open_one() -> Core:
         core = await Core.open(make_settings(postgres_url), clock=clock, migrate=False)
+        grant_test_moderators(core)
         opened.append(core)
         return core
 

@@ -13,7 +13,7 @@ from core.app import Core
 from core.store.single_process import SingleProcess
 from tests.support.clock import Clock
 from tests.support.paths import ROOT
-from tests.support.settings import make_settings
+from tests.support.settings import grant_test_moderators, make_settings
 
 
 def test_another_process_is_refused_until_this_one_lets_go(sqlite_url: str) -> None:
@@ -47,6 +47,7 @@ async def test_a_second_process_exits_with_the_reason_and_no_traceback(
     sqlite_url: str, clock: Clock
 ) -> None:
     first = await Core.open(make_settings(sqlite_url), clock=clock, migrate=False)
+    grant_test_moderators(first)
     try:
         env = {
             **os.environ,

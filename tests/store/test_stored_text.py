@@ -29,7 +29,7 @@ from core.store.tables import (
 )
 from tests.support.actors import MODERATOR, OTHER_READER, READER, request_for
 from tests.support.clock import Clock
-from tests.support.settings import make_settings
+from tests.support.settings import grant_test_moderators, make_settings
 
 LONG_NAME = "Ada \x00" + "Lovelace " * 33  # a Telegram full name can be this long (300+)
 
@@ -97,6 +97,7 @@ async def strict(database_url: str, clock: Clock) -> AsyncIterator[Core]:
     core = await Core.open(
         make_settings(database_url, comment_rules=rules), clock=clock, migrate=False
     )
+    grant_test_moderators(core)
     try:
         yield core
     finally:
@@ -232,6 +233,7 @@ async def test_the_daily_cap_holds_across_processes(
     core: Core, clock: Clock, database_url: str
 ) -> None:
     other = await Core.open(make_settings(database_url), clock=clock, migrate=False)
+    grant_test_moderators(other)
     try:
         asked = [
             (core if n % 2 else other).execute(request_for(READER), "faq", f"Pizza recipe v{n}x?")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bots.discord.run import NewsroomClient, Sync
+from bots.discord.settings import DiscordSettings
 from core.app import Core
 from tests.support.discord_api import (
     APP_ID,
@@ -18,6 +19,7 @@ from tests.support.discord_api import (
     FakeDiscord,
     Recorded,
 )
+from tests.support.settings import discord_settings
 
 _ids = itertools.count(800_000_000_000_000_000)
 
@@ -184,8 +186,16 @@ class Harness(Payloads):
     handled: dict[int, asyncio.Event] = field(default_factory=dict)
 
     @classmethod
-    async def start(cls, fake: FakeDiscord, core: Core, *, sync: Sync = Sync.AUTO) -> Harness:
-        client = NewsroomClient(core, sync=sync)
+    async def start(
+        cls,
+        fake: FakeDiscord,
+        core: Core,
+        *,
+        sync: Sync = Sync.AUTO,
+        settings: DiscordSettings | None = None,
+    ) -> Harness:
+        """A client on `core` with `settings` (the test ones, `discord_settings()`, if none)."""
+        client = NewsroomClient(core, settings or discord_settings(), sync=sync)
         harness = cls(fake, core, client)
         client.adapter.on_handled = harness._done
         await client.login("fake-token")

@@ -1,14 +1,24 @@
-"""Settings for a Core on a given database: the real content pack, known moderators, no .env."""
+"""Settings for tests: a Core's on a given database (the real content pack, no .env), each
+adapter's with the test moderators, and the grants a core-only test needs."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from bots.console.settings import ConsoleSettings
+from bots.discord.settings import DiscordSettings
+from bots.telegram.settings import TelegramSettings
+from core.app import Core
 from core.config import CommentRules, Settings
 from tests.support.discord_api import GUILD_ID, MOD_CHANNEL_ID
 from tests.support.paths import CONTENT
 from tests.support.telegram_api import TOKEN
 from tests.support.telegram_users import MOD2_ID, MOD_CHAT, MOD_ID
+
+# Telegram tests send several comments a second from one author.
+NO_FLOOD = CommentRules(_env_file=None, flood_seconds=0)
+# A Bot API nobody listens on, for a Telegram adapter a test never starts.
+NO_API = "http://127.0.0.1:9"
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
@@ -16,35 +26,46 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_url": database_url,
         "content_dir": CONTENT,
-        "telegram_moderator_ids": ["1001"],
-        "discord_moderator_ids": ["2001"],
-        "discord_moderator_role_ids": ["777"],
-        "console_moderator_ids": ["operator"],
         "comment_rules": rules,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
-def telegram_settings(database_url: str, api_root: str, **overrides: Any) -> Settings:
+def telegram_settings(api_root: str = NO_API, **overrides: Any) -> TelegramSettings:
+    """The Telegram adapter's on the fake Bot API at `api_root`; moderators MOD and MOD2."""
     values: dict[str, Any] = {
-        "telegram_bot_token": TOKEN,
-        "telegram_api_base_url": api_root,
-        "telegram_moderator_ids": [str(MOD_ID), str(MOD2_ID)],
-        "telegram_moderation_chat_id": str(MOD_CHAT),
-        "telegram_rate_limit": False,
-        # Tests send several comments a second from one author.
-        "comment_rules": CommentRules(_env_file=None, flood_seconds=0),
+        "bot_token": TOKEN,
+        "api_base_url": api_root,
+        "moderator_ids": [str(MOD_ID), str(MOD2_ID)],
+        "moderation_chat_id": str(MOD_CHAT),
+        "rate_limit": False,
     }
     values.update(overrides)
-    return make_settings(database_url, **values)
+    return TelegramSettings(_env_file=None, **values)
 
 
-def discord_settings(url: str, **overrides: Any) -> Settings:
+def discord_settings(**overrides: Any) -> DiscordSettings:
+    """The Discord adapter's on the fake Discord; moderators by id 2001 and by role 777."""
     values: dict[str, Any] = {
-        "discord_bot_token": "fake-token",
-        "discord_moderation_channel_id": str(MOD_CHANNEL_ID),
-        "discord_guild_id": str(GUILD_ID),
+        "bot_token": "fake-token",
+        "moderation_channel_id": str(MOD_CHANNEL_ID),
+        "guild_id": str(GUILD_ID),
+        "moderator_ids": ["2001"],
+        "moderator_role_ids": ["777"],
     }
     values.update(overrides)
-    return make_settings(url, **values)
+    return DiscordSettings(_env_file=None, **values)
+
+
+def console_settings(**overrides: Any) -> ConsoleSettings:
+    values: dict[str, Any] = {"moderator_ids": ["operator"]}
+    values.update(overrides)
+    return ConsoleSettings(_env_file=None, **values)
+
+
+def grant_test_moderators(core: Core) -> None:
+    """What each adapter would grant with the test settings, for a Core no adapter runs on."""
+    core.grant_moderators("telegram", telegram_settings().moderator_rule())
+    core.grant_moderators("discord", discord_settings().moderator_rule())
+    core.grant_moderators("console", console_settings().moderator_rule())

@@ -13,7 +13,7 @@ from tests.support import discord_limits
 from tests.support.clock import Clock
 from tests.support.discord_api import FakeDiscord
 from tests.support.discord_harness import Harness, OpenCore, StartHarness
-from tests.support.settings import discord_settings
+from tests.support.settings import grant_test_moderators, make_settings
 
 
 @pytest.fixture
@@ -36,13 +36,13 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
 
 @pytest.fixture
 async def open_core(sqlite_url: str, clock: Clock) -> AsyncIterator[OpenCore]:
-    """Opens Cores on one store (a restart opens a second one); all closed at the end."""
+    """Opens Cores on one store (a restart opens a second one); all closed at the end. Their
+    moderators are the test ones even before (or without) a client."""
     opened: list[Core] = []
 
     async def open_(**overrides: Any) -> Core:
-        core = await Core.open(
-            discord_settings(sqlite_url, **overrides), clock=clock, migrate=False
-        )
+        core = await Core.open(make_settings(sqlite_url, **overrides), clock=clock, migrate=False)
+        grant_test_moderators(core)
         opened.append(core)
         return core
 
@@ -60,7 +60,8 @@ async def core(open_core: OpenCore) -> Core:
 
 @pytest.fixture
 async def start(fake: FakeDiscord) -> AsyncIterator[StartHarness]:
-    """Starts a client (a simulated restart starts another on the same store)."""
+    """Starts a client (a simulated restart starts another on the same store); `settings=`
+    gives it other Discord settings than the test ones."""
     started: list[Harness] = []
 
     async def start_(core: Core, **kwargs: Any) -> Harness:

@@ -26,6 +26,7 @@ from tests.support.discord_flows import (
 )
 from tests.support.discord_harness import Harness, OpenCore, StartHarness, User
 from tests.support.discord_users import MODERATOR, OTHER, READER
+from tests.support.settings import discord_settings
 
 
 def request_for(payload: dict[str, Any], user: User) -> Request:
@@ -130,10 +131,10 @@ async def test_cards_missed_while_down_are_posted_at_start_up(
 async def test_no_catch_up_without_a_moderation_channel(
     open_core: OpenCore, start: StartHarness, fake: FakeDiscord
 ) -> None:
-    core = await open_core(discord_moderation_channel_id=None)
+    core = await open_core()
     author = Actor("telegram", "78", "Remote Author")
     await core.submit_comment(Request(author, "78", "telegram:update:1"), "Nobody to show")
-    bot = await start(core)
+    bot = await start(core, settings=discord_settings(moderation_channel_id=None))
     assert bot.client.catching_up is not None
     assert (await bot.client.catching_up).cards == 0
     assert card_posts(fake) == []

@@ -23,6 +23,7 @@ from tests.support.discord_flows import (
 )
 from tests.support.discord_harness import Harness, OpenCore, StartHarness, User
 from tests.support.discord_users import ID_MODERATOR, MODERATOR, NOT_A_MODERATOR, OTHER, READER
+from tests.support.settings import discord_settings
 
 
 async def test_approve_edits_card_dms_author_and_publishes(
@@ -305,7 +306,7 @@ async def test_a_long_queue_is_split_over_messages_within_limits(
 async def test_without_a_moderation_channel_comments_still_queue(
     open_core: OpenCore, start: StartHarness, fake: FakeDiscord
 ) -> None:
-    bot = await start(await open_core(discord_moderation_channel_id=None))
+    bot = await start(await open_core(), settings=discord_settings(moderation_channel_id=None))
     submitted = await comment_via_modal(bot, READER, "Nobody posts a card")
     assert "waiting for a moderator" in submitted.texts()
     assert not [r for r in fake.requests if r.path.startswith("/channels/")]

@@ -9,6 +9,7 @@ from tests.support.discord_api import EPHEMERAL, MOD_CHANNEL_ID, FakeDiscord
 from tests.support.discord_flows import buttons, comment_via_modal, original
 from tests.support.discord_harness import Harness, OpenCore, Result, StartHarness
 from tests.support.discord_users import MODERATOR, OTHER, READER
+from tests.support.settings import discord_settings
 
 
 def public_thinking(result: Result) -> None:
@@ -187,7 +188,7 @@ async def test_reader_text_is_escaped_and_mentions_inert_everywhere(
 async def test_global_commands_work_in_direct_messages(
     open_core: OpenCore, start: StartHarness
 ) -> None:
-    bot = await start(await open_core(discord_guild_id=None))
+    bot = await start(await open_core(), settings=discord_settings(guild_id=None))
     result = await bot.send(bot.slash("faq", READER, guild=False, question="how much money"))
     assert "$500 billion" in result.texts()
 

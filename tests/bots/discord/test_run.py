@@ -18,7 +18,7 @@ from core.app import Core
 from tests.support.discord_api import FakeDiscord
 from tests.support.discord_harness import Payloads
 from tests.support.discord_users import READER
-from tests.support.settings import discord_settings
+from tests.support.settings import discord_settings, make_settings, telegram_settings
 
 TOKEN = "fake-token"  # discord_settings' DISCORD_BOT_TOKEN
 
@@ -36,7 +36,7 @@ async def test_run_discord_serves_the_gateway_and_stops_gracefully(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     stop = asyncio.Event()
-    task = asyncio.create_task(run_discord(core, stop))
+    task = asyncio.create_task(run_discord(core, stop, discord_settings()))
     identify = await identified(fake)
     assert identify["intents"] == 1  # GUILDS only: nothing privileged
     assert identify["shard"] == [0, 1]
@@ -55,8 +55,13 @@ async def test_sigterm_stops_python_m_bots_discord(
     sqlite_url: str, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The runner sets up the process's logging; the test run keeps its own.
-    monkeypatch.setattr(runner, "configure_logging", lambda settings: None)
-    task = asyncio.create_task(runner.main(["discord"], settings=discord_settings(sqlite_url)))
+    monkeypatch.setattr(runner, "configure_logging", lambda *settings: None)
+    adapters = runner.AdapterSettings(
+        telegram=telegram_settings(bot_token=None), discord=discord_settings()
+    )
+    task = asyncio.create_task(
+        runner.main(["discord"], settings=make_settings(sqlite_url), adapters=adapters)
+    )
     await identified(fake)
     os.kill(os.getpid(), signal.SIGTERM)
     assert await asyncio.wait_for(task, 5) == 0
@@ -66,7 +71,7 @@ async def test_an_operator_shard_count_opens_one_session_per_shard(
     core: Core, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
-    client = NewsroomClient(core, sync=Sync.NEVER, shard_count=2)
+    client = NewsroomClient(core, discord_settings(), sync=Sync.NEVER, shard_count=2)
     async with client:
         await client.login(TOKEN)
         task = asyncio.create_task(client.connect())

@@ -15,8 +15,8 @@ from discord.gateway import DiscordWebSocket
 from sqlalchemy import select
 
 from bots.discord.run import NewsroomClient, Sync
+from bots.discord.settings import DiscordSettings
 from core.app import Core
-from core.config import Settings
 from core.store.tables import Comment
 from tests.support.databases import PostgresFactory
 from tests.support.discord_api import GUILD_ID, FakeDiscord
@@ -24,7 +24,7 @@ from tests.support.discord_flows import card_of, card_posts
 from tests.support.discord_harness import Payloads
 from tests.support.discord_users import MODERATOR, READER
 from tests.support.gated import until
-from tests.support.settings import discord_settings
+from tests.support.settings import discord_settings, make_settings
 
 COUNT = 4
 
@@ -45,25 +45,17 @@ def in_guild(payload: dict[str, Any], guild: int) -> dict[str, Any]:
 
 def test_shard_ids_must_fit_the_shard_count() -> None:
     with pytest.raises(ValueError, match="DISCORD_SHARD_COUNT"):
-        Settings(_env_file=None, discord_shard_ids="0,1")  # type: ignore[call-arg]
+        DiscordSettings(_env_file=None, shard_ids="0,1")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="from 0 to 3"):
-        Settings(_env_file=None, discord_shard_ids="3,4", discord_shard_count=4)  # type: ignore[call-arg]
-    settings = Settings(_env_file=None, discord_shard_ids="2, 3", discord_shard_count=4)  # type: ignore[call-arg]
-    assert settings.discord_shard_ids == [2, 3]
+        DiscordSettings(_env_file=None, shard_ids="3,4", shard_count=4)  # type: ignore[arg-type]
+    settings = DiscordSettings(_env_file=None, shard_ids="2, 3", shard_count=4)  # type: ignore[arg-type]
+    assert settings.shard_ids == [2, 3]
 
 
 @pytest.fixture
 async def cores(postgres_factory: PostgresFactory) -> AsyncIterator[list[Core]]:
     url = await postgres_factory.new()
-    opened = [
-        # Global commands: the interactions come from guilds all over the shards.
-        await Core.open(
-            discord_settings(
-                url, discord_guild_id=None, discord_shard_count=COUNT, discord_shard_ids=ids
-            )
-        )
-        for ids in ("0,1", "2,3")
-    ]
+    opened = [await Core.open(make_settings(url)) for _ in ("0,1", "2,3")]
     yield opened
     for core in opened:
         await core.close()
@@ -73,14 +65,19 @@ async def test_two_processes_split_the_shards_and_answer_each_interaction_once(
     cores: list[Core], fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
+    # Global commands: the interactions come from guilds all over the shards.
+    shards = [
+        discord_settings(guild_id=None, shard_count=COUNT, shard_ids=ids) for ids in ("0,1", "2,3")
+    ]
     clients = [
         NewsroomClient(
             core,
+            settings,
             sync=Sync.NEVER,
-            shard_count=core.settings.discord_shard_count,
-            shard_ids=core.settings.discord_shard_ids,
+            shard_count=settings.shard_count,
+            shard_ids=settings.shard_ids,
         )
-        for core in cores
+        for core, settings in zip(cores, shards, strict=True)
     ]
     tasks = []
     for client in clients:

@@ -15,7 +15,7 @@ from core.commands import Audience, CommandSpec
 from core.replies.build import message
 from tests.support.discord_api import APP_ID, GUILD_ID, FakeDiscord
 from tests.support.discord_harness import OpenCore, StartHarness
-from tests.support.settings import discord_settings
+from tests.support.settings import discord_settings, make_settings
 
 GUILD_PUT = f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands"
 GLOBAL_PUT = f"/applications/{APP_ID}/commands"
@@ -82,7 +82,7 @@ async def test_sync_happens_when_the_scope_changes(
     open_core: OpenCore, start: StartHarness, fake: FakeDiscord
 ) -> None:
     await (await start(await open_core())).close()
-    await start(await open_core(discord_guild_id=None))
+    await start(await open_core(), settings=discord_settings(guild_id=None))
     assert puts(fake) == [GUILD_PUT, GLOBAL_PUT]
 
 
@@ -92,15 +92,15 @@ async def test_forced_sync_and_never(
     await (await start(await open_core())).close()
     await (await start(await open_core(), sync=Sync.FORCE)).close()
     assert puts(fake) == [GUILD_PUT, GUILD_PUT]
-    await start(await open_core(discord_guild_id=None), sync=Sync.NEVER)
+    await start(await open_core(), sync=Sync.NEVER, settings=discord_settings(guild_id=None))
     assert puts(fake) == [GUILD_PUT, GUILD_PUT]
 
 
 async def test_python_m_bots_discord_sync_syncs_and_exits(
     sqlite_url: str, fake: FakeDiscord, open_core: OpenCore
 ) -> None:
-    await sync_and_exit(discord_settings(sqlite_url))
-    await sync_and_exit(discord_settings(sqlite_url))
+    await sync_and_exit(make_settings(sqlite_url), discord_settings())
+    await sync_and_exit(make_settings(sqlite_url), discord_settings())
     assert puts(fake) == [GUILD_PUT, GUILD_PUT]
     core = await open_core()
     assert await core.load_state(STATE_KEY)

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bots.telegram.settings import TelegramSettings
 from core.app import Core
-from core.config import Settings
 from core.store.tables import Comment, CommentDraft
 from tests.support.settings import telegram_settings
 from tests.support.telegram_api import Call, FakeBotApi
@@ -31,10 +31,10 @@ WRITE_AS_YOURSELF = "Please write as yourself"
 
 
 @pytest.fixture
-def settings(sqlite_url: str, api: FakeBotApi) -> Settings:
+def tg_settings(api: FakeBotApi) -> TelegramSettings:
     # Even listed as moderators, the shared identities are nobody in particular.
     ids = [str(MOD_ID), str(MOD2_ID), "1087968824", "136817688"]
-    return telegram_settings(sqlite_url, api.root, telegram_moderator_ids=ids)
+    return telegram_settings(api.root, moderator_ids=ids)
 
 
 async def say_hidden(

@@ -11,11 +11,10 @@ from sqlalchemy import select
 
 from bots.telegram.run import PollingConflict, TelegramAdapter
 from core.app import Core
-from core.config import Settings
 from core.store.tables import InboxEntry
 from tests.support.gated import until
 from tests.support.network import free_port
-from tests.support.settings import telegram_settings
+from tests.support.settings import NO_FLOOD, make_settings, telegram_settings
 from tests.support.telegram_api import TOKEN, FakeBotApi
 from tests.support.telegram_chat import (
     Conversation,
@@ -50,7 +49,9 @@ async def test_replayed_update_has_one_effect_and_one_reply(
 
 
 async def test_replay_after_restart_has_no_second_effect(api: FakeBotApi, tg_core: Core) -> None:
-    first = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    first = TelegramAdapter(
+        tg_core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     await first.start()
     chat = Conversation(api)
     [preview] = sent(await chat.say(READER, "/comment Survives a restart"))
@@ -59,7 +60,9 @@ async def test_replay_after_restart_has_no_second_effect(api: FakeBotApi, tg_cor
     await first.stop()
 
     # A new process (fresh memory) gets the same update again: the inbox knows its key.
-    second = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    second = TelegramAdapter(
+        tg_core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     await second.start()
     try:
         mark, polls = len(api.calls), len(api.polls)
@@ -82,7 +85,9 @@ async def test_replay_after_restart_has_no_second_effect(api: FakeBotApi, tg_cor
 async def test_flood_limits_delay_but_never_drop(
     api: FakeBotApi, tg_core: Core, pacing: bool
 ) -> None:
-    bot = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter(pacing))
+    bot = TelegramAdapter(
+        tg_core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter(pacing)
+    )
     await bot.start()
     try:
         api.flood("sendMessage", retry_after=1, count=3)
@@ -115,7 +120,9 @@ async def test_polling_survives_errors_and_timeouts(chat: Conversation, api: Fak
 
 
 async def test_conflict_stops_the_runner(api: FakeBotApi, tg_core: Core) -> None:
-    bot = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    bot = TelegramAdapter(
+        tg_core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     api.conflict()
     await bot.start()
     try:
@@ -127,7 +134,9 @@ async def test_conflict_stops_the_runner(api: FakeBotApi, tg_core: Core) -> None
 
 
 async def test_stop_confirms_the_offset(api: FakeBotApi, tg_core: Core) -> None:
-    bot = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    bot = TelegramAdapter(
+        tg_core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     await bot.start()
     update = api.message(READER, "/help")
     await api.wait_sent(READER_ID)
@@ -164,7 +173,9 @@ async def test_token_never_logged(
     api: FakeBotApi, tg_core: Core, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    bot = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    bot = TelegramAdapter(
+        tg_core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     await bot.start()
     try:
         api.fail("sendMessage", 502, "Bad Gateway", count=1)
@@ -178,15 +189,13 @@ async def test_token_never_logged(
 
 async def test_webhook_mode_checks_the_secret(api: FakeBotApi, sqlite_url: str) -> None:
     port = free_port()
-    settings: Settings = telegram_settings(
-        sqlite_url,
+    telegram = telegram_settings(
         api.root,
-        telegram_webhook_url=f"http://127.0.0.1:{port}/telegram/hook",
-        telegram_webhook_secret="s3cret-Token_1",
-        port=port,
+        webhook_url=f"http://127.0.0.1:{port}/telegram/hook",
+        webhook_secret="s3cret-Token_1",
     )
-    core = await Core.open(settings)
-    bot = TelegramAdapter(core, limiter=fast_limiter(), webhook_listen="127.0.0.1")
+    core = await Core.open(make_settings(sqlite_url, comment_rules=NO_FLOOD, port=port))
+    bot = TelegramAdapter(core, telegram, limiter=fast_limiter(), webhook_listen="127.0.0.1")
     try:
         await bot.start()
         assert api.webhook["url"] == f"http://127.0.0.1:{port}/telegram/hook"

@@ -24,6 +24,7 @@ from core.actors import Actor, Request
 from core.app import Core
 from core.config import Settings
 from tests.support.gated import GatedCore, until
+from tests.support.settings import telegram_settings
 from tests.support.telegram_api import FakeBotApi
 from tests.support.telegram_chat import (
     Conversation,
@@ -45,12 +46,14 @@ def offsets(api: FakeBotApi) -> list[int]:
 
 
 @pytest.fixture
-async def gated(tg_core: Core) -> AsyncIterator[Callable[..., Any]]:
+async def gated(api: FakeBotApi, tg_core: Core) -> AsyncIterator[Callable[..., Any]]:
     """Starts adapters whose core calls wait at a gate; opens every gate and stops them after."""
     started: list[tuple[TelegramAdapter, GatedCore]] = []
 
     async def start(held: set[int] | None = None, **kwargs: Any) -> tuple[Any, GatedCore]:
-        bot = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter(), **kwargs)
+        bot = TelegramAdapter(
+            tg_core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter(), **kwargs
+        )
         gate = GatedCore(tg_core, held)
         bot.handlers.core = gate  # type: ignore[assignment]
         await bot.start()
@@ -91,7 +94,9 @@ async def test_an_update_unhandled_at_stop_is_handled_at_the_next_start_once(
     import bots.telegram.run as app_module
 
     monkeypatch.setattr(app_module, "IN_FLIGHT_SECONDS", 0.3)
-    first = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    first = TelegramAdapter(
+        tg_core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     gate = GatedCore(tg_core, {READER_ID})
     first.handlers.core = gate  # type: ignore[assignment]
     await first.start()
@@ -100,7 +105,9 @@ async def test_an_update_unhandled_at_stop_is_handled_at_the_next_start_once(
     await first.stop()  # the held update is cancelled: it stays pending in the inbox
     assert max(offsets(api)) == held["update_id"] + 1  # and Telegram forgot it
 
-    second = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    second = TelegramAdapter(
+        tg_core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     await second.start()
     try:
         await api.wait_sent(READER_ID)
@@ -236,7 +243,9 @@ def request_for_update(raw: dict[str, Any]) -> Request:
 async def run_once_more(api: FakeBotApi, settings: Settings, raw: dict[str, Any]) -> None:
     """A new process (Core and adapter on the same store) receives `raw` again."""
     core = await Core.open(settings)
-    bot = TelegramAdapter(core, poll_timeout=1, limiter=fast_limiter())
+    bot = TelegramAdapter(
+        core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     await bot.start()
     try:
         mark = len(api.calls)
@@ -274,7 +283,9 @@ async def test_a_reply_lost_in_a_crash_is_sent_when_the_update_comes_again(
 async def test_a_press_answered_by_no_one_is_answered_after_the_restart(
     api: FakeBotApi, settings: Settings, tg_core: Core
 ) -> None:
-    bot = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    bot = TelegramAdapter(
+        tg_core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     await bot.start()
     [preview] = sent(await Conversation(api).say(READER, "/comment Sent as the lights went out"))
     await bot.stop()
@@ -307,7 +318,9 @@ async def test_cards_never_posted_are_posted_at_start_up_oldest_first(
         await tg_core.submit_comment(
             Request(author, "chan", f"discord:interaction:{n}"), f"Missed card {n}"
         )
-    bot = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    bot = TelegramAdapter(
+        tg_core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     await bot.start()
     try:
         await until(lambda: len(api.sent(chat_id=MOD_CHAT)) == 3)
@@ -317,7 +330,9 @@ async def test_cards_never_posted_are_posted_at_start_up_oldest_first(
     finally:
         await bot.stop()
 
-    again = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    again = TelegramAdapter(
+        tg_core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     await again.start()
     await api.idle(0.3)
     await again.stop()
@@ -336,7 +351,9 @@ async def test_authors_never_told_of_a_decision_are_told_at_start_up(
     assert api.sent(chat_id=4242) == []
 
     core = await Core.open(settings)
-    bot = TelegramAdapter(core, poll_timeout=1, limiter=fast_limiter())
+    bot = TelegramAdapter(
+        core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     await bot.start()
     try:
         await until(lambda: len(api.sent(chat_id=4242)) == 1)
@@ -344,7 +361,9 @@ async def test_authors_never_told_of_a_decision_are_told_at_start_up(
         assert await core.relay.ledger.untold("telegram") == []
     finally:
         await bot.stop()
-    again = TelegramAdapter(core, poll_timeout=1, limiter=fast_limiter())
+    again = TelegramAdapter(
+        core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     await again.start()
     await api.idle(0.3)
     await again.stop()
@@ -366,7 +385,9 @@ async def test_a_live_card_and_the_catch_up_post_one_card(
 
 
 async def test_stop_finishes_what_it_took_then_confirms_it(api: FakeBotApi, tg_core: Core) -> None:
-    bot = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    bot = TelegramAdapter(
+        tg_core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     gate = GatedCore(tg_core, {READER_ID})
     bot.handlers.core = gate  # type: ignore[assignment]
     await bot.start()
@@ -381,7 +402,9 @@ async def test_stop_finishes_what_it_took_then_confirms_it(api: FakeBotApi, tg_c
 async def test_a_token_revoked_while_polling_ends_the_adapter(
     api: FakeBotApi, tg_core: Core
 ) -> None:
-    bot = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter())
+    bot = TelegramAdapter(
+        tg_core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     await bot.start()
     try:
         api.fail("getUpdates", 401, "Unauthorized", count=10_000)

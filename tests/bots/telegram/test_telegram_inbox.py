@@ -17,7 +17,7 @@ from core.config import Settings
 from core.store.tables import InboxEntry
 from tests.support.gated import GatedCore, until
 from tests.support.network import free_port
-from tests.support.settings import telegram_settings
+from tests.support.settings import NO_FLOOD, make_settings, telegram_settings
 from tests.support.telegram_api import FakeBotApi
 from tests.support.telegram_chat import Conversation, fast_limiter, sent, text_of
 from tests.support.telegram_users import MOD, MOD_ID, READER, READER_ID
@@ -35,8 +35,12 @@ async def inbox_states(core: Core) -> list[str]:
 async def test_over_the_command_rate_a_reader_is_told_once_then_ignored(
     api: FakeBotApi, sqlite_url: str
 ) -> None:
-    core = await Core.open(telegram_settings(sqlite_url, api.root, command_rate_per_minute=3))
-    bot = TelegramAdapter(core, poll_timeout=1, limiter=fast_limiter())
+    core = await Core.open(
+        make_settings(sqlite_url, comment_rules=NO_FLOOD, command_rate_per_minute=3)
+    )
+    bot = TelegramAdapter(
+        core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     await bot.start()
     try:
         for _ in range(6):
@@ -60,7 +64,9 @@ async def test_over_the_command_rate_a_reader_is_told_once_then_ignored(
 async def test_a_group_flooding_under_pacing_does_not_delay_another_chat(
     api: FakeBotApi, tg_core: Core
 ) -> None:
-    bot = TelegramAdapter(tg_core, poll_timeout=1, limiter=fast_limiter(pacing=True))
+    bot = TelegramAdapter(
+        tg_core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter(pacing=True)
+    )
     await bot.start()
     try:
         members = [FakeBotApi.user(3000 + n, f"Member{n}") for n in range(10)]
@@ -85,7 +91,9 @@ async def test_a_group_flooding_under_pacing_does_not_delay_another_chat(
 
 async def test_a_prompt_outlives_a_restart(api: FakeBotApi, settings: Settings) -> None:
     first_core = await Core.open(settings)
-    first = TelegramAdapter(first_core, poll_timeout=1, limiter=fast_limiter())
+    first = TelegramAdapter(
+        first_core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     await first.start()
     chat = Conversation(api)
     [prompt] = sent(await chat.say(READER, "/comment"))
@@ -95,7 +103,9 @@ async def test_a_prompt_outlives_a_restart(api: FakeBotApi, settings: Settings) 
 
     # A new process: nothing in memory, the prompt is read back from the store.
     second_core = await Core.open(settings)
-    second = TelegramAdapter(second_core, poll_timeout=1, limiter=fast_limiter())
+    second = TelegramAdapter(
+        second_core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     await second.start()
     try:
         answer = await chat.say(READER, "Written after the restart", reply_to=prompt.result)
@@ -118,11 +128,9 @@ async def test_a_webhook_backlog_stays_with_telegram_not_in_memory(
     monkeypatch.setattr(app_module, "WEBHOOK_ROOM_SECONDS", 0.2)
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram/hook"
-    settings = telegram_settings(
-        sqlite_url, api.root, telegram_webhook_url=url, telegram_webhook_secret="s", port=port
-    )
-    core = await Core.open(settings)
-    bot = TelegramAdapter(core, limiter=fast_limiter(), webhook_listen="127.0.0.1")
+    telegram = telegram_settings(api.root, webhook_url=url, webhook_secret="s")
+    core = await Core.open(make_settings(sqlite_url, comment_rules=NO_FLOOD, port=port))
+    bot = TelegramAdapter(core, telegram, limiter=fast_limiter(), webhook_listen="127.0.0.1")
     gate = GatedCore(core)
     bot.handlers.core = gate  # type: ignore[assignment]
     headers = {"X-Telegram-Bot-Api-Secret-Token": "s"}

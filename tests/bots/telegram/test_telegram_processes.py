@@ -15,7 +15,7 @@ from core.app import Core
 from tests.support.databases import PostgresFactory
 from tests.support.gated import until
 from tests.support.network import free_port
-from tests.support.settings import telegram_settings
+from tests.support.settings import NO_FLOOD, make_settings, telegram_settings
 from tests.support.telegram_api import FakeBotApi
 from tests.support.telegram_chat import fast_limiter
 
@@ -34,9 +34,16 @@ async def start(api: FakeBotApi, postgres_url: str) -> AsyncIterator[Start]:
     """Starts adapters, each on its own Core (as separate processes), on one database."""
     running: list[TelegramAdapter] = []
 
-    async def start_one(**overrides: Any) -> TelegramAdapter:
-        core = await Core.open(telegram_settings(postgres_url, api.root, **overrides))
-        bot = TelegramAdapter(core, poll_timeout=1, limiter=fast_limiter(), **_listen(overrides))
+    async def start_one(port: int | None = None, **overrides: Any) -> TelegramAdapter:
+        """Overrides are the Telegram adapter's settings; `port` is the process's PORT."""
+        core_overrides: dict[str, Any] = {} if port is None else {"port": port}
+        core = await Core.open(
+            make_settings(postgres_url, comment_rules=NO_FLOOD, **core_overrides)
+        )
+        telegram = telegram_settings(api.root, **overrides)
+        bot = TelegramAdapter(
+            core, telegram, poll_timeout=1, limiter=fast_limiter(), **_listen(overrides)
+        )
         await bot.start()
         running.append(bot)
         return bot
@@ -47,7 +54,7 @@ async def start(api: FakeBotApi, postgres_url: str) -> AsyncIterator[Start]:
 
 
 def _listen(overrides: dict[str, Any]) -> dict[str, Any]:
-    return {"webhook_listen": "127.0.0.1"} if "telegram_webhook_url" in overrides else {}
+    return {"webhook_listen": "127.0.0.1"} if "webhook_url" in overrides else {}
 
 
 async def stop(bot: TelegramAdapter) -> None:
@@ -94,8 +101,8 @@ async def test_webhook_receivers_share_the_inbox_and_keep_each_chats_order(
     ports = [free_port(), free_port()]
     for port in ports:
         await start(
-            telegram_webhook_url=f"http://127.0.0.1:{port}/hook",
-            telegram_webhook_secret=SECRET,
+            webhook_url=f"http://127.0.0.1:{port}/hook",
+            webhook_secret=SECRET,
             port=port,
         )
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}

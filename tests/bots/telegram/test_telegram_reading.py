@@ -6,7 +6,7 @@ import pytest
 
 from bots.telegram.run import TelegramAdapter
 from core.app import Core
-from tests.support.settings import telegram_settings
+from tests.support.settings import NO_FLOOD, make_settings, telegram_settings
 from tests.support.telegram_api import FakeBotApi
 from tests.support.telegram_chat import (
     Conversation,
@@ -109,8 +109,10 @@ async def test_links_are_url_buttons(
     api: FakeBotApi, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CHANNEL_WEBSITE_URL", "https://news.example/")
-    core = await Core.open(telegram_settings(sqlite_url, api.root))
-    bot = TelegramAdapter(core, poll_timeout=1, limiter=fast_limiter())
+    core = await Core.open(make_settings(sqlite_url, comment_rules=NO_FLOOD))
+    bot = TelegramAdapter(
+        core, telegram_settings(api.root), poll_timeout=1, limiter=fast_limiter()
+    )
     await bot.start()
     try:
         [links] = sent(await Conversation(api).say(READER, "/links"))

@@ -1,0 +1,43 @@
+"""The Telegram adapter's settings (`TELEGRAM_*`); imports no Telegram library, so the runner
+can read them to decide whether to load the adapter at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.actors import Actor
+from core.config import CsvList, blank_is_unset, split_csv
+
+
+class TelegramSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TELEGRAM_", env_file=".env", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    api_base_url: str = "https://api.telegram.org"
+    moderator_ids: CsvList = Field(default_factory=list)
+    moderation_chat_id: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    rate_limit: bool = True
+
+    _csv = field_validator("moderator_ids", mode="before")(split_csv)
+
+    @field_validator("rate_limit", mode="before")
+    @classmethod
+    def _on_off(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in {"on", "off"}:
+            return value.strip().lower() == "on"
+        return value
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return blank_is_unset(value)
+
+    def moderator_rule(self) -> Callable[[Actor], bool]:
+        """Who moderates on Telegram (for `Core.grant_moderators`): the listed user ids."""
+        ids = frozenset(self.moderator_ids)
+        return lambda actor: actor.user_id in ids
