@@ -21,7 +21,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
-from typing import TypeVar
 
 from dotenv import dotenv_values
 from sqlalchemy import text
@@ -39,7 +38,6 @@ from core.context import Context
 from core.conversation import Conversations
 from core.errors import UserError
 from core.events import EventBus
-from core.faq.library import FaqLibrary
 from core.handlers import ROUTERS
 from core.handlers.comments import submit_form
 from core.handlers.faq import answer
@@ -112,8 +110,6 @@ class ThrottledFailureLog:
         self._last, self._unshown = now, 0
 
 
-T = TypeVar("T")
-
 
 class Core:
     def __init__(
@@ -130,8 +126,6 @@ class Core:
         self.database = database
         self.library = library
         self.clock = clock
-        self.started_at = clock()
-        self.faq = FaqLibrary(library)
         self.comments = CommentService(settings.comment_rules, clock)
         self.events = EventBus()
         self.registry = build_registry(routers, library)
@@ -346,13 +340,13 @@ class Core:
         )
 
     def faq_choices(self, query: str, limit: int = 25) -> list[FaqChoice]:
-        return self.faq.choices(query, limit)
+        return self.context.faq.choices(query, limit)
 
     def inline_results(self, query: str, limit: int = 20) -> list[InlineResult]:
         """Answers for inline search: the FAQ answers that match, then each article's summary."""
         results = [
             InlineResult(f"f:{article.slug}:{entry.id}", entry.question, answer(article, entry))
-            for article, entry, _ in self.faq.ranked(query, limit)
+            for article, entry, _ in self.context.faq.ranked(query, limit)
         ]
         limit_chars = self.settings.comment_rules.max_length
         for article in self.library.articles:
