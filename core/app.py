@@ -110,7 +110,6 @@ class ThrottledFailureLog:
         self._last, self._unshown = now, 0
 
 
-
 class Core:
     def __init__(
         self,
