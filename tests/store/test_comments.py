@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
+from core.actions import Action, Answer, ForgetMe, Moderate, Move, Seen, Withdraw
 from core.actors import Actor
 from core.app import Core
 from core.comments.service import purge_expired
@@ -116,7 +117,7 @@ async def test_concurrent_decisions_decide_once(core: Core) -> None:
     await submit(core, READER, "Contested comment")
     approve = core.execute(request_for(MODERATOR), "approve", "1")
     reject = core.execute(request_for(DISCORD_MODERATOR), "reject", "1 not today")
-    spam = core.press(request_for(OPERATOR), "m:s:1")
+    spam = core.press(request_for(OPERATOR), Moderate(Move.SPAM, 1).pack())
     outcomes = await asyncio.gather(approve, reject, spam)
     # The winner is shown the decided card; the others are told it was decided.
     winners = [o for o in outcomes if o.reply.text.startswith("Comment #1 on")]
@@ -132,9 +133,9 @@ async def test_concurrent_decisions_decide_once(core: Core) -> None:
 
 async def test_a_late_press_says_who_decided(core: Core) -> None:
     await submit(core, READER, "Decide me")
-    first = await core.press(request_for(MODERATOR), "m:a:1")
+    first = await core.press(request_for(MODERATOR), Moderate(Move.APPROVE, 1).pack())
     assert first.reply.edit_in_place and "Approved by Mia Moderator" in first.reply.text
-    late = await core.press(request_for(DISCORD_MODERATOR), "m:r:1")
+    late = await core.press(request_for(DISCORD_MODERATOR), Moderate(Move.REJECT, 1).pack())
     assert late.reply.ephemeral
     assert "already approved by Mia Moderator" in late.reply.text
     assert await status_of(core, 1) == "approved"
@@ -142,22 +143,26 @@ async def test_a_late_press_says_who_decided(core: Core) -> None:
 
 async def test_readers_cannot_moderate_whatever_the_payload(core: Core) -> None:
     await submit(core, READER, "Forge me")
-    for action in ("m:a:1", "m:r:1", "m:s:1", "m:b:1"):
-        out = await core.press(request_for(OTHER_READER), action)
+    for move in Move:
+        out = await core.press(request_for(OTHER_READER), Moderate(move, 1).pack())
         assert out.reply.is_error and "Only moderators" in out.reply.text
     for command in ("approve", "reject", "spam", "ban", "pending", "export"):
         out = await core.execute(request_for(READER), command, "1")
         assert out.reply.is_error and "moderators only" in out.reply.text
     # A Discord user claiming a Telegram moderator's id is still not one.
     impostor = Actor("discord", MODERATOR.user_id, "Impostor")
-    assert (await core.press(request_for(impostor), "m:a:1")).reply.is_error
+    assert (
+        await core.press(request_for(impostor), Moderate(Move.APPROVE, 1).pack())
+    ).reply.is_error
     assert await status_of(core, 1) == "pending"
     assert await count(core, AuditEntry, AuditEntry.action == "decided") == 0
 
 
 async def test_discord_moderator_by_role(core: Core) -> None:
     await submit(core, READER, "Role based")
-    assert not (await core.press(request_for(DISCORD_MODERATOR), "m:a:1")).reply.is_error
+    assert not (
+        await core.press(request_for(DISCORD_MODERATOR), Moderate(Move.APPROVE, 1).pack())
+    ).reply.is_error
     assert core.is_moderator(DISCORD_MODERATOR)
     assert not core.is_moderator(Actor("discord", "1", "x", role_ids=frozenset({"778"})))
 
@@ -199,8 +204,12 @@ async def test_a_refusal_is_replayed_as_a_refusal(core: Core, clock: Clock) -> N
 
 async def test_replayed_decision_does_not_decide_twice(core: Core) -> None:
     await submit(core, READER, "Decide once")
-    first = await core.press(request_for(MODERATOR, key="tg:cb:1"), "m:a:1")
-    again = await core.press(request_for(MODERATOR, key="tg:cb:1"), "m:a:1")
+    first = await core.press(
+        request_for(MODERATOR, key="tg:cb:1"), Moderate(Move.APPROVE, 1).pack()
+    )
+    again = await core.press(
+        request_for(MODERATOR, key="tg:cb:1"), Moderate(Move.APPROVE, 1).pack()
+    )
     assert again.replayed and again.reply == first.reply
     assert await count(core, AuditEntry, AuditEntry.action == "decided") == 1
 
@@ -238,7 +247,7 @@ async def test_ban_blocks_until_its_end_and_unban_lifts_it(core: Core, clock: Cl
 
 async def test_ban_button_bans_and_files_as_spam(core: Core, clock: Clock) -> None:
     await submit(core, READER, "Buy my stuff")
-    out = await core.press(request_for(MODERATOR), "m:b:1")
+    out = await core.press(request_for(MODERATOR), Moderate(Move.BAN, 1).pack())
     assert "spam" in out.reply.text.lower()
     assert await status_of(core, 1) == "spam"
     clock.advance(60)
@@ -326,11 +335,15 @@ async def test_mycomments_withdraw_and_forgetme(core: Core, clock: Clock) -> Non
     assert "not approved" in mine.text and "please stay on topic" in mine.text
     assert [b.label for b in mine.action_buttons] == ["↩️ Withdraw #2"]
     # Someone else cannot withdraw it.
-    assert (await core.press(request_for(OTHER_READER), "w:2")).reply.is_error
-    assert "withdrawn" in (await core.press(request_for(READER), "w:2")).reply.text
+    withdraw = Withdraw(2).pack()
+    assert (await core.press(request_for(OTHER_READER), withdraw)).reply.is_error
+    assert "withdrawn" in (await core.press(request_for(READER), withdraw)).reply.text
     confirm = (await core.execute(request_for(READER), "forgetme")).reply
-    assert [b.action for b in confirm.action_buttons] == ["fm:y:501", "fm:n:501"]
-    erased = await core.press(request_for(READER), "fm:y:501")
+    assert [Action.parse(b.action) for b in confirm.action_buttons] == [
+        ForgetMe(Answer.YES, "501"),
+        ForgetMe(Answer.NO, "501"),
+    ]
+    erased = await core.press(request_for(READER), ForgetMe(Answer.YES, "501").pack())
     assert "2 comment(s) erased" in erased.reply.text
     assert await count(core, Comment, Comment.status != Status.ERASED) == 0
     assert await count(core, AuditEntry, AuditEntry.action == "erased") == 1
@@ -423,7 +436,7 @@ async def test_cards_that_never_reached_a_platform_are_found(core: Core, clock: 
     await core.relay.ledger.record_post(1, PostRef("telegram", "-100", "7"))
     missing = await core.relay.ledger.unposted("telegram")
     assert [e.comment.id for e in missing] == [2]
-    assert missing[0].card.action_buttons[0].action == "m:a:2"
+    assert Action.parse(missing[0].card.action_buttons[0].action) == Moderate(Move.APPROVE, 2)
     assert [e.comment.id for e in await core.relay.ledger.unposted("discord")] == [1, 2]
 
 
@@ -506,8 +519,8 @@ async def delivery_of(core: Core, comment_id: int) -> str:
     return row.delivery
 
 
-def labelled(reply: Reply) -> dict[str, str]:
-    return {b.label: b.action for b in reply.action_buttons}
+def labelled(reply: Reply) -> dict[str, Action | None]:
+    return {b.label: Action.parse(b.action) for b in reply.action_buttons}
 
 
 def decided(events: list[Event]) -> list[CommentDecided]:
@@ -526,10 +539,13 @@ async def test_a_comment_filed_as_spam_automatically_can_be_approved(strict_core
     asked = await core.execute(request_for(MODERATOR), "approve", "1")
     assert asked.reply.ephemeral and not asked.reply.is_error
     assert asked.reply.text.startswith("Comment #1 was already marked as spam automatically.")
-    assert labelled(asked.reply) == {"✅ Approve #1": "m:a:1:s"}  # from spam, as seen
+    # From spam, as seen.
+    assert labelled(asked.reply) == {"✅ Approve #1": Moderate(Move.APPROVE, 1, Seen.SPAM)}
     assert await status_of(core, 1) == "spam"
 
-    approved = await core.press(request_for(MODERATOR), "m:a:1:s")
+    approved = await core.press(
+        request_for(MODERATOR), Moderate(Move.APPROVE, 1, Seen.SPAM).pack()
+    )
     assert "Approved by Mia Moderator" in approved.reply.text
     assert "Best casino in town" in await listed(core)
     await core.events.drain()
@@ -541,22 +557,43 @@ async def test_a_comment_filed_as_spam_automatically_can_be_approved(strict_core
 async def test_moderators_move_decisions_between_approved_rejected_and_spam(core: Core) -> None:
     events = collect(core)
     await submit(core, READER, "Change of heart")
-    card = (await core.press(request_for(MODERATOR), "m:a:1")).reply
-    assert labelled(card) == {"❌ Reject": "m:r:1:a", "🗑 Spam": "m:s:1:a"}
-    assert core.input_for("m:r:1:a") is not None  # the reason form, as for a pending card
+    card = (await core.press(request_for(MODERATOR), Moderate(Move.APPROVE, 1).pack())).reply
+    assert labelled(card) == {
+        "❌ Reject": Moderate(Move.REJECT, 1, Seen.APPROVED),
+        "🗑 Spam": Moderate(Move.SPAM, 1, Seen.APPROVED),
+    }
+    # The reason form, as for a pending card.
+    assert core.input_for(Moderate(Move.REJECT, 1, Seen.APPROVED).pack()) is not None
 
-    card = (await core.press(request_for(DISCORD_MODERATOR), "m:r:1:a", "off topic")).reply
+    card = (
+        await core.press(
+            request_for(DISCORD_MODERATOR),
+            Moderate(Move.REJECT, 1, Seen.APPROVED).pack(),
+            "off topic",
+        )
+    ).reply
     assert card.edit_in_place and "Rejected by Role Mod: off topic" in card.text
-    assert labelled(card) == {"✅ Approve": "m:a:1:r", "🗑 Spam": "m:s:1:r"}
+    assert labelled(card) == {
+        "✅ Approve": Moderate(Move.APPROVE, 1, Seen.REJECTED),
+        "🗑 Spam": Moderate(Move.SPAM, 1, Seen.REJECTED),
+    }
     assert "Change of heart" not in await listed(core)
 
-    card = (await core.press(request_for(MODERATOR), "m:s:1:r")).reply
+    card = (
+        await core.press(request_for(MODERATOR), Moderate(Move.SPAM, 1, Seen.REJECTED).pack())
+    ).reply
     assert "Marked as spam by Mia Moderator" in card.text and "off topic" not in card.text
-    assert labelled(card) == {"✅ Approve": "m:a:1:s", "❌ Reject": "m:r:1:s"}
+    assert labelled(card) == {
+        "✅ Approve": Moderate(Move.APPROVE, 1, Seen.SPAM),
+        "❌ Reject": Moderate(Move.REJECT, 1, Seen.SPAM),
+    }
 
     card = (await core.execute(request_for(OPERATOR), "approve", "1")).reply
-    assert labelled(card) == {"✅ Approve #1": "m:a:1:s"}  # a command assumes pending: asks
-    card = (await core.press(request_for(OPERATOR), "m:a:1:s")).reply
+    # A command assumes pending: asks.
+    assert labelled(card) == {"✅ Approve #1": Moderate(Move.APPROVE, 1, Seen.SPAM)}
+    card = (
+        await core.press(request_for(OPERATOR), Moderate(Move.APPROVE, 1, Seen.SPAM).pack())
+    ).reply
     assert "Approved by Operator" in card.text
     assert "Change of heart" in await listed(core)
 
@@ -581,31 +618,35 @@ async def test_a_change_from_a_status_no_longer_there_changes_nothing(
     core: Core, clock: Clock
 ) -> None:
     await submit(core, READER, "Seen differently")
-    await core.press(request_for(MODERATOR), "m:a:1")
-    await core.press(request_for(DISCORD_MODERATOR), "m:r:1:a")
+    await core.press(request_for(MODERATOR), Moderate(Move.APPROVE, 1).pack())
+    await core.press(
+        request_for(DISCORD_MODERATOR), Moderate(Move.REJECT, 1, Seen.APPROVED).pack()
+    )
 
-    stale = await core.press(request_for(MODERATOR), "m:s:1:a")
+    stale = await core.press(request_for(MODERATOR), Moderate(Move.SPAM, 1, Seen.APPROVED).pack())
     assert stale.reply.ephemeral and not stale.reply.edit_in_place
     assert stale.reply.text == "Comment #1 is now rejected by Role Mod."
-    assert labelled(stale.reply) == {"🗑 Spam #1": "m:s:1:r"}
-    same = await core.press(request_for(MODERATOR), "m:r:1:a")
+    assert labelled(stale.reply) == {"🗑 Spam #1": Moderate(Move.SPAM, 1, Seen.REJECTED)}
+    same = await core.press(request_for(MODERATOR), Moderate(Move.REJECT, 1, Seen.APPROVED).pack())
     assert same.reply.text == "Comment #1 was already rejected by Role Mod."
     assert same.reply.action_buttons == ()
     assert await status_of(core, 1) == "rejected"
 
     racing = await asyncio.gather(
-        core.press(request_for(MODERATOR), "m:a:1:r"),
-        core.press(request_for(DISCORD_MODERATOR), "m:s:1:r"),
-        core.press(request_for(OPERATOR), "m:a:1:r"),
+        core.press(request_for(MODERATOR), Moderate(Move.APPROVE, 1, Seen.REJECTED).pack()),
+        core.press(request_for(DISCORD_MODERATOR), Moderate(Move.SPAM, 1, Seen.REJECTED).pack()),
+        core.press(request_for(OPERATOR), Moderate(Move.APPROVE, 1, Seen.REJECTED).pack()),
     )
     assert sum(not o.reply.ephemeral for o in racing) == 1
     assert len(await moves(core, 1)) == 4  # submitted, approved, rejected, one of the race
 
     clock.advance(60)
     await submit(core, READER, "Still pending")  # #2: a forged "seen" changes nothing either
-    forged = await core.press(request_for(MODERATOR), "m:a:2:s")
+    forged = await core.press(request_for(MODERATOR), Moderate(Move.APPROVE, 2, Seen.SPAM).pack())
     assert forged.reply.text == "Comment #2 is now waiting for a decision."
-    assert labelled(forged.reply) == {"✅ Approve #2": "m:a:2"}
+    assert labelled(forged.reply) == {"✅ Approve #2": Moderate(Move.APPROVE, 2)}
+    # Ids no action packs to (a pending "seen" written out, an unknown status or move, a
+    # field too many): strings, as a forger would post them.
     for bad in ("m:a:2:p", "m:a:2:w", "m:a:2:s:s", "m:x:2"):
         out = await core.press(request_for(MODERATOR), bad)
         assert out.reply.is_error and "no longer works" in out.reply.text
@@ -616,8 +657,13 @@ async def test_a_withdrawn_comment_stays_withdrawn(core: Core) -> None:
     events = collect(core)
     await submit(core, READER, "Never mind")
     await core.execute(request_for(READER), "withdraw", "1")
-    for action in ("m:a:1", "m:r:1", "m:s:1:a", "m:a:1:s"):
-        out = await core.press(request_for(MODERATOR), action)
+    for action in (
+        Moderate(Move.APPROVE, 1),
+        Moderate(Move.REJECT, 1),
+        Moderate(Move.SPAM, 1, Seen.APPROVED),
+        Moderate(Move.APPROVE, 1, Seen.SPAM),
+    ):
+        out = await core.press(request_for(MODERATOR), action.pack())
         assert out.reply.text == "Comment #1 was withdrawn by its author."
         assert out.reply.action_buttons == ()
     out = await core.execute(request_for(MODERATOR), "approve", "1")
@@ -632,8 +678,8 @@ async def test_the_ban_button_on_a_decided_comment_bans_and_says_so(
     core: Core, clock: Clock
 ) -> None:
     await submit(core, READER, "Approved, then regretted")
-    await core.press(request_for(MODERATOR), "m:a:1")
-    out = await core.press(request_for(DISCORD_MODERATOR), "m:b:1")
+    await core.press(request_for(MODERATOR), Moderate(Move.APPROVE, 1).pack())
+    out = await core.press(request_for(DISCORD_MODERATOR), Moderate(Move.BAN, 1).pack())
     assert out.reply.ephemeral and not out.reply.is_error
     assert out.reply.text == (
         "telegram:501 may not comment any more. Comment #1 stays approved (by Mia Moderator)."
@@ -645,7 +691,7 @@ async def test_the_ban_button_on_a_decided_comment_bans_and_says_so(
     # Withdrawn while the moderator read it: the author is banned all the same.
     await submit(core, OTHER_READER, "Withdrawn just in time")
     await core.execute(request_for(OTHER_READER), "withdraw", "2")
-    out = await core.press(request_for(MODERATOR), "m:b:2")
+    out = await core.press(request_for(MODERATOR), Moderate(Move.BAN, 2).pack())
     assert out.reply.text == (
         "discord:601 may not comment any more. Comment #2 was withdrawn by its author."
     )
@@ -654,8 +700,8 @@ async def test_the_ban_button_on_a_decided_comment_bans_and_says_so(
     # Erased by its author: nobody is left to ban.
     gone = Actor("telegram", "555", "Gone Reader")
     await submit(core, gone, "Erase me")
-    await core.press(request_for(gone), "fm:y:555")
-    out = await core.press(request_for(MODERATOR), "m:b:3")
+    await core.press(request_for(gone), ForgetMe(Answer.YES, "555").pack())
+    out = await core.press(request_for(MODERATOR), Moderate(Move.BAN, 3).pack())
     assert out.reply.is_error and "no comment #3" in out.reply.text
     bans = await core.database.read(core.comments.bans)
     assert sorted((b.author_key, b.until) for b in bans) == [
@@ -668,9 +714,11 @@ async def test_a_changed_outcome_is_owed_to_its_author_like_the_first(
     core: Core, clock: Clock, database_url: str
 ) -> None:
     await submit(core, READER, "Taken down as the power failed")
-    await core.press(request_for(MODERATOR), "m:a:1")
+    await core.press(request_for(MODERATOR), Moderate(Move.APPROVE, 1).pack())
     await core.relay.ledger.record_delivery(1, True, told=Status.APPROVED)
-    await core.press(request_for(MODERATOR), "m:r:1:a", "libel")
+    await core.press(
+        request_for(MODERATOR), Moderate(Move.REJECT, 1, Seen.APPROVED).pack(), "libel"
+    )
     assert await delivery_of(core, 1) == Delivery.WAITING
     # The approval's notice, recorded late, does not mark the take-down told.
     await core.relay.ledger.record_delivery(1, True, told=Status.APPROVED)
@@ -685,7 +733,8 @@ async def test_a_changed_outcome_is_owed_to_its_author_like_the_first(
         assert "no longer public" in owed.author_notice.text
         assert "libel" in owed.author_notice.text
         await later.relay.ledger.record_delivery(1, False, "blocked", told=Status.REJECTED)
-        await later.press(request_for(MODERATOR), "m:s:1:r")  # the same to the author
+        # The same to the author.
+        await later.press(request_for(MODERATOR), Moderate(Move.SPAM, 1, Seen.REJECTED).pack())
         assert await delivery_of(later, 1) == Delivery.FAILED
         assert await later.relay.ledger.untold("telegram") == []
     finally:
@@ -695,13 +744,16 @@ async def test_a_changed_outcome_is_owed_to_its_author_like_the_first(
 async def test_cards_follow_a_changed_decision(core: Core) -> None:
     await submit(core, READER, "The card follows")
     await core.relay.ledger.record_post(1, PostRef("discord", "42", "66"))
-    await core.press(request_for(MODERATOR), "m:a:1")
+    await core.press(request_for(MODERATOR), Moderate(Move.APPROVE, 1).pack())
     await core.relay.ledger.cards_show(1, "discord", "approved")
     assert await core.relay.ledger.unedited("discord") == []
-    await core.press(request_for(MODERATOR), "m:s:1:a")
+    await core.press(request_for(MODERATOR), Moderate(Move.SPAM, 1, Seen.APPROVED).pack())
     [owed] = await core.relay.ledger.unedited("discord")
     assert owed.comment.status == "spam"
-    assert labelled(owed.card) == {"✅ Approve": "m:a:1:s", "❌ Reject": "m:r:1:s"}
+    assert labelled(owed.card) == {
+        "✅ Approve": Moderate(Move.APPROVE, 1, Seen.SPAM),
+        "❌ Reject": Moderate(Move.REJECT, 1, Seen.SPAM),
+    }
     await core.relay.ledger.cards_show(1, "discord", "spam")
     assert await core.relay.ledger.unedited("discord") == []
 
@@ -711,7 +763,7 @@ async def test_a_decision_changed_while_the_last_was_told_and_shown_follows_it(
 ) -> None:
     await submit(core, READER, "Quick change of mind")
     await core.relay.ledger.record_post(1, PostRef("telegram", "-100", "55"))
-    await core.press(request_for(MODERATOR), "m:a:1")
+    await core.press(request_for(MODERATOR), Moderate(Move.APPROVE, 1).pack())
     await core.events.drain()
     approved = await core.relay.ledger.decided_now(1)
     assert approved is not None
@@ -722,7 +774,7 @@ async def test_a_decision_changed_while_the_last_was_told_and_shown_follows_it(
     editing = asyncio.create_task(core.relay.update_cards(telegram, approved))
     await telegram.telling.wait()
     await telegram.editing.wait()
-    await core.press(request_for(MODERATOR), "m:r:1:a")
+    await core.press(request_for(MODERATOR), Moderate(Move.REJECT, 1, Seen.APPROVED).pack())
     # The rejection's own notice and edit (published as events) find the claims taken and
     # leave them to these.
     await core.events.drain()

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from core.actions import Moderate, Move
 from core.actors import Actor
 from core.app import STORE_UNAVAILABLE, Core
 from core.comments.service import OPEN_PREVIEWS, purge_expired
@@ -60,7 +61,7 @@ async def test_long_names_with_nul_comment_decide_and_ban(core: Core, clock: Clo
     moderator = Actor("telegram", MODERATOR.user_id, "Mod \x00" + "Erator " * 45)
     said = await submit(core, reader, "A comment from a long name")
     assert "waiting for a moderator" in said, said
-    decided = await core.press(request_for(moderator), "m:a:1")
+    decided = await core.press(request_for(moderator), Moderate(Move.APPROVE, 1).pack())
     assert not decided.reply.is_error and STORE_UNAVAILABLE not in decided.reply.text
     banned = await core.execute(request_for(moderator), "ban", "telegram:777 7d \x00spam")
     assert "may not comment" in banned.reply.text, banned.reply.text

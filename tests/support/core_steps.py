@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from core.actions import Action, SendDraft
 from core.actors import Actor
 from core.app import Core
 from core.events import Event
@@ -18,7 +19,7 @@ async def submit(core: Core, actor: Actor, text: str, *, key: str | None = "auto
     if preview.reply.is_error:  # refused before any preview (ban, length)
         return preview.reply.text
     confirm = preview.reply.action_buttons[0].action
-    assert confirm.startswith("cc:")
+    assert isinstance(Action.parse(confirm), SendDraft)
     outcome = await core.press(request_for(actor, key=key), confirm)
     return outcome.reply.text
 

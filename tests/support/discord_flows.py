@@ -4,8 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.actions import Action
 from tests.support.discord_api import MOD_CHANNEL_ID, FakeDiscord, Recorded
 from tests.support.discord_harness import Harness, Result, User
+
+PREFIX = "nb:"  # the adapter's, before the packed action in every button's custom_id
+
+
+def custom_id(action: Action) -> str:
+    """The custom_id of a button that does `action`."""
+    return PREFIX + action.pack()
+
+
+def action_of(custom_id: str) -> Action | None:
+    """The action a button's custom_id names, or None (a link, another prefix, no action)."""
+    return Action.parse(custom_id.removeprefix(PREFIX)) if custom_id.startswith(PREFIX) else None
 
 
 def buttons(message: dict[str, Any]) -> dict[str, str]:

@@ -7,9 +7,10 @@ import copy
 import time
 from typing import Any
 
+from core.actions import Moderate, Move, ShowSection
 from core.app import Core
 from tests.support.discord_api import FakeDiscord
-from tests.support.discord_flows import card_of, card_posts, dms, new_comment, original
+from tests.support.discord_flows import card_of, card_posts, custom_id, dms, new_comment, original
 from tests.support.discord_harness import Harness, Result
 from tests.support.discord_users import MODERATOR, READER
 
@@ -68,7 +69,7 @@ async def test_every_interaction_is_acknowledged_before_the_core_works(
         result = await bot.send(payload)
         assert_acknowledged_first(result, slow)
     summary = original(fake, await bot.send(bot.slash("stargate", READER)))
-    pressed = await bot.send(bot.press(summary, "nb:s:stargate:2", READER))
+    pressed = await bot.send(bot.press(summary, custom_id(ShowSection("stargate", 2)), READER))
     assert_acknowledged_first(pressed, slow)
 
     opened = await bot.send(bot.slash("comment", READER))
@@ -78,7 +79,9 @@ async def test_every_interaction_is_acknowledged_before_the_core_works(
     )
     assert_acknowledged_first(submitted, slow)
 
-    reason_form = bot.modal_of(await bot.send(bot.press(card, f"nb:m:r:{comment}", MODERATOR)))
+    reason_form = bot.modal_of(
+        await bot.send(bot.press(card, custom_id(Moderate(Move.REJECT, comment)), MODERATOR))
+    )
     rejected = await bot.send(
         bot.submit(reason_form, {"Reason (optional)": "slow"}, MODERATOR, message=card)
     )
@@ -107,7 +110,7 @@ async def test_replayed_interaction_refused_by_discord_has_no_effect(
 ) -> None:
     comment = await new_comment(bot, fake, READER, "Approve once")
     card = card_of(fake, comment)
-    press = bot.press(copy.deepcopy(card), f"nb:m:a:{comment}", MODERATOR)
+    press = bot.press(copy.deepcopy(card), custom_id(Moderate(Move.APPROVE, comment)), MODERATOR)
     first = await bot.send(press)
     assert len(dms(fake, first, READER)) == 1
 
@@ -121,7 +124,7 @@ async def test_replayed_press_whose_ack_discord_accepts_does_nothing_again(
     fake.reject_duplicate_acks = False  # e.g. the first process died before answering
     comment = await new_comment(bot, fake, READER, "Approve once only")
     card = card_of(fake, comment)
-    press = bot.press(copy.deepcopy(card), f"nb:m:a:{comment}", MODERATOR)
+    press = bot.press(copy.deepcopy(card), custom_id(Moderate(Move.APPROVE, comment)), MODERATOR)
     await bot.send(press)
     again = await bot.send(press)
     assert [r.path.rsplit("/", 1)[-1] for r in again.all_requests] == ["callback"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from core.actions import Moderate, Move
 from core.actors import Actor, Request
 from core.app import Core
 from core.store.tables import ProcessedEvent
@@ -63,7 +64,7 @@ async def test_a_press_whose_answer_died_with_the_process_is_answered_once(
     comment = await new_comment(first, fake, READER, "Approved as the power failed")
     card = card_of(fake, comment)
     await first.close()
-    action = f"m:a:{comment}"
+    action = Moderate(Move.APPROVE, comment).pack()
     press = first.press(copy.deepcopy(card), f"nb:{action}", MODERATOR)
     crashed = await open_core()
     decided = await crashed.press(request_for(press, MODERATOR), action)

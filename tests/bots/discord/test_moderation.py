@@ -6,6 +6,7 @@ import copy
 
 import pytest
 
+from core.actions import Moderate, Move, Seen
 from core.actors import Actor, Request
 from core.app import Core
 from tests.support.clock import Clock
@@ -17,6 +18,7 @@ from tests.support.discord_flows import (
     card_posts,
     card_text,
     comment_via_modal,
+    custom_id,
     dms,
     new_comment,
     original,
@@ -31,16 +33,18 @@ async def test_approve_edits_card_dms_author_and_publishes(
 ) -> None:
     comment = await new_comment(bot, fake, READER, "Approve me please")
     card = card_of(fake, comment)
-    assert set(buttons(card).values()) == {f"nb:m:{v}:{comment}" for v in "arsb"}
+    assert set(buttons(card).values()) == {custom_id(Moderate(move, comment)) for move in Move}
 
-    pressed = await bot.send(bot.press(card, f"nb:m:a:{comment}", MODERATOR))
+    pressed = await bot.send(
+        bot.press(card, custom_id(Moderate(Move.APPROVE, comment)), MODERATOR)
+    )
     assert pressed.first.body == {"type": 6}
     decided = fake.messages[card["id"]]
     assert "Approved by Role Mod" in card_text(decided)
     # The decided card offers the other decisions, each naming the status seen.
     assert buttons(decided) == {
-        "❌ Reject": f"nb:m:r:{comment}:a",
-        "🗑 Spam": f"nb:m:s:{comment}:a",
+        "❌ Reject": custom_id(Moderate(Move.REJECT, comment, Seen.APPROVED)),
+        "🗑 Spam": custom_id(Moderate(Move.SPAM, comment, Seen.APPROVED)),
     }
     [dm] = dms(fake, pressed, READER)
     assert "approved" in dm.body["content"]
@@ -56,26 +60,37 @@ async def test_decisions_change_from_the_card_and_by_command(
 ) -> None:
     comment = await new_comment(bot, fake, READER, "Approved, then not")
     card = card_of(fake, comment)  # the stored message: edits change it in place
-    await bot.send(bot.press(card, f"nb:m:a:{comment}", MODERATOR))
+    await bot.send(bot.press(card, custom_id(Moderate(Move.APPROVE, comment)), MODERATOR))
 
     # Unpublished from the decided card, with a reason: the card follows, the author is told.
-    opened = await bot.send(bot.press(card, f"nb:m:r:{comment}:a", ID_MODERATOR))
+    opened = await bot.send(
+        bot.press(card, custom_id(Moderate(Move.REJECT, comment, Seen.APPROVED)), ID_MODERATOR)
+    )
     reason = {"Reason (optional)": "Libel"}
     rejected = await bot.send(bot.submit(bot.modal_of(opened), reason, ID_MODERATOR, message=card))
     assert "Rejected by Id Mod: Libel" in card_text(card)
-    assert buttons(card) == {"✅ Approve": f"nb:m:a:{comment}:r", "🗑 Spam": f"nb:m:s:{comment}:r"}
+    assert buttons(card) == {
+        "✅ Approve": custom_id(Moderate(Move.APPROVE, comment, Seen.REJECTED)),
+        "🗑 Spam": custom_id(Moderate(Move.SPAM, comment, Seen.REJECTED)),
+    }
     [dm] = dms(fake, rejected, READER)
     assert "no longer public" in dm.body["content"] and "Libel" in dm.body["content"]
     assert "Approved, then not" not in (await bot.send(bot.slash("comments", OTHER))).texts()
 
     # Rejected to spam is nothing new for the author: the card changes, no DM.
     seen_rejected = copy.deepcopy(card)
-    spam = await bot.send(bot.press(card, f"nb:m:s:{comment}:r", MODERATOR))
+    spam = await bot.send(
+        bot.press(card, custom_id(Moderate(Move.SPAM, comment, Seen.REJECTED)), MODERATOR)
+    )
     assert "Marked as spam by Role Mod" in card_text(card)
     assert dms(fake, spam, READER) == []
 
     # A press on the card as it was changes nothing and says what the comment is now.
-    stale = await bot.send(bot.press(seen_rejected, f"nb:m:a:{comment}:r", ID_MODERATOR))
+    stale = await bot.send(
+        bot.press(
+            seen_rejected, custom_id(Moderate(Move.APPROVE, comment, Seen.REJECTED)), ID_MODERATOR
+        )
+    )
     followup = stale.requests[-1]
     assert followup.body["flags"] == EPHEMERAL
     assert f"Comment #{comment} is now marked as spam by Role Mod" in followup.body["content"]
@@ -85,8 +100,12 @@ async def test_decisions_change_from_the_card_and_by_command(
     asked = await bot.send(bot.slash("approve", ID_MODERATOR, comment=comment))
     assert "was already marked as spam by Role Mod" in asked.texts()
     answer = original(fake, asked)
-    assert buttons(answer) == {f"✅ Approve #{comment}": f"nb:m:a:{comment}:s"}
-    approved = await bot.send(bot.press(answer, f"nb:m:a:{comment}:s", ID_MODERATOR))
+    assert buttons(answer) == {
+        f"✅ Approve #{comment}": custom_id(Moderate(Move.APPROVE, comment, Seen.SPAM))
+    }
+    approved = await bot.send(
+        bot.press(answer, custom_id(Moderate(Move.APPROVE, comment, Seen.SPAM)), ID_MODERATOR)
+    )
     assert "Approved by Id Mod" in card_text(answer) and "Approved by Id Mod" in card_text(card)
     [dm] = dms(fake, approved, READER)
     assert "was approved" in dm.body["content"]
@@ -96,7 +115,7 @@ async def test_decisions_change_from_the_card_and_by_command(
 async def test_reject_asks_for_a_reason_in_a_modal(bot: Harness, fake: FakeDiscord) -> None:
     comment = await new_comment(bot, fake, READER, "Reject me")
     card = card_of(fake, comment)
-    pressed = await bot.send(bot.press(card, f"nb:m:r:{comment}", MODERATOR))
+    pressed = await bot.send(bot.press(card, custom_id(Moderate(Move.REJECT, comment)), MODERATOR))
     modal = bot.modal_of(pressed)
     assert modal["title"] == "Reject comment"
 
@@ -114,7 +133,9 @@ async def test_reject_asks_for_a_reason_in_a_modal(bot: Harness, fake: FakeDisco
 async def test_reject_without_a_reason(bot: Harness, fake: FakeDiscord) -> None:
     comment = await new_comment(bot, fake, READER, "Reject me quietly")
     card = card_of(fake, comment)
-    modal = bot.modal_of(await bot.send(bot.press(card, f"nb:m:r:{comment}", MODERATOR)))
+    modal = bot.modal_of(
+        await bot.send(bot.press(card, custom_id(Moderate(Move.REJECT, comment)), MODERATOR))
+    )
     await bot.send(bot.submit(modal, {"Reason (optional)": ""}, MODERATOR, message=card))
     assert "Rejected by Role Mod" in card_text(fake.messages[card["id"]])
 
@@ -122,12 +143,12 @@ async def test_reject_without_a_reason(bot: Harness, fake: FakeDiscord) -> None:
 async def test_spam_and_ban_buttons(bot: Harness, fake: FakeDiscord) -> None:
     spam = await new_comment(bot, fake, READER, "Buy cheap stuff")
     card = card_of(fake, spam)
-    await bot.send(bot.press(card, f"nb:m:s:{spam}", MODERATOR))
+    await bot.send(bot.press(card, custom_id(Moderate(Move.SPAM, spam)), MODERATOR))
     assert "Marked as spam by Role Mod" in card_text(fake.messages[card["id"]])
 
     banned = await new_comment(bot, fake, OTHER, "Troll troll")
     card = card_of(fake, banned)
-    await bot.send(bot.press(card, f"nb:m:b:{banned}", MODERATOR))
+    await bot.send(bot.press(card, custom_id(Moderate(Move.BAN, banned)), MODERATOR))
     assert "author banned" in card_text(fake.messages[card["id"]])
     again = await comment_via_modal(bot, OTHER, "Let me back in")
     assert "waiting for a moderator" not in again.texts()
@@ -135,7 +156,9 @@ async def test_spam_and_ban_buttons(bot: Harness, fake: FakeDiscord) -> None:
 
 async def test_moderator_by_user_id_may_decide(bot: Harness, fake: FakeDiscord) -> None:
     comment = await new_comment(bot, fake, READER, "Decided by id")
-    await bot.send(bot.press(card_of(fake, comment), f"nb:m:a:{comment}", ID_MODERATOR))
+    await bot.send(
+        bot.press(card_of(fake, comment), custom_id(Moderate(Move.APPROVE, comment)), ID_MODERATOR)
+    )
     assert "Approved by Id Mod" in card_text(fake.messages[card_of(fake, comment)["id"]])
 
 
@@ -144,8 +167,10 @@ async def test_forged_presses_by_non_moderators_are_refused(
 ) -> None:
     comment = await new_comment(bot, fake, READER, "Still pending")
     card = card_of(fake, comment)
-    for action in "arsb":
-        pressed = await bot.send(bot.press(card, f"nb:m:{action}:{comment}", NOT_A_MODERATOR))
+    for move in Move:
+        pressed = await bot.send(
+            bot.press(card, custom_id(Moderate(move, comment)), NOT_A_MODERATOR)
+        )
         # Told at once and privately, as the answer to the press itself: not a silent
         # deferred update, and no reason form for the reject button.
         [answer] = pressed.requests
@@ -167,9 +192,9 @@ async def test_forged_presses_on_a_decided_card_are_refused(
 ) -> None:
     comment = await new_comment(bot, fake, READER, "Approved for good")
     card = card_of(fake, comment)
-    await bot.send(bot.press(card, f"nb:m:a:{comment}", MODERATOR))
-    for custom_id in buttons(card).values():  # Reject (a form for moderators) and Spam
-        [answer] = (await bot.send(bot.press(card, custom_id, NOT_A_MODERATOR))).requests
+    await bot.send(bot.press(card, custom_id(Moderate(Move.APPROVE, comment)), MODERATOR))
+    for cid in buttons(card).values():  # Reject (a form for moderators) and Spam
+        [answer] = (await bot.send(bot.press(card, cid, NOT_A_MODERATOR))).requests
         assert answer.body["type"] == 4 and answer.body["data"]["flags"] == EPHEMERAL
         assert "Only moderators" in answer.body["data"]["content"]
     assert "Approved by Role Mod" in card_text(card)
@@ -179,16 +204,18 @@ async def test_late_press_is_told_who_decided(bot: Harness, fake: FakeDiscord) -
     comment = await new_comment(bot, fake, READER, "Two moderators")
     card = card_of(fake, comment)
     seen_by_second = copy.deepcopy(card)  # both moderators saw the buttons
-    await bot.send(bot.press(card, f"nb:m:a:{comment}", MODERATOR))
-    late = await bot.send(bot.press(seen_by_second, f"nb:m:s:{comment}", ID_MODERATOR))
+    await bot.send(bot.press(card, custom_id(Moderate(Move.APPROVE, comment)), MODERATOR))
+    late = await bot.send(
+        bot.press(seen_by_second, custom_id(Moderate(Move.SPAM, comment)), ID_MODERATOR)
+    )
     followup = late.requests[-1]
     assert followup.body["flags"] == EPHEMERAL
     assert "already approved by Role Mod" in followup.body["content"]
 
 
-@pytest.mark.parametrize("action", ["a", "r", "s", "b"])
+@pytest.mark.parametrize("move", list(Move))
 async def test_buttons_work_after_a_restart(
-    action: str, open_core: OpenCore, start: StartHarness, fake: FakeDiscord
+    move: Move, open_core: OpenCore, start: StartHarness, fake: FakeDiscord
 ) -> None:
     first = await start(await open_core())
     comment = await new_comment(first, fake, READER, "Survives restarts")
@@ -196,8 +223,8 @@ async def test_buttons_work_after_a_restart(
     await first.close()
 
     second = await start(await open_core())  # a new process: new Core, new client, same store
-    pressed = await second.send(second.press(card, f"nb:m:{action}:{comment}", MODERATOR))
-    if action == "r":
+    pressed = await second.send(second.press(card, custom_id(Moderate(move, comment)), MODERATOR))
+    if move is Move.REJECT:
         modal = second.modal_of(pressed)
         reason = {"Reason (optional)": "after restart"}
         pressed = await second.send(second.submit(modal, reason, MODERATOR, message=card))
@@ -252,7 +279,7 @@ async def test_comments_from_other_platforms_reach_discord_moderators(
     card = card_of(fake, 1)
     assert "Sent from Telegram" in card_text(card)
 
-    pressed = await bot.send(bot.press(card, "nb:m:a:1", MODERATOR))
+    pressed = await bot.send(bot.press(card, custom_id(Moderate(Move.APPROVE, 1)), MODERATOR))
     assert "Approved by Role Mod" in card_text(fake.messages[card["id"]])
     assert not any("/users/@me/channels" in r.path for r in pressed.all_requests)  # no DM
 
@@ -273,7 +300,9 @@ async def test_closed_dms_are_recorded_and_mycomments_still_shows_the_outcome(
 ) -> None:
     fake.closed_dms.add(str(READER.id))
     comment = await new_comment(bot, fake, READER, "Nobody can DM me")
-    pressed = await bot.send(bot.press(card_of(fake, comment), f"nb:m:a:{comment}", MODERATOR))
+    pressed = await bot.send(
+        bot.press(card_of(fake, comment), custom_id(Moderate(Move.APPROVE, comment)), MODERATOR)
+    )
     [refused] = dms(fake, pressed, READER)
     assert refused.status == 403
     mine = await bot.send(bot.slash("mycomments", READER))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from core.actions import ForgetMe, OpenCommentForm, ShowAnswer, ShowSection, ShowSummary, Withdraw
 from core.actors import Actor, Request
 from core.app import Core
 from core.comments.cards import PRIVACY_LINE
 from tests.support.discord_api import EPHEMERAL, MOD_CHANNEL_ID, FakeDiscord
-from tests.support.discord_flows import buttons, comment_via_modal, original
+from tests.support.discord_flows import action_of, buttons, comment_via_modal, custom_id, original
 from tests.support.discord_harness import Harness, OpenCore, Result, StartHarness
 from tests.support.discord_users import MODERATOR, OTHER, READER
 from tests.support.settings import discord_settings
@@ -30,7 +31,7 @@ async def test_help_lists_reader_commands_only_for_readers(bot: Harness) -> None
 async def test_start_welcomes_with_article_buttons(bot: Harness, fake: FakeDiscord) -> None:
     result = await bot.send(bot.slash("start", READER))
     assert "Welcome" in result.texts()
-    assert "nb:a:stargate" in buttons(original(fake, result)).values()
+    assert custom_id(ShowSummary("stargate")) in buttons(original(fake, result)).values()
 
 
 async def test_article_summary_then_sections_edit_the_message(
@@ -42,7 +43,9 @@ async def test_article_summary_then_sections_edit_the_message(
     [embed] = summary["embeds"]
     assert embed["title"].startswith("OpenAI’s Stargate")
     assert "Source:" in embed["description"]  # provenance
-    section_two = next(cid for cid in buttons(summary).values() if cid == "nb:s:stargate:2")
+    section_two = next(
+        cid for cid in buttons(summary).values() if action_of(cid) == ShowSection("stargate", 2)
+    )
 
     pressed = await bot.send(bot.press(summary, section_two, OTHER))
     assert pressed.first.body == {"type": 6}  # deferred update of the same message
@@ -50,7 +53,7 @@ async def test_article_summary_then_sections_edit_the_message(
     assert edit.method == "PATCH" and edit.path.endswith("/messages/@original")
     edited = fake.messages[summary["id"]]
     assert edited["embeds"][0]["title"] == "Key Highlights of the Announcement"
-    assert "nb:s:stargate:3" in buttons(edited).values()
+    assert custom_id(ShowSection("stargate", 3)) in buttons(edited).values()
 
     section = await bot.send(bot.slash("stargate", READER, section=3))
     assert "The Rift Between OpenAI and Microsoft" in section.texts()
@@ -72,7 +75,7 @@ async def test_faq_did_you_mean_buttons_answer_when_pressed(
 ) -> None:
     result = await bot.send(bot.slash("faq", READER, question="microsoft"))
     message = original(fake, result)
-    choices = [cid for cid in buttons(message).values() if cid.startswith("nb:f:")]
+    choices = [cid for cid in buttons(message).values() if isinstance(action_of(cid), ShowAnswer)]
     assert choices, result.texts()
     pressed = await bot.send(bot.press(message, choices[0], READER))
     assert pressed.first.body == {"type": 6}
@@ -133,7 +136,7 @@ async def test_comment_confirmation_carries_the_privacy_line(bot: Harness) -> No
 async def test_comment_button_opens_the_form(bot: Harness, fake: FakeDiscord) -> None:
     result = await bot.send(bot.slash("comments", READER))
     message = original(fake, result)
-    pressed = await bot.send(bot.press(message, "nb:k:stargate", READER))
+    pressed = await bot.send(bot.press(message, custom_id(OpenCommentForm("stargate")), READER))
     assert pressed.first.body["type"] == 9
     modal = pressed.first.body["data"]
     values = {"Your comment": "From the button"}
@@ -147,7 +150,7 @@ async def test_mycomments_is_private_and_withdraw_works(bot: Harness, fake: Fake
     assert mine.first.body == {"type": 5, "data": {"flags": EPHEMERAL}}
     assert "Please withdraw me" in mine.texts()
     message = original(fake, mine)
-    withdraw = [cid for cid in buttons(message).values() if cid.startswith("nb:w:")]
+    withdraw = [cid for cid in buttons(message).values() if isinstance(action_of(cid), Withdraw)]
     assert withdraw
     pressed = await bot.send(bot.press(message, withdraw[0], READER))
     assert "withdrawn" in pressed.texts().lower()
@@ -164,7 +167,7 @@ async def test_forgetme_erases_after_confirmation(bot: Harness, fake: FakeDiscor
     asked = await bot.send(bot.slash("forgetme", READER))
     assert asked.first.body["data"] == {"flags": EPHEMERAL}
     message = original(fake, asked)
-    confirm = [cid for cid in buttons(message).values() if cid.startswith("nb:fm:")]
+    confirm = [cid for cid in buttons(message).values() if isinstance(action_of(cid), ForgetMe)]
     assert confirm, asked.texts()
     await bot.send(bot.press(message, confirm[0], READER))
     mine = await bot.send(bot.slash("mycomments", READER))

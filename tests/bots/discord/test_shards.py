@@ -16,11 +16,12 @@ from sqlalchemy import select
 
 from bots.discord.run import NewsroomClient, Sync
 from bots.discord.settings import DiscordSettings
+from core.actions import Moderate, Move
 from core.app import Core
 from core.store.tables import Comment
 from tests.support.databases import PostgresFactory
 from tests.support.discord_api import GUILD_ID, FakeDiscord
-from tests.support.discord_flows import card_of, card_posts
+from tests.support.discord_flows import card_of, card_posts, custom_id
 from tests.support.discord_harness import Payloads
 from tests.support.discord_users import MODERATOR, READER
 from tests.support.gated import until
@@ -124,7 +125,10 @@ async def test_two_processes_split_the_shards_and_answer_each_interaction_once(
         title = card_posts(fake)[-1].body["embeds"][0]["title"]
         comment = int(title.split("#", 1)[1].split(" ", 1)[0])
         card = card_of(fake, comment)
-        press = in_guild(payloads.press(card, f"nb:m:a:{comment}", MODERATOR), guild_on(2))
+        press = in_guild(
+            payloads.press(card, custom_id(Moderate(Move.APPROVE, comment)), MODERATOR),
+            guild_on(2),
+        )
         await fake.dispatch("INTERACTION_CREATE", press)
         await until(lambda: answers(press["id"]) == 1, 10)
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bots.telegram.settings import TelegramSettings
+from core.actions import Answer, ForgetMe, Moderate, Move, OpenCommentForm, Withdraw
 from core.app import Core
 from core.store.tables import Comment, CommentDraft
 from tests.support.settings import telegram_settings
@@ -91,9 +92,14 @@ async def test_stray_presses_under_a_hidden_identity_are_refused(
     chat: Conversation, api: FakeBotApi, tg_core: Core
 ) -> None:
     comment_id, card = await submit(chat, api, "Pending, whatever the badge presses")
-    for data in (f"m:a:{comment_id}", "k:stargate", f"w:{comment_id}", "fm:y"):
-        calls = await chat.press(ANONYMOUS_ADMIN, message_of(card), data)
+    for action in (
+        Moderate(Move.APPROVE, comment_id),
+        OpenCommentForm("stargate"),
+        Withdraw(comment_id),
+        ForgetMe(Answer.YES),
+    ):
+        calls = await chat.press(ANONYMOUS_ADMIN, message_of(card), action.pack())
         [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
-        assert WRITE_AS_YOURSELF in answer.params["text"], data
+        assert WRITE_AS_YOURSELF in answer.params["text"], action
     row = await tg_core.database.read(lambda session: session.get(Comment, comment_id))
     assert row is not None and row.status == "pending"

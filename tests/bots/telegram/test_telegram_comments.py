@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.actions import Moderate, Move, Seen
 from core.actors import Actor, Request
 from core.app import Core
 from tests.support.telegram_api import FakeBotApi
@@ -25,13 +26,13 @@ async def test_comment_approved_from_the_moderation_chat(
     assert set(buttons(card)) == {"✅ Approve", "❌ Reject", "🗑 Spam", "⛔ Ban author"}
 
     mark = len(api.calls)
-    calls = await chat.press(MOD2, message_of(card), f"m:a:{comment_id}")
+    calls = await chat.press(MOD2, message_of(card), Moderate(Move.APPROVE, comment_id).pack())
     edits = [c for c in sent(calls, "editMessageText") if c.params["chat_id"] == MOD_CHAT]
     assert edits and "Approved by Max Moderator" in edits[0].params["text"]
     # The decided card offers the other decisions, each naming the status seen.
     assert buttons(edits[-1]) == {
-        "❌ Reject": f"m:r:{comment_id}:a",
-        "🗑 Spam": f"m:s:{comment_id}:a",
+        "❌ Reject": Moderate(Move.REJECT, comment_id, Seen.APPROVED).pack(),
+        "🗑 Spam": Moderate(Move.SPAM, comment_id, Seen.APPROVED).pack(),
     }
     notice = await api.wait_sent(READER_ID, after=mark)
     assert "was approved" in notice.params["text"]
@@ -39,7 +40,7 @@ async def test_comment_approved_from_the_moderation_chat(
     assert "Great <b>piece</b> & more" in text_of(await chat.say(OTHER_READER, "/comments"))
 
     # A second press (here by the other moderator) decides nothing and says who did.
-    calls = await chat.press(MOD, message_of(card), f"m:a:{comment_id}")
+    calls = await chat.press(MOD, message_of(card), Moderate(Move.APPROVE, comment_id).pack())
     [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
     assert "Max Moderator" in answer.params["text"]
     assert not sent(calls, "editMessageText") and not sent(calls)
@@ -49,28 +50,37 @@ async def test_decisions_change_from_the_card_and_by_command(
     chat: Conversation, api: FakeBotApi
 ) -> None:
     comment_id, card = await submit(chat, api, "Approved, then not")
-    await chat.press(MOD, message_of(card), f"m:a:{comment_id}")
+    await chat.press(MOD, message_of(card), Moderate(Move.APPROVE, comment_id).pack())
     await api.wait_sent(READER_ID)
 
     # Unpublished from the decided card: the card follows, the author is told.
     mark = len(api.calls)
-    calls = await chat.press(MOD2, message_of(card), f"m:r:{comment_id}:a")
+    calls = await chat.press(
+        MOD2, message_of(card), Moderate(Move.REJECT, comment_id, Seen.APPROVED).pack()
+    )
     [shown] = [c for c in sent(calls, "editMessageText") if c.params["chat_id"] == MOD_CHAT]
     assert "Rejected by Max Moderator" in text_of([shown])
-    assert buttons(shown) == {"✅ Approve": f"m:a:{comment_id}:r", "🗑 Spam": f"m:s:{comment_id}:r"}
+    assert buttons(shown) == {
+        "✅ Approve": Moderate(Move.APPROVE, comment_id, Seen.REJECTED).pack(),
+        "🗑 Spam": Moderate(Move.SPAM, comment_id, Seen.REJECTED).pack(),
+    }
     notice = await api.wait_sent(READER_ID, after=mark)
     assert "no longer public" in text_of([notice])
     assert "Approved, then not" not in text_of(await chat.say(OTHER_READER, "/comments"))
 
     # Rejected to spam is nothing new for the author: the card changes, no message.
     mark = len(api.calls)
-    calls = await chat.press(MOD, message_of(card), f"m:s:{comment_id}:r")
+    calls = await chat.press(
+        MOD, message_of(card), Moderate(Move.SPAM, comment_id, Seen.REJECTED).pack()
+    )
     assert "Marked as spam by Mia Moderator" in text_of(sent(calls, "editMessageText"))
     await api.idle()
     assert not [c for c in api.calls[mark:] if c.params.get("chat_id") == READER_ID]
 
     # A stale press (the card as it was before) changes nothing and says what it is now.
-    calls = await chat.press(MOD2, message_of(card), f"m:a:{comment_id}:r")
+    calls = await chat.press(
+        MOD2, message_of(card), Moderate(Move.APPROVE, comment_id, Seen.REJECTED).pack()
+    )
     [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
     assert f"Comment #{comment_id} is now marked as spam by Mia Moderator" in answer.params["text"]
     assert not sent(calls, "editMessageText")
@@ -78,9 +88,13 @@ async def test_decisions_change_from_the_card_and_by_command(
     # A command on a decided comment answers with its state and a button to change it.
     [asked] = sent(await chat.say(MOD2, f"/approve {comment_id}", chat_id=MOD_CHAT))
     assert "was already marked as spam by Mia Moderator" in text_of([asked])
-    assert buttons(asked) == {f"✅ Approve #{comment_id}": f"m:a:{comment_id}:s"}
+    assert buttons(asked) == {
+        f"✅ Approve #{comment_id}": Moderate(Move.APPROVE, comment_id, Seen.SPAM).pack()
+    }
     mark = len(api.calls)
-    calls = await chat.press(MOD2, message_of(asked), f"m:a:{comment_id}:s")
+    calls = await chat.press(
+        MOD2, message_of(asked), Moderate(Move.APPROVE, comment_id, Seen.SPAM).pack()
+    )
     edited = {c.params["message_id"]: text_of([c]) for c in sent(calls, "editMessageText")}
     assert "Approved by Max Moderator" in edited[message_of(asked)["message_id"]]
     assert "Approved by Max Moderator" in edited[message_of(card)["message_id"]]
@@ -91,7 +105,7 @@ async def test_decisions_change_from_the_card_and_by_command(
 
 async def test_forged_moderator_press_is_refused(chat: Conversation, api: FakeBotApi) -> None:
     comment_id, card = await submit(chat, api, "Please approve me")
-    calls = await chat.press(STRANGER, message_of(card), f"m:a:{comment_id}")
+    calls = await chat.press(STRANGER, message_of(card), Moderate(Move.APPROVE, comment_id).pack())
     [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
     assert "Only moderators" in answer.params["text"]
     assert not sent(calls, "editMessageText")
@@ -172,7 +186,7 @@ async def test_author_notice_blocked_is_recorded(
     comment_id, card = await submit(chat, api, "Notify me if you can")
     api.blocked.add(READER_ID)
     mark = len(api.calls)
-    await chat.press(MOD, message_of(card), f"m:a:{comment_id}")
+    await chat.press(MOD, message_of(card), Moderate(Move.APPROVE, comment_id).pack())
     failed = await api.wait_for(
         lambda c: c.method == "sendMessage" and c.status == 403, after=mark, ok=False
     )

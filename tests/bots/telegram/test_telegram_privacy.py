@@ -3,6 +3,7 @@ buttons that act on someone's data are theirs alone."""
 
 from __future__ import annotations
 
+from core.actions import Moderate, Move
 from tests.support.telegram_api import FakeBotApi
 from tests.support.telegram_chat import Conversation, buttons, message_of, sent, submit, text_of
 from tests.support.telegram_users import MOD, MOD_CHAT, MOD_ID, OTHER_READER, READER, READER_ID
@@ -20,7 +21,7 @@ async def test_forgetme_turns_every_card_into_an_erasure_note(
     chat: Conversation, api: FakeBotApi
 ) -> None:
     decided, decided_card = await submit(chat, api, "Approve this first")
-    await chat.press(MOD, message_of(decided_card), f"m:a:{decided}")
+    await chat.press(MOD, message_of(decided_card), Moderate(Move.APPROVE, decided).pack())
     waiting, waiting_card = await submit(chat, api, "Still waiting here")
     mark = len(api.calls)
     await forget(chat, api)
@@ -38,7 +39,7 @@ async def test_forgetme_turns_every_card_into_an_erasure_note(
             assert trace not in shown
         assert not buttons(edit)
     # A press on the old card's button (e.g. from a stale client) finds the comment erased.
-    calls = await chat.press(MOD, message_of(waiting_card), f"m:a:{waiting}")
+    calls = await chat.press(MOD, message_of(waiting_card), Moderate(Move.APPROVE, waiting).pack())
     [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
     assert answer.params["text"] == f"Comment #{waiting} was erased at its author's request."
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bots.telegram.run import TelegramAdapter
+from core.actions import Action, ShowSection, ShowSummary
 from core.app import Core
 from tests.support.settings import NO_FLOOD, make_settings, telegram_settings
 from tests.support.telegram_api import FakeBotApi
@@ -25,14 +26,14 @@ async def test_start_welcomes_with_buttons(chat: Conversation) -> None:
     assert welcome.params["chat_id"] == READER_ID
     assert welcome.params["parse_mode"] == "HTML"
     assert "Welcome!" in welcome.params["text"]
-    assert "a:stargate" in buttons(welcome).values()
+    assert ShowSummary("stargate").pack() in buttons(welcome).values()
 
 
 async def test_start_deep_links_open_faq_and_article(chat: Conversation) -> None:
     answer = text_of(await chat.say(READER, "/start faq_investment"))
     assert "$500 billion" in answer
     summary = sent(await chat.say(READER, "/start stargate"))[-1]
-    assert "s:stargate:2" in buttons(summary).values()
+    assert ShowSection("stargate", 2).pack() in buttons(summary).values()
 
 
 async def test_help_differs_for_readers_and_moderators(chat: Conversation) -> None:
@@ -46,7 +47,7 @@ async def test_article_sections_navigate_by_editing(chat: Conversation, api: Fak
     [summary] = sent(await chat.say(READER, "/stargate"))
     assert "In this article" in summary.params["text"]
     message = message_of(summary)
-    calls = await chat.press(READER, message, "s:stargate:2")
+    calls = await chat.press(READER, message, ShowSection("stargate", 2).pack())
     [edit] = sent(calls, "editMessageText")
     assert edit.params["message_id"] == message["message_id"]
     assert "Key Highlights" in edit.params["text"]
@@ -130,7 +131,7 @@ async def test_buttons_on_inline_messages_edit_them(chat: Conversation, api: Fak
         b["callback_data"]
         for row in summary["reply_markup"]["inline_keyboard"]
         for b in row
-        if b.get("callback_data", "").startswith("s:")
+        if isinstance(Action.parse(b.get("callback_data", "")), ShowSection)
     )
     mark = len(api.calls)
     api.inline_press(READER, "inline-msg-1", data)

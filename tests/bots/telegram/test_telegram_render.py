@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bots.telegram.render import MAX_TEXT, PLACEHOLDER, clean, keyboard, render, render_text
+from core.actions import ShowSection
 from core.replies import ActionButton, Block, BlockKind, LinkButton, Reply, Span, SpanStyle
 from tests.support.telegram_html import check_message, visible_text
 
@@ -50,9 +51,10 @@ def test_oversized_paragraph_splits_at_words_and_keeps_tags_closed() -> None:
 
 
 def test_buttons_become_inline_keyboard() -> None:
+    section_two = ShowSection("stargate", 2).pack()
     reply = Reply(
         buttons=(
-            (ActionButton(label="Next <2>", action="s:stargate:2"),),
+            (ActionButton(label="Next <2>", action=section_two),),
             (
                 LinkButton(label="Site", url="https://example.org"),
                 LinkButton(label="x", url="ftp:x"),
@@ -62,7 +64,7 @@ def test_buttons_become_inline_keyboard() -> None:
     markup = keyboard(reply)
     assert markup is not None
     [[nxt], [site]] = markup.inline_keyboard
-    assert (nxt.text, nxt.callback_data) == ("Next <2>", "s:stargate:2")
+    assert (nxt.text, nxt.callback_data) == ("Next <2>", section_two)
     assert site.url == "https://example.org"
     assert render(reply).chunks == (PLACEHOLDER,)
 
