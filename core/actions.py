@@ -17,9 +17,10 @@ from enum import StrEnum
 from typing import Any, ClassVar, Self
 
 from core.comments.views import Status
+from core.replies.model import ACTION_ID_MAX_BYTES
 
-ACTION_ID_MAX_BYTES = 64
-MAX_NUMBER = 2**53  # larger numbers are never ids or pages: refused before any lookup
+# Larger numbers are never ids or pages: refused before they reach the database.
+MAX_NUMBER = 2**53
 
 
 class Action:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core.actions import MAX_NUMBER
 from core.content.models import Article
 from core.errors import UserError
 
 if TYPE_CHECKING:
     from core.context import Context
-
-MAX_ID = 2**53  # larger numbers are never ids; refuse them before they reach the database
 
 
 def pick_article(ctx: Context, args: str) -> tuple[Article, str]:
@@ -35,7 +34,7 @@ def article_by_slug(ctx: Context, slug: str) -> Article:
 def parse_id(text: str, what: str = "comment") -> int:
     """A positive id from `12` or `#12`, or a friendly refusal."""
     token = text.strip().removeprefix("#")
-    if not _digits(token) or not 0 < int(token) < MAX_ID:
+    if not _digits(token) or not 0 < int(token) < MAX_NUMBER:
         raise UserError(f"Please give a {what} number, like 12.")
     return int(token)
 
