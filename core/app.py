@@ -123,7 +123,6 @@ class Core:
         routers = tuple(routers)
         self.settings = settings
         self.database = database
-        self.library = library
         self.clock = clock
         self.comments = CommentService(settings.comment_rules, clock)
         self.events = EventBus()
@@ -168,6 +167,11 @@ class Core:
         )
         self.relay = Relay(ledger)
         self.events.subscribe(self.relay)
+
+    @property
+    def library(self) -> Library:
+        """The content as the handlers see it (one source, so a reload swaps it once)."""
+        return self.context.library
 
     @classmethod
     async def open(
@@ -348,7 +352,7 @@ class Core:
             for article, entry, _ in self.context.faq.ranked(query, limit)
         ]
         limit_chars = self.settings.comment_rules.max_length
-        for article in self.library.articles:
+        for article in self.context.library.articles:
             results.append(
                 InlineResult(f"a:{article.slug}", article.title, summary(article, limit_chars))
             )

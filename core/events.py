@@ -53,9 +53,6 @@ class EventBus:
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
 
-    def unsubscribe(self, subscriber: Subscriber) -> None:
-        self._subscribers.remove(subscriber)
-
     def publish(self, event: Event) -> None:
         for subscriber in self._subscribers:
             task = asyncio.create_task(self._run(subscriber, event))
