@@ -102,10 +102,7 @@ class Handlers:
 
     async def _answer_privately(self, message: Message, request: Request, reply: Reply) -> None:
         """Send to the actor's private chat; the group hears at most that it was sent."""
-        try:
-            await self._send(int(request.actor.user_id), request, reply)
-        except (Forbidden, BadRequest):
-            # They never started the bot (or blocked it): a bot may not write first.
+        if not await self._private(request, reply):
             link = f"https://t.me/{self.sender.bot.username}"
             said = (
                 f"I answer that privately, but I can't message you yet: open {link}, press "
@@ -143,7 +140,7 @@ class Handlers:
             if reply.ephemeral:
                 answered = await _answer(query, plain_text(reply, TOAST_LIMIT) or None, reply)
                 if len(reply.text) > TOAST_LIMIT:
-                    await self._private(query, request, reply)
+                    await self._private(request, reply)
             else:
                 answered = await _answer(query)
                 await self._show(query, request, reply)
@@ -166,14 +163,17 @@ class Handlers:
         if message is not None:
             await self._send(message.chat.id, request, reply)
         else:
-            await self._private(query, request, reply)
+            await self._private(request, reply)
 
-    async def _private(self, query: CallbackQuery, request: Request, reply: Reply) -> None:
-        """Send to the presser's private chat; they may never have started the bot."""
+    async def _private(self, request: Request, reply: Reply) -> bool:
+        """Send to the actor's private chat; False if Telegram won't let the bot write first
+        (they never started it, or blocked it)."""
         try:
-            await self._send(query.from_user.id, request, reply)
-        except Forbidden as exc:
+            await self._send(int(request.actor.user_id), request, reply)
+        except (Forbidden, BadRequest) as exc:
             log.info("cannot message user privately: %s", exc.message)
+            return False
+        return True
 
     # Inline mode ---------------------------------------------------------------------------
 
