@@ -4,7 +4,6 @@ slash commands and the console, and answers on each, with no adapter touched."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import discord.http
 import pytest
@@ -46,16 +45,6 @@ async def test_help_lists_it(sqlite_url: str) -> None:
         assert core.registry.spec("echo") is not None
     finally:
         await core.close()
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    fake = FakeBotApi()
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
 
 
 async def test_telegram_menu_and_answer(sqlite_url: str, api: FakeBotApi) -> None:

@@ -21,16 +21,6 @@ from tests.support.telegram_chat import Conversation, fast_limiter
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    fake = FakeBotApi()
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
-
-
-@pytest.fixture
 def settings(sqlite_url: str) -> Settings:
     """The Core's settings (Telegram tests send several comments a second from one author)."""
     return make_settings(sqlite_url, comment_rules=NO_FLOOD)
