@@ -36,6 +36,18 @@ def _duplicates(values: Iterable[str]) -> list[str]:
     return [value for value, count in Counter(values).items() if count > 1]
 
 
+def http_url_or_none(url: str | None) -> str | None:
+    """An http(s) URL as given; blank means "not set up yet" (None)."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError(f"URL must start with http:// or https:// and name a host: {url!r}")
+    if any(ch.isspace() for ch in url):
+        raise ValueError(f"URL must not contain spaces: {url!r}")
+    return url
+
+
 class Provenance(_Frozen):
     """Where the article's text comes from and which edition this pack is."""
 
@@ -87,9 +99,13 @@ class Article(_Frozen):
     sections: tuple[Section, ...] = Field(min_length=1)
     faq: tuple[FaqEntry, ...] = ()
     provenance: Provenance
+    # The article on the publisher's site: a link button under its summary and its cards.
+    url: str | None = None
 
     _faq_by_id: dict[str, FaqEntry] = PrivateAttr(default_factory=dict)
     _section_by_id: dict[str, int] = PrivateAttr(default_factory=dict)
+
+    _article_url = field_validator("url")(http_url_or_none)
 
     @field_validator("sections")
     @classmethod
@@ -137,18 +153,7 @@ class Channel(_Frozen):
     icon: Annotated[str, Field(min_length=1, max_length=16)]
     url: str | None = None
 
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, url: str | None) -> str | None:
-        if not url:
-            # Blank means "not set up yet": the channel stays hidden.
-            return None
-        parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise ValueError(f"URL must start with http:// or https:// and name a host: {url!r}")
-        if any(ch.isspace() for ch in url):
-            raise ValueError(f"URL must not contain spaces: {url!r}")
-        return url
+    _http_url = field_validator("url")(http_url_or_none)
 
     @property
     def configured(self) -> bool:

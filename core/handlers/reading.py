@@ -26,6 +26,7 @@ def article_buttons(article: Article, comment_limit: int) -> list[list[Button]]:
             ActionButton(label="💬 Comments", action=CommentsPage(article.slug, 1).pack()),
             comment_button(article.slug, comment_limit),
         ],
+        *([[LinkButton(label="📰 Read the article", url=article.url)]] if article.url else []),
     ]
 
 

@@ -19,6 +19,8 @@ from core.content import (
     Section,
     load_library,
 )
+from core.handlers.reading import summary
+from core.replies import LinkButton
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT_DIR = ROOT / "content"
@@ -251,6 +253,21 @@ def test_channel_urls(url: str | None, ok: bool) -> None:
         return
     channel = Channel.model_validate(fields)
     assert channel.configured is bool(url)
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "https://", "https://exa mple.com"])
+def test_an_article_url_must_be_a_web_address(library: Library, url: str) -> None:
+    fields = library.articles[0].model_dump()
+    with pytest.raises(ValidationError, match="URL must"):
+        Article.model_validate({**fields, "url": url})
+
+
+def test_an_article_with_a_url_offers_it_under_its_summary(library: Library) -> None:
+    article = library.articles[0]
+    assert not any(isinstance(b, LinkButton) for row in summary(article, 99).buttons for b in row)
+    linked = Article.model_validate({**article.model_dump(), "url": "https://news.example/sg"})
+    links = [b for row in summary(linked, 99).buttons for b in row if isinstance(b, LinkButton)]
+    assert [link.url for link in links] == ["https://news.example/sg"]
 
 
 def test_library_refuses_duplicate_slugs(library: Library) -> None:
