@@ -19,7 +19,8 @@ import logging
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from dotenv import dotenv_values
@@ -364,22 +365,22 @@ class Core:
         """Run a state change at most once per event key, then publish its events."""
         return await self.context.once(request, work)
 
-    async def mark_delivered(self, confirm_key: str) -> None:
-        """The adapter sent the reply of `Outcome.confirm_key`; replays of it send nothing."""
-        await mark_delivered(self.database, confirm_key, self.clock())
-
-    async def delivered(self, outcome: Outcome) -> None:
-        """Call after sending an outcome's reply: confirms it if it needs confirming, and never
-        raises (the actor has the answer; at worst a re-delivery after a crash repeats it)."""
-        if outcome.confirm_key is None:
-            return
+    @asynccontextmanager
+    async def delivering(self, outcome: Outcome) -> AsyncIterator[Reply]:
+        """Send the yielded reply inside the block; leaving it normally confirms the reply
+        delivered, so a replay of the event sends nothing. Leaving by an exception confirms
+        nothing: a re-delivery will send it again. Confirming never raises (the actor has the
+        answer; at worst a re-delivery after a crash repeats it)."""
+        yield outcome.reply
         if outcome.redeliver:
             log.info(
                 "re-sent the reply to %s: its first sending was never confirmed",
                 outcome.confirm_key,
             )
+        if outcome.confirm_key is None:
+            return
         try:
-            await self.mark_delivered(outcome.confirm_key)
+            await mark_delivered(self.database, outcome.confirm_key, self.clock())
         except Exception:
             log.warning(
                 "could not record that %s was answered", outcome.confirm_key, exc_info=True

@@ -16,8 +16,8 @@ class Outcome:
     # A replay whose first reply was never confirmed delivered (the process died between
     # storing the effect and answering): send `reply` now.
     redeliver: bool = False
-    # After sending `reply`, call `Core.mark_delivered(confirm_key)` so a later replay of this
-    # event sends nothing. None when there is nothing to confirm (reads, no event key).
+    # What `Core.delivering` confirms once `reply` is sent, so a later replay of this event
+    # sends nothing. None when there is nothing to confirm (reads, no event key).
     confirm_key: str | None = None
 
     @property

@@ -73,7 +73,9 @@ class ConsoleSession:
             event_key = f"console:{self._session_id}:{self._line_number}"
         self._last_line = (event_key, line)
         request = Request(actor=self.actor, chat_id="console", event_key=event_key)
-        self.show(await self._dispatch(request, line))
+        outcome = await self._dispatch(request, line)
+        async with self.core.delivering(outcome):
+            self.show(outcome)
         return True
 
     async def _dispatch(self, request: Request, line: str) -> Outcome:

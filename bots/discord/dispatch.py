@@ -168,8 +168,8 @@ class Adapter:
             async def handle() -> None:
                 outcome = await self.core.press(request_of(interaction), action, text)
                 if outcome.should_send:
-                    await deliver.reply_to_component(interaction, outcome.reply)
-                    await self.core.delivered(outcome)
+                    async with self.core.delivering(outcome) as reply:
+                        await deliver.reply_to_component(interaction, reply)
 
             await self.lanes.run(lane_of(interaction), handle)
 
@@ -211,7 +211,7 @@ class Adapter:
                 interaction, outcome.reply, deferred_ephemeral=deferred_ephemeral
             )
             return
-        await deliver.reply_after_thinking(
-            interaction, outcome.reply, deferred_ephemeral=deferred_ephemeral
-        )
-        await self.core.delivered(outcome)
+        async with self.core.delivering(outcome) as reply:
+            await deliver.reply_after_thinking(
+                interaction, reply, deferred_ephemeral=deferred_ephemeral
+            )

@@ -84,12 +84,12 @@ class Handlers:
     async def _answer_message(self, message: Message, request: Request, outcome: Outcome) -> None:
         if not outcome.should_send:
             return  # the first delivery already answered
-        reply = outcome.reply
-        if self._private_only(message, request, reply):
-            await self._answer_privately(message, request, reply)
-        else:
-            await self._send(message.chat_id, request, reply, reply_to=_thread(message, request))
-        await self.core.delivered(outcome)
+        async with self.core.delivering(outcome) as reply:
+            if self._private_only(message, request, reply):
+                await self._answer_privately(message, request, reply)
+            else:
+                thread = _thread(message, request)
+                await self._send(message.chat_id, request, reply, reply_to=thread)
 
     def _private_only(self, message: Message, request: Request, reply: Reply) -> bool:
         """Whether the reply is for the actor alone (a moderator's queue, cards with ids, a
@@ -134,17 +134,17 @@ class Handlers:
             if not query.data:
                 return
             outcome = await self.core.press(request, query.data)
-            reply = outcome.reply
             if not outcome.should_send:
                 return
-            if reply.ephemeral:
-                answered = await _answer(query, plain_text(reply, TOAST_LIMIT) or None, reply)
-                if len(reply.text) > TOAST_LIMIT:
-                    await self._private(request, reply)
-            else:
-                answered = await _answer(query)
-                await self._show(query, request, reply)
-            await self.core.delivered(outcome)
+            async with self.core.delivering(outcome) as reply:
+                if reply.ephemeral:
+                    toast = plain_text(reply, TOAST_LIMIT) or None
+                    answered = await _answer(query, toast, reply)
+                    if len(reply.text) > TOAST_LIMIT:
+                        await self._private(request, reply)
+                else:
+                    answered = await _answer(query)
+                    await self._show(query, request, reply)
         finally:
             if not answered:
                 await _answer(query)

@@ -420,10 +420,22 @@ async def test_a_replay_resends_only_an_unconfirmed_reply(core: Core) -> None:
     again = await core.press(request_for(READER, key="tg:9"), confirm)
     assert again.replayed and again.redeliver and again.should_send
     assert again.reply == first.reply
-    await core.mark_delivered("tg:9")
+    async with core.delivering(again) as reply:
+        assert reply == first.reply
     third = await core.press(request_for(READER, key="tg:9"), confirm)
     assert third.replayed and not third.should_send
     assert await count(core, Comment) == 1
+
+
+async def test_a_reply_whose_sending_failed_is_not_confirmed(core: Core) -> None:
+    preview = await core.execute(request_for(READER), "comment", "Network down")
+    confirm = preview.reply.action_buttons[0].action
+    first = await core.press(request_for(READER, key="tg:10"), confirm)
+    with pytest.raises(ConnectionError):
+        async with core.delivering(first):
+            raise ConnectionError("the platform did not answer")
+    again = await core.press(request_for(READER, key="tg:10"), confirm)
+    assert again.redeliver and again.should_send
 
 
 async def test_cards_that_never_reached_a_platform_are_found(core: Core, clock: Clock) -> None:
