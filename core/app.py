@@ -22,6 +22,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import partial
 
 from dotenv import dotenv_values
 from sqlalchemy import text
@@ -38,7 +39,7 @@ from core.content.models import Library
 from core.context import Context
 from core.conversation import Conversations
 from core.errors import UserError
-from core.events import EventBus
+from core.events import EventBus, PublishRequested
 from core.handlers import ROUTERS
 from core.handlers.comments import submit_form
 from core.handlers.faq import answer
@@ -50,6 +51,8 @@ from core.inbox import Inbox
 from core.inbox.claims import Claims
 from core.inbox.presence import Presence
 from core.outcome import FaqChoice, InlineResult, Outcome
+from core.publishing import queries as publications
+from core.relay.announcer import Announcer
 from core.relay.ledger import Ledger
 from core.relay.relay import Relay
 from core.replies import Reply, TextInput
@@ -166,7 +169,10 @@ class Core:
             lambda slug: self.context.library.title_of(slug),
             clock,
         )
-        self.relay = Relay(ledger)
+        announcer = Announcer(
+            ledger, lambda slug: self.context.library.article(slug), self.context.comment_limit
+        )
+        self.relay = Relay(ledger, announcer)
         self.events.subscribe(self.relay)
 
     @property
@@ -212,11 +218,15 @@ class Core:
                 guard.release()
             raise
         core.housekeeping.start()
+        if settings.article_auto_publish:
+            await core.publish_new([article.slug for article in library.articles])
         return core
 
     async def close(self) -> None:
         await self.housekeeping.stop()
         await self.events.drain()
+        # Count edits waiting for their pace: the next start's catch-up makes them.
+        await self.relay.announcer.stop()
         if self.presence is not None:
             await self.presence.stop()  # hands this worker's chats back
         else:
@@ -224,6 +234,19 @@ class Core:
         await self.database.close()
         if self._single_process is not None:
             self._single_process.release()
+
+    async def publish_new(self, slugs: list[str]) -> list[str]:
+        """Publish each article that was never published (ARTICLE_AUTO_PUBLISH): posted now
+        on the platforms attached, and by their catch-up on those that attach later. Which
+        slugs were new."""
+        now, new = self.clock(), []
+        for slug in slugs:
+            first = partial(publications.request_first, slug=slug, at=now)
+            publication = await self.database.write(first)
+            if publication is not None:
+                new.append(slug)
+                self.events.publish(PublishRequested(publication.id, slug))
+        return new
 
     def describe_roles(self) -> str:
         """What this process does, e.g. "telegram: webhook receiver, worker; discord: shards

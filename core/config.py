@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # The host's HTTP port: health checks, or a webhook adapter's receiver.
     port: int = 8080
 
+    # Publish each article never published before as it loads (ARTICLE_AUTO_PUBLISH).
+    article_auto_publish: bool = False
+
     # Commands one user may send a minute before being asked to slow down (0: no limit).
     command_rate_per_minute: int = Field(default=20, ge=0)
 

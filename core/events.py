@@ -1,4 +1,5 @@
-"""What the core tells adapters after a change: a new comment to moderate, a decision made.
+"""What the core tells adapters after a change: a new comment to moderate, a decision made, an
+article to publish.
 
 Handlers run as tasks after the unit of work has committed, so a slow platform never holds a
 database transaction open. A failing handler is logged and does not affect others.
@@ -41,7 +42,17 @@ class CommentDecided:
     shown: PostRef | None = None
 
 
-Event = CommentQueued | CommentDecided
+@dataclass(frozen=True, slots=True)
+class PublishRequested:
+    """An article is to be posted to every announce target (`publication_id` names the
+    round); `requester_key` (an actor key) is told how it went, None when no one asked."""
+
+    publication_id: int
+    slug: str
+    requester_key: str | None = None
+
+
+Event = CommentQueued | CommentDecided | PublishRequested
 Subscriber = Callable[[Event], Awaitable[None]]
 
 

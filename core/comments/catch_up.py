@@ -43,6 +43,7 @@ class CaughtUp:
     cards: int
     notices: int
     edits: int = 0  # cards edited to show a decision made elsewhere
+    announced: int = 0  # article cards posted that a publication still owed
 
 
 def unposted(session: Session, platform: str, limit: int = PAGE) -> list[CommentView]:

@@ -45,7 +45,7 @@ PAGE_SIZE = 5
 MY_COMMENTS = 10
 
 
-async def _comments_page(ctx: Context, article: Article, page: int, *, edit: bool) -> Reply:
+async def comments_page(ctx: Context, article: Article, page: int, *, edit: bool) -> Reply:
     views, total = await ctx.database.read(
         lambda session: queries.approved_page(
             session, article.slug, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
@@ -61,7 +61,7 @@ async def _comments_page(ctx: Context, article: Article, page: int, *, edit: boo
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(page, pages)
     if not views:  # asked past the end: show the last page
-        return await _comments_page(ctx, article, pages, edit=edit)
+        return await comments_page(ctx, article, pages, edit=edit)
     blocks: list[Block] = [heading(f"Comments on “{article.title}” · page {page} of {pages}")]
     for view in views:
         blocks.extend(public_entry(view))
@@ -188,7 +188,7 @@ def decided_elsewhere_events(ctx: Context, views: list[CommentView]) -> list[Eve
 async def comments(ctx: Context, request: Request, args: str) -> Reply:
     """Approved comments on an article, newest first."""
     article, rest = pick_article(ctx, args)
-    return await _comments_page(ctx, article, parse_page(rest), edit=False)
+    return await comments_page(ctx, article, parse_page(rest), edit=False)
 
 
 @router.command(
@@ -366,7 +366,7 @@ async def open_page(
 ) -> Reply:
     """Another page of comments, in place."""
     article = article_by_slug(ctx, action.slug)
-    return await _comments_page(ctx, article, parse_page(str(action.page)), edit=True)
+    return await comments_page(ctx, article, parse_page(str(action.page)), edit=True)
 
 
 @router.action(

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from core.actions import CommentsPage, ListQuestions, ShowLinks, ShowSection, ShowSummary
+from core.actions import (
+    Action,
+    CommentsPage,
+    ListQuestions,
+    OpenCommentForm,
+    ShowLinks,
+    ShowSection,
+    ShowSummary,
+)
 from core.actors import Request
 from core.commands import Argument, Audience, CommandSpec, Router
 from core.commands.router import CommandHandler
 from core.comments.cards import comment_button
 from core.content.models import Article, Library
 from core.context import Context
+from core.handlers.comments import comments_page, prompt
 from core.handlers.common import article_by_slug
-from core.handlers.faq import answer_by_id
+from core.handlers.faq import answer_by_id, shared_list
+from core.publishing.deep_links import action_of
 from core.replies import ActionButton, Block, Button, LinkButton, Reply, Span
 from core.replies.build import heading, item, message, paragraph, reply
 
@@ -81,14 +91,16 @@ def shared_summary(ctx: Context, article: Article) -> Reply:
 
 @router.command("start", "Start here: what this bot does", Argument("topic", "deep link"))
 async def start(ctx: Context, request: Request, args: str) -> Reply:
-    """Welcome the reader; deep links `faq_<id>` and `<article>` open what they name."""
+    """Welcome the reader; deep links (`faq_<id>`, `<article>`, `faq_<article>`,
+    `comments_<article>`, `comment_<article>`) open what they name."""
     payload = args.strip()
     if payload.startswith("faq_"):
         found = answer_by_id(ctx, payload.removeprefix("faq_"))
         if found is not None:
             return found
-    if (article := ctx.library.article(payload.lower())) is not None:
-        return shared_summary(ctx, article)
+    linked = action_of(payload.lower(), lambda slug: ctx.library.article(slug) is not None)
+    if linked is not None:
+        return await _open(ctx, linked)
     articles = ctx.library.articles
     blocks = [
         heading("Welcome!"),
@@ -114,6 +126,19 @@ async def start(ctx: Context, request: Request, args: str) -> Reply:
         ]
     )
     return reply(*blocks, buttons=buttons)
+
+
+async def _open(ctx: Context, action: Action) -> Reply:
+    """What a channel card's deep link opens, in the reader's private chat."""
+    if isinstance(action, ListQuestions):
+        return shared_list(ctx, article_by_slug(ctx, action.slug))
+    if isinstance(action, CommentsPage):
+        return await comments_page(ctx, article_by_slug(ctx, action.slug), 1, edit=False)
+    if isinstance(action, OpenCommentForm):
+        article = article_by_slug(ctx, action.slug)
+        return prompt(article, default=article is ctx.library.default_article)
+    assert isinstance(action, ShowSummary)
+    return shared_summary(ctx, article_by_slug(ctx, action.slug))
 
 
 @router.command("help", "Every command you can use")

@@ -15,6 +15,8 @@ from core.comments.service import CommentService
 from core.comments.views import CommentView, Status
 from core.events import CommentDecided, CommentQueued
 from core.inbox import Inbox
+from core.publishing import queries as publications
+from core.publishing.queries import PublicationView
 from core.relay.port import PostRef
 from core.store.engine import Database
 from core.store.tables import Comment as CommentRow
@@ -48,8 +50,9 @@ class Ledger:
 
     @contextlib.asynccontextmanager
     async def delivering(self, kind: str, platform: str, item: int) -> AsyncIterator[bool]:
-        """Claim the delivery of `kind` ("card", "edit", "notice") for comment `item` on
-        `platform` while inside: yields False when another delivery of it is under way, in
+        """Claim the delivery of `kind` ("card", "edit", "notice"; "pub" of a publication
+        round, "count" of an article card's count; "kind:platform" fits 16 characters) of
+        `item` on `platform` while inside: yields False when another delivery of it is under way, in
         this process or (several processes on PostgreSQL) another live one, so the live path
         and every process's catch-up deliver it once. A claim whose process died lapses with
         its lease."""
@@ -129,6 +132,11 @@ class Ledger:
             lambda s: catch_up.unedited(s, platform, comment_id=comment_id)
         )
         return bool(views)
+
+    # Publications --------------------------------------------------------------------------
+
+    async def publication(self, publication_id: int) -> PublicationView | None:
+        return await self.database.read(lambda s: publications.publication(s, publication_id))
 
     # Authors -------------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """The platform port: what the core asks of every adapter to reach people outside a reply.
 
 An adapter implements `Platform` for its platform; the core's relay (core.relay) uses it to
-post moderation cards, bring them up to date, delete them, and tell authors. Replies to a
-message or a press are not the port's: the adapter sends those itself.
+post moderation cards and article cards, bring them up to date, delete them, and tell authors.
+Replies to a message or a press are not the port's: the adapter sends those itself.
 """
 
 from __future__ import annotations
@@ -60,11 +60,18 @@ class Platform(Protocol):
         """Where moderation cards go (a chat or channel id), or None for no cards here."""
         ...
 
-    async def post(self, target: str, reply: Reply) -> PostRef:
-        """Post `reply` to `target`; the reference is to the message carrying its buttons."""
+    @property
+    def announce_targets(self) -> tuple[str, ...]:
+        """Where `/publish` posts article cards (channels, groups), as the settings name them."""
         ...
 
-    async def edit(self, post: PostRef, reply: Reply) -> None:
+    async def post(self, target: str, reply: Reply, *, broadcast: bool = False) -> PostRef:
+        """Post `reply` to `target`; the reference is to the message carrying its buttons.
+        `broadcast`: a card for everyone in a channel, whose buttons must work for any reader
+        (e.g. links into a private chat where a channel can't hold a conversation)."""
+        ...
+
+    async def edit(self, post: PostRef, reply: Reply, *, broadcast: bool = False) -> None:
         """Make the posted message show `reply`; one that already does is not an error.
         Raises MessageGone, PortError or PlatformUnwell."""
         ...

@@ -10,8 +10,10 @@ from collections.abc import Awaitable
 
 from core.comments.catch_up import CaughtUp, deliver_missed
 from core.comments.views import CommentView, Delivery, Status
-from core.events import CommentDecided, CommentQueued, Event
+from core.events import CommentDecided, CommentQueued, Event, PublishRequested
 from core.memory import Bounded
+from core.publishing.report import publish_report
+from core.relay.announcer import Announcer, TargetResult
 from core.relay.ledger import Ledger
 from core.relay.port import MessageGone, Platform, PortError, PostRef
 
@@ -35,11 +37,18 @@ def _same_decision(a: CommentView, b: CommentView) -> bool:
     )
 
 
+def _about(event: Event) -> str:
+    if isinstance(event, PublishRequested):
+        return f"the publication of /{event.slug}"
+    return f"{type(event).__name__} of comment {event.comment.id}"
+
+
 class Relay:
     """Subscribed to the core's events; delivers them through each attached platform."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, announcer: Announcer) -> None:
         self.ledger = ledger
+        self.announcer = announcer
         self._platforms: dict[str, Platform] = {}
         self._claimed: dict[str, Bounded[int, None]] = {}
 
@@ -56,19 +65,45 @@ class Relay:
         results = await asyncio.gather(
             *(self._deliver(platform, event) for platform in platforms), return_exceptions=True
         )
+        posted: list[TargetResult] = []
         for platform, result in zip(platforms, results, strict=True):
             if isinstance(result, Exception):
-                log.warning(
-                    "could not deliver %s of comment %s on %s: %s",
-                    type(event).__name__, event.comment.id, platform.name, result,
-                )  # fmt: skip
+                log.warning("could not deliver %s on %s: %s", _about(event), platform.name, result)
+                posted += [
+                    TargetResult(platform.name, target, None, f"not yet ({result}); retrying")
+                    for target in platform.announce_targets
+                ]
+            elif isinstance(result, list):
+                posted += result
+        if isinstance(event, PublishRequested):
+            await self._report(event, posted)
 
-    async def _deliver(self, platform: Platform, event: Event) -> None:
+    async def _deliver(self, platform: Platform, event: Event) -> list[TargetResult] | None:
         if isinstance(event, CommentQueued):
             await self.post_card(platform, event)
         elif isinstance(event, CommentDecided):
             await self.update_cards(platform, event)
             await self.tell_author(platform, event)
+            if platform.announce_targets:
+                self.announcer.count_changed(platform, event.comment.article_slug)
+        elif isinstance(event, PublishRequested):
+            publication = await self.ledger.publication(event.publication_id)
+            if publication is not None:
+                return await self.announcer.publish(platform, publication)
+        return None
+
+    async def _report(self, event: PublishRequested, posted: list[TargetResult]) -> None:
+        """Tell the moderator who asked how the posting went, on their own platform."""
+        platform_name, _, user_id = (event.requester_key or "").partition(":")
+        platform = self._platforms.get(platform_name)
+        if platform is None or not user_id:
+            return
+        title = self.ledger.titles(event.slug)
+        try:
+            await platform.notify(user_id, publish_report(event.slug, title, list(posted)))
+        except PortError as exc:
+            log.warning("could not tell %s how /%s was published: %s",
+                        event.requester_key, event.slug, exc.detail)  # fmt: skip
 
     # Cards ---------------------------------------------------------------------------------
 
@@ -197,7 +232,13 @@ class Relay:
             lambda: self.ledger.untold(platform.name),
             lambda event: _unless_unwell(self.tell_author(platform, event)),
         )
-        return CaughtUp(cards, notices, await self.edit_missed_cards(platform))
+        edits = await self.edit_missed_cards(platform)
+        try:
+            announced = await self.announcer.catch_up(platform)
+        except PortError as exc:
+            log.warning("catching up publications stopped: %s", exc.detail)
+            announced = 0
+        return CaughtUp(cards, notices, edits, announced)
 
     async def edit_missed_cards(self, platform: Platform) -> int:
         """Edit the cards on the platform that do not show their comment's decision (made in

@@ -254,6 +254,48 @@ class ModerationPost(Base):
     __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
 
 
+class Publication(Base):
+    """A moderator's `/publish` of an article (or its automatic publication): one round of
+    cards to every announce target. `/publish <slug> again` is the next round."""
+
+    __tablename__ = "publications"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    article_slug: Mapped[str] = mapped_column(String(32))
+    round: Mapped[int] = mapped_column(Integer)
+    requested_at: Mapped[datetime] = mapped_column(Timestamp(), index=True)
+    # Who asked, to tell them how it went; None when the article published itself on load.
+    requested_by_key: Mapped[str | None] = mapped_column(String(96), nullable=True)
+
+    __table_args__ = (UniqueConstraint("article_slug", "round"),)
+
+
+class Announcement(Base):
+    """One publication's card on one announce target: where it is and the comment count it
+    shows, so the count can follow moderation and nothing is posted twice."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    publication_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("publications.id", ondelete="CASCADE")
+    )
+    article_slug: Mapped[str] = mapped_column(String(32), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    # The target as the settings name it ("@news", "-100…"); chat_id is where the card is.
+    target: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    message_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    posted_at: Mapped[datetime | None] = mapped_column(Timestamp(), nullable=True)
+    # The platform's reason the card could not be posted; cleared when it is tried again.
+    failure: Mapped[str | None] = mapped_column(HumanText(), nullable=True)
+    shows_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Last post or edit: count edits are paced from it, across processes and restarts.
+    edited_at: Mapped[datetime | None] = mapped_column(Timestamp(), nullable=True)
+
+    __table_args__ = (UniqueConstraint("publication_id", "platform", "target"),)
+
+
 class UnansweredQuestion(Base):
     """Questions the FAQ could not answer, counted, for editors."""
 

@@ -806,6 +806,7 @@ class BlockingPlatform:
 
     name = "telegram"
     moderation_target = None
+    announce_targets = ()
 
     def __init__(self) -> None:
         self.release, self.telling, self.editing = (
