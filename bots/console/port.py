@@ -20,12 +20,14 @@ class ConsolePlatform:
         self._ids = itertools.count(1)
         self.name = PLATFORM
         self.moderation_target = "moderators"
+        # /publish shows the article card as the publisher's channel would.
+        self.announce_targets = ("channel",)
 
-    async def post(self, target: str, reply: Reply) -> PostRef:
+    async def post(self, target: str, reply: Reply, *, broadcast: bool = False) -> PostRef:
         self._write(f"[to {target}]\n{render_text(reply)}")
         return PostRef(PLATFORM, target, str(next(self._ids)))
 
-    async def edit(self, post: PostRef, reply: Reply) -> None:
+    async def edit(self, post: PostRef, reply: Reply, *, broadcast: bool = False) -> None:
         """A terminal can't change what it printed: the moderator saw the decision made."""
 
     async def delete(self, post: PostRef) -> None:

@@ -52,15 +52,21 @@ def edit_kwargs(message: Message) -> dict[str, Any]:
 
 
 async def acknowledge(
-    interaction: discord.Interaction[Any], *, ephemeral: bool = False, update: bool = False
+    interaction: discord.Interaction[Any],
+    *,
+    ephemeral: bool = False,
+    update: bool = False,
+    think: bool = False,
 ) -> bool:
     """Defer the interaction; False when Discord says it is gone or already acknowledged.
 
     Button presses (and forms opened from a button, with `update`) defer as an update of the
-    message they sit on; commands and forms defer with a "thinking" placeholder.
+    message they sit on, unless `think`; commands and forms defer with a "thinking"
+    placeholder.
     """
     try:
-        if update or interaction.type is discord.InteractionType.component:
+        component = interaction.type is discord.InteractionType.component
+        if update or (component and not think):
             await interaction.response.defer()
         else:
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)

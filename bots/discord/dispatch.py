@@ -6,7 +6,7 @@ Nothing here decides what an actor may do or touches the store: the core does bo
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import discord
@@ -34,8 +34,15 @@ _ALREADY_ANSWERED = frozenset({deliver.UNKNOWN_INTERACTION, deliver.ALREADY_ACKN
 class Adapter:
     """The adapter's handlers, shared by commands, buttons and modals of one client."""
 
-    def __init__(self, core: Core, concurrency: int = LANE_CONCURRENCY) -> None:
+    def __init__(
+        self,
+        core: Core,
+        announce_channel_ids: Iterable[str] = (),
+        concurrency: int = LANE_CONCURRENCY,
+    ) -> None:
         self.core = core
+        # A card there is everyone's: a press answers the presser alone, never edits it.
+        self.announce_channels = frozenset(int(c) for c in announce_channel_ids)
         # After the acknowledgement, the core call and the answer run in the member's lane: in
         # order per member, fair across members, with the same bounded slots as Telegram.
         self.lanes = Lanes(concurrency, name="discord-lane")
@@ -162,18 +169,35 @@ class Adapter:
         async def run() -> None:
             if await self._refused(interaction, action):
                 return
-            if not await deliver.acknowledge(interaction, update=True):
+            on_channel_card = self._on_channel_card(interaction)
+            if on_channel_card:
+                acknowledged = await deliver.acknowledge(interaction, ephemeral=True, think=True)
+            else:
+                acknowledged = await deliver.acknowledge(interaction, update=True)
+            if not acknowledged:
                 return
 
             async def handle() -> None:
                 outcome = await self.core.press(request_of(interaction), action, text)
-                if outcome.should_send:
+                if on_channel_card:
+                    await self._answer(interaction, outcome, deferred_ephemeral=True)
+                elif outcome.should_send:
                     async with self.core.delivering(outcome) as reply:
                         await deliver.reply_to_component(interaction, reply)
 
             await self.lanes.run(lane_of(interaction), handle)
 
         await self._guard(interaction, run())
+
+    def _on_channel_card(self, interaction: discord.Interaction[Any]) -> bool:
+        """Whether the press is on an article card in an announce channel (not on an answer
+        the presser alone sees, which is theirs to page through in place)."""
+        message = interaction.message
+        return (
+            interaction.channel_id in self.announce_channels
+            and message is not None
+            and not message.flags.ephemeral
+        )
 
     async def ask_for_text(
         self, interaction: discord.Interaction[Any], action: str, wanted: TextInput

@@ -1,7 +1,10 @@
 """Discord as the core's relay sees it (core.relay.port): cards in the moderation channel,
-notices in authors' DMs."""
+article cards in the announce channels, notices in authors' DMs."""
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
 
 import discord
 
@@ -11,23 +14,43 @@ from bots.discord.render import render, render_one
 from core.relay.port import Delivery, MessageGone, PlatformUnwell, PortError, PostRef
 from core.replies import Reply
 
+log = logging.getLogger(__name__)
+
 
 class DiscordPlatform:
-    def __init__(self, client: discord.Client, moderation_channel_id: str | None) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        moderation_channel_id: str | None,
+        announce_channel_ids: Sequence[str] = (),
+    ) -> None:
         self.client = client
         self.name = PLATFORM
         # Where moderation cards go; None: no cards on this platform.
         self.moderation_target = moderation_channel_id or None
+        self.announce_targets = tuple(announce_channel_ids)
 
-    async def post(self, target: str, reply: Reply) -> PostRef:
+    async def post(self, target: str, reply: Reply, *, broadcast: bool = False) -> PostRef:
         channel = self.client.get_partial_messageable(int(target))
         try:
             sent = await channel.send(**send_kwargs(render_one(reply)))
         except discord.HTTPException as exc:
             raise _port_error(exc) from exc
+        if broadcast:
+            await self._crosspost(sent)
         return PostRef(PLATFORM, target, str(sent.id))
 
-    async def edit(self, post: PostRef, reply: Reply) -> None:
+    async def _crosspost(self, sent: discord.Message) -> None:
+        """In an announcement channel, publish the card to the servers following it."""
+        try:
+            channel = await self.client.fetch_channel(sent.channel.id)
+            if isinstance(channel, discord.TextChannel) and channel.is_news():
+                await sent.publish()
+        except discord.HTTPException as exc:
+            # The card is posted; followers miss it. Not worth failing the publication.
+            log.warning("could not crosspost %s: %s", sent.id, _detail(exc))
+
+    async def edit(self, post: PostRef, reply: Reply, *, broadcast: bool = False) -> None:
         try:
             await self._message(post).edit(**edit_kwargs(render_one(reply)))
         except discord.HTTPException as exc:

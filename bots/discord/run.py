@@ -77,8 +77,10 @@ class NewsroomClient(discord.AutoShardedClient):
         self.settings = settings = settings or DiscordSettings()
         core.grant_moderators("discord", settings.moderator_rule())
         self.sync_mode = sync
-        self.adapter = Adapter(core)
-        self.platform = DiscordPlatform(self, settings.moderation_channel_id)
+        self.adapter = Adapter(core, settings.announce_channel_ids)
+        self.platform = DiscordPlatform(
+            self, settings.moderation_channel_id, settings.announce_channel_ids
+        )
         self.tree: app_commands.CommandTree[NewsroomClient] = NewsroomTree(self)
         guild_id = settings.guild_id
         self.command_guild = discord.Object(id=int(guild_id)) if guild_id else None

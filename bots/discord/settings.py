@@ -21,12 +21,24 @@ class DiscordSettings(BaseSettings):
     moderation_channel_id: str | None = None
     moderator_role_ids: CsvList = Field(default_factory=list)
     moderator_ids: CsvList = Field(default_factory=list)
+    # Channels where /publish posts article cards (an announcement channel's are crossposted).
+    announce_channel_ids: CsvList = Field(default_factory=list)
     # Shards to open; unset follows Discord's recommendation (needed from 2,500 guilds).
     shard_count: int | None = Field(default=None, ge=1)
     # The shards this process opens (e.g. "0,1" of 4); the others run in other processes.
     shard_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
 
-    _csv = field_validator("moderator_role_ids", "moderator_ids", mode="before")(split_csv)
+    _csv = field_validator(
+        "moderator_role_ids", "moderator_ids", "announce_channel_ids", mode="before"
+    )(split_csv)
+
+    @field_validator("announce_channel_ids")
+    @classmethod
+    def _channels(cls, channels: list[str]) -> list[str]:
+        for channel in channels:
+            if not (channel.isascii() and channel.isdigit() and len(channel) <= 20):
+                raise ValueError(f"{channel[:40]!r} is not a channel id: give its number")
+        return list(dict.fromkeys(channels))  # each once, in the order given
 
     @field_validator("shard_ids", mode="before")
     @classmethod

@@ -1,24 +1,37 @@
 """Telegram as the core's relay sees it (core.relay.port): cards in the moderators' chat,
-notices in authors' private chats."""
+article cards in the announce channels, notices in authors' private chats."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bots.telegram.deliver import Sender
 from bots.telegram.extract import PLATFORM
+from core.publishing.deep_links import as_links
 from core.relay.port import Delivery, MessageGone, PlatformUnwell, PortError, PostRef
 from core.replies import Reply
 
 
 class TelegramPlatform:
-    def __init__(self, sender: Sender, moderation_chat_id: str | None) -> None:
+    def __init__(
+        self, sender: Sender, moderation_chat_id: str | None, announce_chat_ids: Sequence[str] = ()
+    ) -> None:
         self.sender = sender
         self.name = PLATFORM
         # Where moderation cards go; None: no cards on this platform.
         self.moderation_target = moderation_chat_id or None
+        self.announce_targets = tuple(announce_chat_ids)
 
-    async def post(self, target: str, reply: Reply) -> PostRef:
+    def _for_everyone(self, reply: Reply) -> Reply:
+        """A channel can't hold a conversation: its buttons open the bot's private chat."""
+        bot = self.sender.bot.username
+        return as_links(reply, lambda payload: f"https://t.me/{bot}?start={payload}")
+
+    async def post(self, target: str, reply: Reply, *, broadcast: bool = False) -> PostRef:
+        if broadcast:
+            reply = self._for_everyone(reply)
         try:
             sent = await self.sender.send(chat_id(target), reply, keep=True)
         except TelegramError as exc:
@@ -29,7 +42,9 @@ class TelegramPlatform:
         last = sent[-1]
         return PostRef(PLATFORM, str(last.chat_id), str(last.message_id))
 
-    async def edit(self, post: PostRef, reply: Reply) -> None:
+    async def edit(self, post: PostRef, reply: Reply, *, broadcast: bool = False) -> None:
+        if broadcast:
+            reply = self._for_everyone(reply)
         try:
             await self.sender.edit(
                 reply, chat_id=chat_id(post.chat_id), message_id=int(post.message_id)

@@ -127,7 +127,9 @@ class TelegramAdapter:
         self.sender = Sender(self.app.bot)
         self.handlers = Handlers(core, self.sender, self.settings.moderation_chat_id)
         self.intake = Intake(core, self.app, self.sender, concurrency)
-        self.platform = TelegramPlatform(self.sender, self.settings.moderation_chat_id)
+        self.platform = TelegramPlatform(
+            self.sender, self.settings.moderation_chat_id, self.settings.announce_chat_ids
+        )
         self._install_handlers()
 
     def _install_handlers(self) -> None:

@@ -3,6 +3,7 @@ can read them to decide whether to load the adapter at all."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from pydantic import Field, SecretStr, field_validator
@@ -10,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.actors import Actor
 from core.config import CsvList, blank_is_unset, split_csv
+
+# A public chat's @username (5-32 of letters, digits, _) or a numeric chat id.
+CHAT = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-?\d{1,20}")
 
 
 class TelegramSettings(BaseSettings):
@@ -22,8 +26,20 @@ class TelegramSettings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     rate_limit: bool = True
+    # Channels or groups where /publish posts article cards: "@username" or "-100…" ids.
+    announce_chat_ids: CsvList = Field(default_factory=list)
 
-    _csv = field_validator("moderator_ids", mode="before")(split_csv)
+    _csv = field_validator("moderator_ids", "announce_chat_ids", mode="before")(split_csv)
+
+    @field_validator("announce_chat_ids")
+    @classmethod
+    def _chats(cls, chats: list[str]) -> list[str]:
+        for chat in chats:
+            if not CHAT.fullmatch(chat):
+                raise ValueError(
+                    f"{chat[:40]!r} is not a chat: give a @username or a numeric id like -100…"
+                )
+        return list(dict.fromkeys(chats))  # each once, in the order given
 
     @field_validator("rate_limit", mode="before")
     @classmethod
