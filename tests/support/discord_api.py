@@ -77,6 +77,9 @@ class FakeDiscord:
     rate_limits: dict[str, int] = field(default_factory=dict)  # path regex -> 429s to answer
     reject_duplicate_acks: bool = True
     refuse_commands: bool = False  # answer command sync with 403 Missing Access
+    news_channels: set[str] = field(default_factory=set)  # announcement channels (type 5)
+    forbidden_channels: set[str] = field(default_factory=set)  # posts answer 50013
+    crossposted: list[str] = field(default_factory=list)  # message ids published to followers
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10**18))
     identified: list[dict[str, Any]] = field(default_factory=list)  # IDENTIFY payloads
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
@@ -221,6 +224,9 @@ class FakeDiscord:
             ("POST", r"^/webhooks/\d+/([^/]+)$", self._followup),
             ("PATCH", r"^/webhooks/\d+/([^/]+)/messages/([^/]+)$", self._edit_webhook),
             ("DELETE", r"^/webhooks/\d+/([^/]+)/messages/([^/]+)$", self._delete_webhook),
+            ("GET", r"^/channels/(\d+)$", self._get_channel),
+            ("POST", r"^/channels/(\d+)/messages/(\d+)/crosspost$", self._crosspost),
+            ("DELETE", r"^/channels/(\d+)/messages/(\d+)$", self._delete_message),
             ("POST", r"^/channels/(\d+)/messages$", self._post_message),
             ("PATCH", r"^/channels/(\d+)/messages/(\d+)$", self._edit_message),
             ("POST", r"^/users/@me/channels$", self._open_dm),
@@ -357,10 +363,40 @@ class FakeDiscord:
         target["edited_timestamp"] = TIMESTAMP
         return target
 
+    def _get_channel(self, channel_id: str, rec: Recorded) -> tuple[int, Any]:
+        if channel_id in self.forbidden_channels:
+            return 403, {"message": "Missing Access", "code": 50001}
+        return 200, {
+            "id": channel_id, "type": 5 if channel_id in self.news_channels else 0,
+            "guild_id": str(GUILD_ID), "name": "announcements", "position": 0,
+            "permission_overwrites": [], "nsfw": False, "parent_id": None,
+        }  # fmt: skip
+
+    def _crosspost(self, channel_id: str, message_id: str, rec: Recorded) -> tuple[int, Any]:
+        message = self.messages.get(message_id)
+        if message is None or message["channel_id"] != channel_id:
+            return 404, {"message": "Unknown Message", "code": 10008}
+        if channel_id not in self.news_channels:
+            return 400, {"message": "Cannot execute action on this channel type", "code": 50024}
+        if message_id in self.crossposted:
+            return 400, {"message": "This message has already been crossposted.", "code": 40033}
+        self.crossposted.append(message_id)
+        message["flags"] = message.get("flags", 0) | 1  # CROSSPOSTED
+        return 200, message
+
+    def _delete_message(self, channel_id: str, message_id: str, rec: Recorded) -> tuple[int, Any]:
+        message = self.messages.get(message_id)
+        if message is None or message["channel_id"] != channel_id:
+            return 404, {"message": "Unknown Message", "code": 10008}
+        del self.messages[message_id]
+        return 204, None
+
     def _post_message(self, channel_id: str, rec: Recorded) -> tuple[int, Any]:
         user_id = self.dm_channels.get(channel_id)
         if user_id is not None and user_id in self.closed_dms:
             return 403, {"message": "Cannot send messages to this user", "code": 50007}
+        if channel_id in self.forbidden_channels:
+            return 403, {"message": "Missing Permissions", "code": 50013}
         return 200, self._store(self.message(channel_id, rec.body or {}))
 
     def _edit_message(self, channel_id: str, message_id: str, rec: Recorded) -> tuple[int, Any]:

@@ -88,6 +88,9 @@ class FakeBotApi:
         self.polls: list[Call] = []
         self.faults: list[Fault] = []
         self.blocked: set[int] = set()
+        # Channels: "@username" -> chat id; chats whose posts the bot may not make.
+        self.channels: dict[str, int] = {}
+        self.not_member: set[int] = set()
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.webhook: dict[str, Any] = {"url": ""}
@@ -398,17 +401,25 @@ class FakeBotApi:
                     raise _bad(f"inline keyboard button URL '{url}' is invalid")
 
     def _check_chat(self, chat_id: Any) -> int:
+        if isinstance(chat_id, str) and chat_id in self.channels:
+            chat_id = self.channels[chat_id]
         if not isinstance(chat_id, int):
             raise _bad("chat not found")
         if chat_id in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.not_member:
+            raise ApiError(403, "Forbidden: bot is not a member of the channel chat")
         return chat_id
 
     def _message(self, chat_id: int, **fields: Any) -> dict[str, Any]:
+        username = next((name for name, id_ in self.channels.items() if id_ == chat_id), None)
+        chat = self.chat(chat_id)
+        if username is not None:
+            chat = {"id": chat_id, "type": "channel", "title": "News", "username": username[1:]}
         msg = {
             "message_id": next(self._ids(chat_id)),
             "date": int(time.time()),
-            "chat": self.chat(chat_id),
+            "chat": chat,
             "from": {
                 "id": BOT_ID,
                 "is_bot": True,

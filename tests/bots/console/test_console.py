@@ -114,3 +114,13 @@ def test_starting_as_moderator(tmp_path: Path) -> None:
     out = run_console("/help\n/pending\n", tmp_path, "--moderator")
     assert "For moderators" in section(out, "/help")
     assert "queue is empty" in section(out, "/pending")
+
+
+def test_publish_shows_the_card_as_the_channel_gets_it(tmp_path: Path) -> None:
+    out = run_console("/publish stargate\n/publish stargate\n/quit\n", tmp_path, "--moderator")
+    published = out[out.index("> /publish stargate\n") :]
+    assert "[to channel]" in published
+    assert "💬 Comments (0)" in published
+    assert "✅ Console channel: posted" in published
+    assert "was published on" in published[published.index("> /publish stargate", 5) :]
+    assert out.count("[to channel]") == 1
