@@ -10,7 +10,7 @@ from collections.abc import Awaitable
 
 from core.comments.catch_up import CaughtUp, deliver_missed
 from core.comments.views import CommentView, Delivery, Status
-from core.events import CommentDecided, CommentQueued, Event
+from core.events import CommentDecided, CommentEvent, CommentQueued, Event
 from core.memory import Bounded
 from core.relay.ledger import Ledger
 from core.relay.port import MessageGone, Platform, PortError, PostRef
@@ -52,6 +52,8 @@ class Relay:
 
     async def __call__(self, event: Event) -> None:
         """Deliver one event on every platform at once (a slow one delays no other)."""
+        if not isinstance(event, CommentQueued | CommentDecided):
+            return  # new content is the adapters' own business (their menus)
         platforms = list(self._platforms.values())
         results = await asyncio.gather(
             *(self._deliver(platform, event) for platform in platforms), return_exceptions=True
@@ -63,7 +65,7 @@ class Relay:
                     type(event).__name__, event.comment.id, platform.name, result,
                 )  # fmt: skip
 
-    async def _deliver(self, platform: Platform, event: Event) -> None:
+    async def _deliver(self, platform: Platform, event: CommentEvent) -> None:
         if isinstance(event, CommentQueued):
             await self.post_card(platform, event)
         elif isinstance(event, CommentDecided):
