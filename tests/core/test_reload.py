@@ -38,8 +38,9 @@ async def open_core(sqlite_url: str, content: Path, routers: tuple[Router, ...] 
 
 
 @pytest.fixture
-async def core(sqlite_url: str, content: Path) -> AsyncIterator[Core]:
-    core = await open_core(sqlite_url, content)
+async def core(database_url: str, content: Path) -> AsyncIterator[Core]:
+    """On SQLite and PostgreSQL: a reload is no store work, but the answer goes through it."""
+    core = await open_core(database_url, content)
     try:
         yield core
     finally:
