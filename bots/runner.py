@@ -1,6 +1,7 @@
 """The one runner of every entry point: `python -m bots [adapter ...]`, `python -m bots.telegram`,
 `python -m bots.discord` and `python -m bots.console` open the core, run on one event loop until
-SIGINT/SIGTERM (or the console's end), and close everything in order."""
+SIGINT/SIGTERM (or the console's end), and close everything in order. SIGHUP reloads the
+content, as a moderator's /reload does."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from bots.logs import configure_logging
 from bots.telegram.settings import TelegramSettings
 from core.app import Core
 from core.config import Settings
+from core.content.loader import ContentError
 from core.heap import settle_after_start_up
 from core.store.engine import normalize_database_url
 from core.store.single_process import StoreInUse
@@ -109,6 +111,53 @@ async def run_adapters(core: Core, runners: dict[str, Runner]) -> int:
     return status
 
 
+class ReloadOnHangup:
+    """SIGHUP reloads the content of this process (`Core.reload_content`); bad content is
+    logged and the old content keeps being served. Processes of one deployment each need
+    their own signal: nothing passes it on."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        # Set at each SIGHUP (a test clears it, signals, and waits on it).
+        self.signalled = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def install(self) -> None:
+        if not hasattr(signal, "SIGHUP"):  # not on Windows
+            return
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_signal_handler(signal.SIGHUP, self._hangup)
+
+    def _hangup(self) -> None:
+        self.signalled.set()
+        assert self._loop is not None
+        task = self._loop.create_task(self._reload(), name="reload-on-sighup")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _reload(self) -> None:
+        log.info("SIGHUP: reloading the content")
+        try:
+            await self.core.reload_content()  # logs what changed, or why nothing did
+        except ContentError:
+            pass  # already logged with every problem; the old content stays
+        except Exception:
+            log.exception("reloading the content failed; the old content stays")
+
+    async def idle(self) -> None:
+        """Wait for the reloads signalled so far."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Stop listening, and let a reload under way finish before the core closes."""
+        if self._loop is not None:
+            self._loop.remove_signal_handler(signal.SIGHUP)
+            self._loop = None
+        await self.idle()
+
+
 class NotConfigured(ValueError):
     """An adapter was asked for whose token is not set here."""
 
@@ -156,6 +205,8 @@ async def main(
         return EXIT_CONFIG
     settle_after_start_up()
     health = await serve_health(core, settings, adapters.telegram)
+    hangup = ReloadOnHangup(core)
+    hangup.install()
     try:
         if runners:
             return await run_adapters(core, runners)
@@ -166,6 +217,7 @@ async def main(
         await run_console(core, console or parse_args([]), adapters.console)
         return 0
     finally:
+        await hangup.close()
         if health is not None:
             await health.stop()
         await core.close()

@@ -31,15 +31,17 @@ from sqlalchemy.orm import Session
 
 from core.actors import Actor, Request
 from core.commands import ActionRouter, Audience, CommandSpec, Router
-from core.commands.router import build_registry, command_names
+from core.commands.registry import CommandRegistry
+from core.commands.router import command_names
 from core.comments.service import CommentService, utc_now
 from core.config import Settings
-from core.content.loader import load_library
+from core.content.loader import ContentError, load_library
 from core.content.models import Library
+from core.content.state import ContentChange, ContentState
 from core.context import Context
 from core.conversation import Conversations
 from core.errors import UserError
-from core.events import EventBus, PublishRequested
+from core.events import ContentReloaded, EventBus, PublishRequested
 from core.handlers import ROUTERS
 from core.handlers.comments import submit_form
 from core.handlers.faq import answer
@@ -94,6 +96,14 @@ def settings_environment() -> dict[str, str]:
     return {**from_file, **os.environ}
 
 
+def load_content(settings: Settings, routers: Iterable[Router]) -> Library:
+    """The articles and channels of `CONTENT_DIR`; raises ContentError naming each bad file,
+    field and problem. An article may not take a command's name."""
+    return load_library(
+        settings.content_dir, reserved=command_names(routers), env=settings_environment()
+    )
+
+
 class ThrottledFailureLog:
     """One traceback per interval for a failure that repeats (an outage fails every request),
     with the count of the ones not shown, instead of thousands of identical tracebacks."""
@@ -124,13 +134,12 @@ class Core:
         clock: Callable[[], datetime] = utc_now,
         routers: Iterable[Router] = ROUTERS,
     ) -> None:
-        routers = tuple(routers)
+        self._routers = routers = tuple(routers)
         self.settings = settings
         self.database = database
         self.clock = clock
         self.comments = CommentService(settings.comment_rules, clock)
         self.events = EventBus()
-        self.registry = build_registry(routers, library)
         self.actions = ActionRouter(routers)
         # PostgreSQL may be shared by several processes: the inbox then goes by lane claims.
         claims = Claims(clock) if database.dialect == "postgresql" else None
@@ -151,16 +160,18 @@ class Core:
         self._store_trouble = ThrottledFailureLog("store unavailable", log)
         # platform -> who moderates there, as its adapter's settings say (`grant_moderators`).
         self._moderator_rules: dict[str, Callable[[Actor], bool]] = {}
+        # One reload at a time: a second waits, then finds nothing changed.
+        self._reloading = asyncio.Lock()
         self.context = Context(
             settings=settings,
             database=database,
-            library=library,
+            content=ContentState.build(library, routers),
             clock=clock,
             comments=self.comments,
             events=self.events,
             conversations=self.conversations,
-            commands=self.registry,
             is_moderator=self.is_moderator,
+            reload_content=self.reload_content,
         )
         ledger = Ledger(
             database,
@@ -180,6 +191,45 @@ class Core:
         """The content as the handlers see it (one source, so a reload swaps it once)."""
         return self.context.library
 
+    @property
+    def registry(self) -> CommandRegistry:
+        """Every command, those of today's articles included (swapped with them)."""
+        return self.context.commands
+
+    async def reload_content(self) -> ContentChange:
+        """Read `CONTENT_DIR` again and serve it: articles, FAQ index, commands and shared
+        replies swap together, in one assignment. Raises ContentError, keeping the old content,
+        when a file is bad. Adapters hear of a change through `ContentReloaded`.
+
+        Only this process reloads: each process of a deployment needs its own `/reload` or
+        SIGHUP."""
+        async with self._reloading:
+            old = self.context.content
+            try:
+                # Reading files and building the FAQ index is blocking work: off the loop, so
+                # readers keep being answered meanwhile.
+                new = await asyncio.to_thread(self._build_content)
+            except ContentError as exc:
+                log.error("content not reloaded; the old content stays:\n%s", exc)
+                raise
+            change = ContentChange.between(old, new)
+            if change.nothing:
+                log.info("content reloaded: nothing changed")
+                return change
+            self.context.content = new  # the swap: every reader sees all old or all new
+            log.info("content reloaded: %s", change.describe())
+            self.events.publish(
+                ContentReloaded(
+                    change.added, change.changed, change.removed, change.commands_changed
+                )
+            )
+            if self.settings.article_auto_publish and change.added:
+                await self.publish_new(list(change.added))
+            return change
+
+    def _build_content(self) -> ContentState:
+        return ContentState.build(load_content(self.settings, self._routers), self._routers)
+
     @classmethod
     async def open(
         cls,
@@ -191,9 +241,7 @@ class Core:
     ) -> Core:
         """Load content (refusing bad content), connect the store and bring its schema to head."""
         routers = tuple(routers)
-        library = load_library(
-            settings.content_dir, reserved=command_names(routers), env=settings_environment()
-        )
+        library = load_content(settings, routers)
         guard = SingleProcess.claim(normalize_database_url(settings.database_url))
         try:
             database = Database.connect(
@@ -304,8 +352,9 @@ class Core:
         name, _, leading = command.strip().lstrip("/").partition(" ")
         name = name.partition("@")[0].lower()
         args = f"{leading} {args}".strip() if leading else args.strip()
-        spec = self.registry.spec(name)
-        handler = self.registry.handler(name)
+        ctx = self.context.pinned()  # this request's content, whatever a reload does meanwhile
+        spec = ctx.commands.spec(name)
+        handler = ctx.commands.handler(name)
         if spec is None or handler is None:
             return Outcome(
                 error(f"I don't know the command /{name[:32]}. Send /help for the list.")
@@ -314,9 +363,7 @@ class Core:
             return Outcome(error(WRITE_AS_YOURSELF))
         if spec.audience is Audience.MODERATOR and not self.is_moderator(request.actor):
             return Outcome(error(f"/{name} is for moderators only."))
-        outcome = await self._guarded(
-            request, spec.mutates, lambda: handler(self.context, request, args)
-        )
+        outcome = await self._guarded(request, spec.mutates, lambda: handler(ctx, request, args))
         if spec.audience is Audience.MODERATOR and not outcome.reply.ephemeral:
             # Moderators' answers show the queue, authors' ids and cards: never for a group.
             private = outcome.reply.model_copy(update={"ephemeral": True})
@@ -344,8 +391,9 @@ class Core:
         if refused is not None or resolved is None:  # refusal() answers an unknown action
             return Outcome(refused or error("That button no longer works."))
         route, pressed = resolved
+        ctx = self.context.pinned()
         return await self._guarded(
-            request, route.mutates, lambda: route.handler(self.context, request, pressed, text)
+            request, route.mutates, lambda: route.handler(ctx, request, pressed, text)
         )
 
     def input_for(self, action: str) -> TextInput | None:
@@ -362,8 +410,9 @@ class Core:
     ) -> Outcome:
         if request.actor.anonymous:
             return Outcome(error(WRITE_AS_YOURSELF))
+        ctx = self.context.pinned()
         return await self._guarded(
-            request, True, lambda: submit_form(self.context, request, text, display_name, article)
+            request, True, lambda: submit_form(ctx, request, text, display_name, article)
         )
 
     def faq_choices(self, query: str, limit: int = 25) -> list[FaqChoice]:
@@ -371,12 +420,13 @@ class Core:
 
     def inline_results(self, query: str, limit: int = 20) -> list[InlineResult]:
         """Answers for inline search: the FAQ answers that match, then each article's summary."""
+        content = self.context.content
         results = [
             InlineResult(f"f:{article.slug}:{entry.id}", entry.question, answer(article, entry))
-            for article, entry, _ in self.context.faq.ranked(query, limit)
+            for article, entry, _ in content.faq.ranked(query, limit)
         ]
         limit_chars = self.settings.comment_rules.max_length
-        for article in self.context.library.articles:
+        for article in content.library.articles:
             results.append(
                 InlineResult(f"a:{article.slug}", article.title, summary(article, limit_chars))
             )

@@ -1,10 +1,15 @@
 """What a handler works with: the store, the content, the comment rules, the clock, the command
 list. Not the Core: handlers know nothing of adapters, the inbox or other processes, and a test
-can hand them a Context of its own."""
+can hand them a Context of its own.
+
+The content (articles, FAQ index, commands, shared replies) is one `ContentState`: a reload
+replaces it whole. Each request gets a `pinned()` Context, so it sees one state from start to
+end even when a reload lands while it waits on the store."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from core.actors import Actor, Request
@@ -12,6 +17,7 @@ from core.commands.registry import CommandRegistry, CommandSpec
 from core.comments.service import CommentService
 from core.config import Settings
 from core.content.models import Library
+from core.content.state import ContentChange, ContentState
 from core.conversation import Conversations
 from core.events import EventBus
 from core.faq.library import FaqLibrary
@@ -27,36 +33,57 @@ class Context:
         *,
         settings: Settings,
         database: Database,
-        library: Library,
+        content: ContentState,
         clock: Callable[[], datetime],
         comments: CommentService,
         events: EventBus,
         conversations: Conversations,
-        commands: CommandRegistry,
         is_moderator: Callable[[Actor], bool],
+        reload_content: Callable[[], Awaitable[ContentChange]],
     ) -> None:
         self.settings = settings
         self.database = database
-        self.library = library
-        self.faq = FaqLibrary(library)
+        # Swapped whole by a reload (one assignment); read through the properties below.
+        self.content = content
         self.clock = clock
         self.comments = comments
         self.events = events
         self.conversations = conversations
-        self.commands = commands
         self.is_moderator = is_moderator
-        # Replies of fixed content (summaries), built once and shared: the replay cache then
-        # holds references, not a copy per reader.
-        self._shared: dict[str, Reply] = {}
+        self._reload_content = reload_content
+
+    @property
+    def library(self) -> Library:
+        return self.content.library
+
+    @property
+    def faq(self) -> FaqLibrary:
+        return self.content.faq
+
+    @property
+    def commands(self) -> CommandRegistry:
+        return self.content.registry
+
+    def pinned(self) -> Context:
+        """This context with today's content held: what one request works with, so a reload
+        during it changes nothing it sees (the live context takes the new content)."""
+        return copy.copy(self)
+
+    async def reload_content(self) -> ContentChange:
+        """Read the content files again and serve them if they are good (in this process);
+        raises ContentError, and the old content stays, if they are not."""
+        return await self._reload_content()
 
     @property
     def comment_limit(self) -> int:
         return self.settings.comment_rules.max_length
 
     def shared(self, key: str, build: Callable[[], Reply]) -> Reply:
-        """The reply `build` makes for `key`, made once for the content's life."""
-        if (built := self._shared.get(key)) is None:
-            built = self._shared[key] = build()
+        """The reply `build` makes for `key`, made once for the content's life (a reload's new
+        content starts with none)."""
+        shared = self.content.shared
+        if (built := shared.get(key)) is None:
+            built = shared[key] = build()
         return built
 
     def commands_for(self, actor: Actor | None) -> list[CommandSpec]:

@@ -1,5 +1,5 @@
-"""What the core tells adapters after a change: a new comment to moderate, a decision made, an
-article to publish.
+"""What the core tells adapters after a change: a new comment to moderate, a decision made,
+an article to publish, new content loaded.
 
 Handlers run as tasks after the unit of work has committed, so a slow platform never holds a
 database transaction open. A failing handler is logged and does not affect others.
@@ -52,7 +52,23 @@ class PublishRequested:
     requester_key: str | None = None
 
 
-Event = CommentQueued | CommentDecided | PublishRequested
+@dataclass(frozen=True, slots=True)
+class ContentReloaded:
+    """New content is being served (`/reload`, SIGHUP): articles by slug, in file order.
+
+    `commands_changed` says the command definitions differ (an article added or removed, a
+    title changed): menus and Discord's slash commands must follow. An article whose text
+    changed but not its command leaves it False.
+    """
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    commands_changed: bool
+
+
+CommentEvent = CommentQueued | CommentDecided
+Event = CommentQueued | CommentDecided | PublishRequested | ContentReloaded
 Subscriber = Callable[[Event], Awaitable[None]]
 
 
@@ -63,6 +79,11 @@ class EventBus:
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        """Stop calling `subscriber` (an adapter that stops); unknown ones are ignored."""
+        if subscriber in self._subscribers:
+            self._subscribers.remove(subscriber)
 
     def publish(self, event: Event) -> None:
         for subscriber in self._subscribers:

@@ -18,6 +18,7 @@ from bots.discord.sync import sync_commands
 from bots.discord.views import ActionItem
 from core.app import Core
 from core.comments.catch_up import CaughtUp
+from core.events import ContentReloaded, Event
 
 log = logging.getLogger(__name__)
 
@@ -86,16 +87,14 @@ class NewsroomClient(discord.AutoShardedClient):
         self.command_guild = discord.Object(id=int(guild_id)) if guild_id else None
         self._subscribed = False
         self.catching_up: asyncio.Task[CaughtUp] | None = None
+        # One rebuild and sync at a time, each from the registry as it is when it starts.
+        self._commands = asyncio.Lock()
 
     async def setup_hook(self) -> None:
         """Register persistent buttons and commands, sync if needed, follow core events."""
         self.add_dynamic_items(ActionItem)
-        for command in build_commands(self.adapter, self.core.registry):
-            self.tree.add_command(command, guild=self.command_guild)
-        if self.sync_mode is not Sync.NEVER:
-            await sync_commands(
-                self.tree, self.core, self.command_guild, force=self.sync_mode is Sync.FORCE
-            )
+        await self.follow_commands(force=self.sync_mode is Sync.FORCE)
+        self.core.events.subscribe(self._on_event)
         self.core.relay.attach(self.platform)
         self._subscribed = True
         self.core.health_probes["discord"] = lambda: self.is_ready() and not self.is_closed()
@@ -104,6 +103,25 @@ class NewsroomClient(discord.AutoShardedClient):
             self.core.relay.keep_caught_up(self.platform), name="discord-catch-up"
         )
 
+    async def follow_commands(self, *, force: bool = False) -> bool:
+        """Make the tree the registry's commands, then sync them if they differ from what
+        Discord was last given (and the day's creations allow); True if it synced."""
+        async with self._commands:
+            # No await between clearing and refilling: an interaction finds the old tree or
+            # the new one, never an empty one.
+            self.tree.clear_commands(guild=self.command_guild)
+            for command in build_commands(self.adapter, self.core.registry):
+                self.tree.add_command(command, guild=self.command_guild)
+            if self.sync_mode is Sync.NEVER:
+                return False
+            return await sync_commands(self.tree, self.core, self.command_guild, force=force)
+
+    async def _on_event(self, event: Event) -> None:
+        """New content with other commands: the tree follows, and Discord is re-synced. A
+        changed text alone changes no command, so nothing is synced (nor counted)."""
+        if isinstance(event, ContentReloaded) and event.commands_changed:
+            await self.follow_commands()
+
     async def close(self) -> None:
         """Stop following events, let running event handlers finish, then disconnect."""
         if self.catching_up is not None:
@@ -111,6 +129,7 @@ class NewsroomClient(discord.AutoShardedClient):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self.catching_up
         if self._subscribed:
+            self.core.events.unsubscribe(self._on_event)
             self.core.relay.detach(self.platform)
             self._subscribed = False
             with contextlib.suppress(TimeoutError):

@@ -35,6 +35,7 @@ from bots.telegram.settings import TelegramSettings
 from bots.telegram.transport import AiohttpRequest
 from core.app import Core
 from core.comments.catch_up import CaughtUp
+from core.events import ContentReloaded, Event
 from core.store.leadership import Leadership
 
 if TYPE_CHECKING:
@@ -108,6 +109,9 @@ class TelegramAdapter:
         self._electing: asyncio.Task[None] | None = None
         self.web: WebServer | None = None
         self._catching_up: asyncio.Task[CaughtUp] | None = None
+        # One menu update at a time, each reading the registry when it starts: two reloads in
+        # quick succession end with the newer menus, never an interleaving of both.
+        self._menus = asyncio.Lock()
         root = self.settings.api_base_url.rstrip("/")
         self.limiter = limiter or FloodControl(pacing=self.settings.rate_limit)
         self.app = (
@@ -149,15 +153,8 @@ class TelegramAdapter:
         """Connect, publish the command menus, subscribe to core events, start receiving."""
         protect_token(self.token)
         await self.app.initialize()
-        try:
-            await sync_commands(
-                self.app.bot,
-                self.core,
-                self.settings.moderator_ids,
-                self.settings.moderation_chat_id,
-            )
-        except TelegramError as exc:
-            log.warning("could not publish the command menus: %s", exc)
+        await self.publish_menus()
+        self.core.events.subscribe(self._on_event)
         self.core.relay.attach(self.platform)
         await self.app.start()
         await self.intake.resume()
@@ -174,6 +171,26 @@ class TelegramAdapter:
             self.core.roles["telegram"],
             worker,
         )
+
+    async def publish_menus(self) -> None:
+        """The readers' menu and each moderator's, from the registry as it is now."""
+        async with self._menus:
+            try:
+                await sync_commands(
+                    self.app.bot,
+                    self.core,
+                    self.settings.moderator_ids,
+                    self.settings.moderation_chat_id,
+                )
+            except TelegramError as exc:
+                log.warning("could not publish the command menus: %s", exc)
+
+    async def _on_event(self, event: Event) -> None:
+        """New content with other commands (an article added, removed or renamed): the menus
+        follow. A changed text alone leaves them as they are."""
+        if isinstance(event, ContentReloaded) and event.commands_changed:
+            await self.publish_menus()
+            log.info("command menus updated after the content reload")
 
     async def _start_webhook(self) -> None:
         url = self.settings.webhook_url or ""
@@ -323,6 +340,7 @@ class TelegramAdapter:
     async def stop(self) -> None:
         """Stop taking updates, finish in-flight ones, confirm the offset, let events drain."""
         self._stopping = True
+        self.core.events.unsubscribe(self._on_event)
         deadline = asyncio.get_running_loop().time() + STOP_SECONDS
         if self._catching_up is not None:
             self._catching_up.cancel()  # the next start delivers whatever is still owed

@@ -52,9 +52,9 @@ class Ledger:
     async def delivering(self, kind: str, platform: str, item: int) -> AsyncIterator[bool]:
         """Claim the delivery of `kind` ("card", "edit", "notice"; "pub" of a publication
         round, "count" of an article card's count; "kind:platform" fits 16 characters) of
-        `item` on `platform` while inside: yields False when another delivery of it is under way, in
-        this process or (several processes on PostgreSQL) another live one, so the live path
-        and every process's catch-up deliver it once. A claim whose process died lapses with
+        `item` on `platform` while inside: yields False when another delivery of it is under
+        way, in this process or (several processes on PostgreSQL) another live one, so the live
+        path and every process's catch-up deliver it once. A claim whose process died lapses with
         its lease."""
         key = (kind, platform, item)
         if key in self._delivering:

@@ -10,7 +10,7 @@ from collections.abc import Awaitable
 
 from core.comments.catch_up import CaughtUp, deliver_missed
 from core.comments.views import CommentView, Delivery, Status
-from core.events import CommentDecided, CommentQueued, Event, PublishRequested
+from core.events import CommentDecided, CommentQueued, ContentReloaded, Event, PublishRequested
 from core.memory import Bounded
 from core.publishing.report import publish_report
 from core.relay.announcer import Announcer, TargetResult
@@ -37,7 +37,10 @@ def _same_decision(a: CommentView, b: CommentView) -> bool:
     )
 
 
-def _about(event: Event) -> str:
+Relayed = CommentQueued | CommentDecided | PublishRequested
+
+
+def _about(event: Relayed) -> str:
     if isinstance(event, PublishRequested):
         return f"the publication of /{event.slug}"
     return f"{type(event).__name__} of comment {event.comment.id}"
@@ -61,6 +64,8 @@ class Relay:
 
     async def __call__(self, event: Event) -> None:
         """Deliver one event on every platform at once (a slow one delays no other)."""
+        if isinstance(event, ContentReloaded):
+            return  # new content is the adapters' own business (their menus)
         platforms = list(self._platforms.values())
         results = await asyncio.gather(
             *(self._deliver(platform, event) for platform in platforms), return_exceptions=True
@@ -78,7 +83,7 @@ class Relay:
         if isinstance(event, PublishRequested):
             await self._report(event, posted)
 
-    async def _deliver(self, platform: Platform, event: Event) -> list[TargetResult] | None:
+    async def _deliver(self, platform: Platform, event: Relayed) -> list[TargetResult] | None:
         if isinstance(event, CommentQueued):
             await self.post_card(platform, event)
         elif isinstance(event, CommentDecided):

@@ -4,10 +4,11 @@ SQLite and PostgreSQL (the real platform stacks are in tests/bots/*/test_publish
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
-from core.actions import Action, CommentsPage, Moderate, Move, Seen
+from core.actions import Action, CommentsPage, Moderate, Move, Seen, ShowSummary
 from core.app import Core
 from core.comments.service import utc_now
 from core.relay.port import PlatformUnwell, PortError
@@ -15,9 +16,10 @@ from core.replies import ActionButton, Reply
 from core.store.tables import Announcement, Publication
 from tests.support.actors import MODERATOR, READER, request_for
 from tests.support.clock import Clock
+from tests.support.content import add_townhall, content_copy
 from tests.support.core_steps import count, submit
 from tests.support.ports import RecordingPlatform
-from tests.support.settings import make_settings
+from tests.support.settings import grant_test_moderators, make_settings
 
 
 def comments_label(card: Reply) -> str:
@@ -223,3 +225,25 @@ async def test_the_cards_buttons_open_what_they_say(
         assert isinstance(button, ActionButton)
         outcome = await core.press(request_for(READER), button.action)
         assert not outcome.reply.is_error, button.label
+
+
+async def test_auto_publish_posts_an_article_added_by_a_reload(
+    database_url: str, clock: Clock, tmp_path: Path
+) -> None:
+    content = content_copy(tmp_path / "content")
+    settings = make_settings(database_url, content_dir=content, article_auto_publish=True)
+    core = await Core.open(settings, clock=clock, migrate=False)
+    grant_test_moderators(core)
+    try:
+        platform = RecordingPlatform("discord", announce_targets=("555",))
+        core.relay.attach(platform)
+        await core.relay.catch_up(platform)  # what loaded at the start
+        add_townhall(content)
+        await core.execute(request_for(MODERATOR), "reload")
+        await core.events.drain()
+        assert [p.reply.action_buttons[0].action for p in platform.posted] == [
+            ShowSummary("stargate").pack(),
+            ShowSummary("townhall").pack(),
+        ]
+    finally:
+        await core.close()
