@@ -81,7 +81,7 @@ class Announcer:
             for target in targets:
                 card = await database.write(self._card_for(publication, platform.name, target))
                 if card.posted_at is None and card.failure is None:
-                    if card.attempted_at is not None:
+                    if card.attempted_at is not None and not platform.posts_once_per_key:
                         card = await self._uncertain(card)
                     else:
                         card = await self._post(platform, article, card)
@@ -110,7 +110,10 @@ class Announcer:
         count = counts[article.slug]
         try:
             post = await platform.post(
-                card.target, announcement_card(article, count, self.comment_limit), broadcast=True
+                card.target,
+                announcement_card(article, count, self.comment_limit),
+                broadcast=True,
+                once_key=f"card{card.id}",
             )
         except PlatformUnwell:
             # Refused for now (flood control, an outage): the catch-up posts it later. A

@@ -252,7 +252,9 @@ async def test_auto_publish_posts_an_article_added_by_a_reload(
 class DiesWhilePosting(RecordingPlatform):
     """The process dies while the card is on its way: sent, perhaps, but never recorded."""
 
-    async def post(self, target: str, reply: Reply, *, broadcast: bool = False) -> PostRef:
+    async def post(
+        self, target: str, reply: Reply, *, broadcast: bool = False, once_key: str | None = None
+    ) -> PostRef:
         await super().post(target, reply, broadcast=broadcast)
         raise asyncio.CancelledError
 
