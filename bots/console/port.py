@@ -21,9 +21,12 @@ class ConsolePlatform:
         self.name = PLATFORM
         self.moderation_target = "moderators"
         # /publish shows the article card as the publisher's channel would.
+        self.posts_once_per_key = True  # printing again does no harm
         self.announce_targets = ("channel",)
 
-    async def post(self, target: str, reply: Reply, *, broadcast: bool = False) -> PostRef:
+    async def post(
+        self, target: str, reply: Reply, *, broadcast: bool = False, once_key: str | None = None
+    ) -> PostRef:
         self._write(f"[to {target}]\n{render_text(reply)}")
         return PostRef(PLATFORM, target, str(next(self._ids)))
 

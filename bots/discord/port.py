@@ -29,11 +29,18 @@ class DiscordPlatform:
         # Where moderation cards go; None: no cards on this platform.
         self.moderation_target = moderation_channel_id or None
         self.announce_targets = tuple(announce_channel_ids)
+        # A message sent with a nonce Discord enforces is sent once per nonce (for minutes).
+        self.posts_once_per_key = True
 
-    async def post(self, target: str, reply: Reply, *, broadcast: bool = False) -> PostRef:
+    async def post(
+        self, target: str, reply: Reply, *, broadcast: bool = False, once_key: str | None = None
+    ) -> PostRef:
         channel = self.client.get_partial_messageable(int(target))
         try:
-            sent = await channel.send(**send_kwargs(render_one(reply)))
+            kwargs = send_kwargs(render_one(reply))
+            if once_key is not None:
+                kwargs["nonce"] = once_key
+            sent = await channel.send(**kwargs)
         except discord.HTTPException as exc:
             raise _port_error(exc) from exc
         if broadcast:

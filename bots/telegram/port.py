@@ -22,6 +22,8 @@ class TelegramPlatform:
         self.name = PLATFORM
         # Where moderation cards go; None: no cards on this platform.
         self.moderation_target = moderation_chat_id or None
+        # Telegram takes no idempotency key: a post is never known to be made only once.
+        self.posts_once_per_key = False
         self.announce_targets = tuple(announce_chat_ids)
 
     def _for_everyone(self, reply: Reply) -> Reply:
@@ -29,7 +31,9 @@ class TelegramPlatform:
         bot = self.sender.bot.username
         return as_links(reply, lambda payload: f"https://t.me/{bot}?start={payload}")
 
-    async def post(self, target: str, reply: Reply, *, broadcast: bool = False) -> PostRef:
+    async def post(
+        self, target: str, reply: Reply, *, broadcast: bool = False, once_key: str | None = None
+    ) -> PostRef:
         if broadcast:
             reply = self._for_everyone(reply)
         try:

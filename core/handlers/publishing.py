@@ -60,8 +60,8 @@ async def publish(ctx: Context, request: Request, args: str) -> Outcome:
                 reply(paragraph(said), ephemeral=True),
                 [PublishRequested(publication.id, slug, requester)],
             )
+        cards = queries.cards_of(session, last.id)  # as they stood, failures and all
         retried = queries.forget_failures(session, last.id)
-        cards = queries.cards_of(session, last.id)
         blocks: list[Block] = [
             heading(f"/{slug} was published on {when(last.requested_at)}"),
             *target_lines(cards),

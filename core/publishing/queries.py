@@ -34,6 +34,7 @@ class CardView:
     target: str
     chat_id: str | None
     message_id: str | None
+    attempted_at: datetime | None
     posted_at: datetime | None
     failure: str | None
     shows_count: int | None
@@ -54,7 +55,8 @@ def _publication(row: Publication) -> PublicationView:
 def _card(row: Announcement) -> CardView:
     return CardView(
         row.id, row.publication_id, row.article_slug, row.platform, row.target, row.chat_id,
-        row.message_id, row.posted_at, row.failure, row.shows_count, row.edited_at,
+        row.message_id, row.attempted_at, row.posted_at, row.failure, row.shows_count,
+        row.edited_at,
     )  # fmt: skip
 
 
@@ -158,6 +160,10 @@ def record_posted(
     )
 
 
+def record_attempt(session: Session, card_id: int, at: datetime | None) -> None:
+    session.execute(update(Announcement).where(Announcement.id == card_id).values(attempted_at=at))
+
+
 def record_failure(session: Session, card_id: int, detail: str) -> None:
     session.execute(
         update(Announcement).where(Announcement.id == card_id).values(failure=detail[:500])
@@ -165,7 +171,8 @@ def record_failure(session: Session, card_id: int, detail: str) -> None:
 
 
 def forget_failures(session: Session, publication_id: int) -> int:
-    """Let the round's failed targets be tried again; how many there were."""
+    """Let the round's failed targets (refused, or perhaps posted by a process that died) be
+    tried again; how many there were."""
     result = session.execute(
         delete(Announcement).where(
             Announcement.publication_id == publication_id,

@@ -29,6 +29,7 @@ CATCH_UP_WINDOW = timedelta(hours=24)
 # Rounds of a count update that a platform refusing everything may delay before it gives up
 # (the next change, or the next catch-up, tries again).
 UNWELL_RETRIES = 6
+UNSURE = "maybe posted: the bot stopped while posting it; check the channel"
 
 Articles = Callable[[str], Article | None]
 
@@ -80,7 +81,10 @@ class Announcer:
             for target in targets:
                 card = await database.write(self._card_for(publication, platform.name, target))
                 if card.posted_at is None and card.failure is None:
-                    card = await self._post(platform, article, card)
+                    if card.attempted_at is not None and not platform.posts_once_per_key:
+                        card = await self._uncertain(card)
+                    else:
+                        card = await self._post(platform, article, card)
                 results.append(TargetResult(platform.name, target, card.posted_at, card.failure))
         return results
 
@@ -90,15 +94,31 @@ class Announcer:
     ) -> Callable[[Session], CardView]:
         return lambda session: queries.card_for(session, publication, platform, target)
 
+    async def _uncertain(self, card: CardView) -> CardView:
+        """A process died between sending this card and recording it: it may be in the
+        channel already. Posting it again could show it twice, so a moderator is asked."""
+        log.warning("the card of /%s on %s %s may or may not have been posted (a process "
+                    "stopped while posting); /publish %s tries again",
+                    card.slug, card.platform, card.target, card.slug)  # fmt: skip
+        await self.ledger.database.write(lambda s: queries.record_failure(s, card.id, UNSURE))
+        return _replace(card, failure=UNSURE)
+
     async def _post(self, platform: Platform, article: Article, card: CardView) -> CardView:
         database, clock = self.ledger.database, self.ledger.clock
+        await database.write(lambda s: queries.record_attempt(s, card.id, clock()))
         counts = await database.read(lambda s: queries.approved_counts(s, [article.slug]))
         count = counts[article.slug]
         try:
             post = await platform.post(
-                card.target, announcement_card(article, count, self.comment_limit), broadcast=True
+                card.target,
+                announcement_card(article, count, self.comment_limit),
+                broadcast=True,
+                once_key=f"card{card.id}",
             )
         except PlatformUnwell:
+            # Refused for now (flood control, an outage): the catch-up posts it later. A
+            # timeout after Telegram did post is the one case this shows twice.
+            await database.write(lambda s: queries.record_attempt(s, card.id, None))
             raise
         except PortError as exc:
             detail = exc.detail

@@ -65,10 +65,20 @@ class Platform(Protocol):
         """Where `/publish` posts article cards (channels, groups), as the settings name them."""
         ...
 
-    async def post(self, target: str, reply: Reply, *, broadcast: bool = False) -> PostRef:
+    @property
+    def posts_once_per_key(self) -> bool:
+        """Whether `post(..., once_key=k)` posted again with the same `k` (within minutes)
+        returns the first message instead of a second one (Discord's enforced nonce), so a
+        post a dead process may have made can safely be made again."""
+        ...
+
+    async def post(
+        self, target: str, reply: Reply, *, broadcast: bool = False, once_key: str | None = None
+    ) -> PostRef:
         """Post `reply` to `target`; the reference is to the message carrying its buttons.
         `broadcast`: a card for everyone in a channel, whose buttons must work for any reader
-        (e.g. links into a private chat where a channel can't hold a conversation)."""
+        (e.g. links into a private chat where a channel can't hold a conversation).
+        `once_key` (at most 25 characters): see `posts_once_per_key`."""
         ...
 
     async def edit(self, post: PostRef, reply: Reply, *, broadcast: bool = False) -> None:

@@ -286,6 +286,9 @@ class Announcement(Base):
     target: Mapped[str] = mapped_column(String(64))
     chat_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     message_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Set before the card is sent: a card attempted but never recorded posted may be in the
+    # channel already (the process died in between), so it is not sent again unasked.
+    attempted_at: Mapped[datetime | None] = mapped_column(Timestamp(), nullable=True)
     posted_at: Mapped[datetime | None] = mapped_column(Timestamp(), nullable=True)
     # The platform's reason the card could not be posted; cleared when it is tried again.
     failure: Mapped[str | None] = mapped_column(HumanText(), nullable=True)

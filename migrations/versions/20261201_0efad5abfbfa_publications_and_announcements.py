@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("target", sa.String(length=64), nullable=False),
         sa.Column("chat_id", sa.String(length=64), nullable=True),
         sa.Column("message_id", sa.String(length=64), nullable=True),
+        sa.Column("attempted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("posted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("failure", sa.Text(), nullable=True),
         sa.Column("shows_count", sa.Integer(), nullable=True),

@@ -807,6 +807,7 @@ class BlockingPlatform:
     name = "telegram"
     moderation_target = None
     announce_targets = ()
+    posts_once_per_key = False
 
     def __init__(self) -> None:
         self.release, self.telling, self.editing = (

@@ -11,7 +11,7 @@ import pytest
 from core.actions import Action, CommentsPage, Moderate, Move, Seen, ShowSummary
 from core.app import Core
 from core.comments.service import utc_now
-from core.relay.port import PlatformUnwell, PortError
+from core.relay.port import PlatformUnwell, PortError, PostRef
 from core.replies import ActionButton, Reply
 from core.store.tables import Announcement, Publication
 from tests.support.actors import MODERATOR, READER, request_for
@@ -247,3 +247,30 @@ async def test_auto_publish_posts_an_article_added_by_a_reload(
         ]
     finally:
         await core.close()
+
+
+class DiesWhilePosting(RecordingPlatform):
+    """The process dies while the card is on its way: sent, perhaps, but never recorded."""
+
+    async def post(
+        self, target: str, reply: Reply, *, broadcast: bool = False, once_key: str | None = None
+    ) -> PostRef:
+        await super().post(target, reply, broadcast=broadcast)
+        raise asyncio.CancelledError
+
+
+async def test_a_card_perhaps_posted_by_a_dead_process_is_not_posted_again_unasked(
+    core: Core,
+) -> None:
+    dying = DiesWhilePosting("telegram", announce_targets=("@news",))
+    core.relay.attach(dying)
+    await publish(core, "stargate")
+    assert len(dying.posted) == 1
+    core.relay.detach(dying)
+    restarted = RecordingPlatform("telegram", announce_targets=("@news",))
+    core.relay.attach(restarted)
+    assert (await core.relay.catch_up(restarted)).announced == 0
+    assert restarted.posted == []
+    status = await publish(core, "stargate")
+    assert "maybe posted: the bot stopped while posting it" in status.text
+    assert [p.target for p in restarted.posted] == ["@news"]  # asked again: posted

@@ -80,6 +80,7 @@ class FakeDiscord:
     news_channels: set[str] = field(default_factory=set)  # announcement channels (type 5)
     forbidden_channels: set[str] = field(default_factory=set)  # posts answer 50013
     crossposted: list[str] = field(default_factory=list)  # message ids published to followers
+    nonces: dict[tuple[str, str], str] = field(default_factory=dict)  # (channel, nonce) -> id
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10**18))
     identified: list[dict[str, Any]] = field(default_factory=list)  # IDENTIFY payloads
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
@@ -397,6 +398,15 @@ class FakeDiscord:
             return 403, {"message": "Cannot send messages to this user", "code": 50007}
         if channel_id in self.forbidden_channels:
             return 403, {"message": "Missing Permissions", "code": 50013}
+        body = rec.body or {}
+        if body.get("enforce_nonce") and "nonce" in body:
+            # Discord answers a nonce it saw lately with the message it made then.
+            known = self.nonces.get((channel_id, str(body["nonce"])))
+            if known is not None and known in self.messages:
+                return 200, self.messages[known]
+            message = self._store(self.message(channel_id, body))
+            self.nonces[(channel_id, str(body["nonce"]))] = message["id"]
+            return 200, message
         return 200, self._store(self.message(channel_id, rec.body or {}))
 
     def _edit_message(self, channel_id: str, message_id: str, rec: Recorded) -> tuple[int, Any]:

@@ -27,6 +27,7 @@ class RecordingPlatform:
     name: str = "telegram"
     moderation_target: str | None = None
     announce_targets: tuple[str, ...] = ()
+    posts_once_per_key: bool = False
     refuse: dict[str, PortError] = field(default_factory=dict)
     gone: set[str] = field(default_factory=set)
     posted: list[Posted] = field(default_factory=list)
@@ -36,7 +37,9 @@ class RecordingPlatform:
     told: list[tuple[str, Reply]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    async def post(self, target: str, reply: Reply, *, broadcast: bool = False) -> PostRef:
+    async def post(
+        self, target: str, reply: Reply, *, broadcast: bool = False, once_key: str | None = None
+    ) -> PostRef:
         if target in self.refuse:
             raise self.refuse[target]
         ref = PostRef(self.name, f"chat-{target}", str(next(self._ids)))

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select, update
+
 from core.actions import CommentsPage, ShowSummary
 from core.app import Core
+from core.store.tables import Announcement
 from tests.support.clock import Clock
 from tests.support.discord_api import FakeDiscord
 from tests.support.discord_flows import action_of, buttons, custom_id, dms, new_comment
@@ -92,3 +95,29 @@ async def test_the_count_follows_approvals(
     await core.relay.announcer.drain()
     [card] = cards_in(fake, NEWS)
     assert "💬 Comments (2)" in buttons(card)
+
+
+async def test_a_card_a_dead_process_sent_is_sent_again_with_its_nonce_and_shown_once(
+    fake: FakeDiscord, core: Core, start: StartHarness
+) -> None:
+    bot = await publishing_bot(start, core, NEWS)
+    await bot.send(bot.slash("publish", MODERATOR, article="stargate"))
+    [card] = cards_in(fake, NEWS)
+    # As a process killed between Discord's answer and the store's commit leaves it.
+    await core.database.write(
+        lambda session: session.execute(
+            update(Announcement).values(message_id=None, chat_id=None, posted_at=None)
+        )
+    )
+    caught = await core.relay.catch_up(bot.client.platform)
+    assert caught.announced == 1
+    assert cards_in(fake, NEWS) == [card]  # Discord knew the nonce: the same message
+    posts = [
+        r for r in fake.requests if r.method == "POST" and r.path.endswith(f"{NEWS}/messages")
+    ]
+    assert len(posts) == 2 and posts[0].body["nonce"] == posts[1].body["nonce"]
+    assert all(r.body["enforce_nonce"] for r in posts)
+    ids = await core.database.read(
+        lambda session: list(session.scalars(select(Announcement.message_id)))
+    )
+    assert ids == [card["id"]]  # tracked again: its count will follow
