@@ -20,13 +20,16 @@ router = Router()
 
 
 def article_buttons(article: Article, comment_limit: int) -> list[list[Button]]:
+    link: list[list[Button]] = (
+        [[LinkButton(label="📰 Read the article", url=article.url)]] if article.url else []
+    )
     return [
         [ActionButton(label="❓ FAQ", action=ListQuestions(article.slug).pack())],
         [
             ActionButton(label="💬 Comments", action=CommentsPage(article.slug, 1).pack()),
             comment_button(article.slug, comment_limit),
         ],
-        *([[LinkButton(label="📰 Read the article", url=article.url)]] if article.url else []),
+        *link,
     ]
 
 
