@@ -1,4 +1,4 @@
-"""The command line: `import` and `check`, each ending in an exit status."""
+"""The command line: `import`, `import-feed` and `check`, each ending in an exit status."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from core.content.loader import ContentError
 PROG = "python -m core.content"
 # What each kind of generated field is called in the report.
 _KINDS = {
+    "slug": "the slug",
     "lead": "the lead",
     "sections[].id": "section ids",
     "sections[].title": "section titles",
@@ -44,6 +45,25 @@ def parser() -> argparse.ArgumentParser:
         help="default: CONTENT_DIR (content/)",
     )
     one.add_argument("--force", action="store_true", help="replace DIR/SLUG.toml if it exists")
+    feed = commands.add_parser(
+        "import-feed",
+        help="each new entry of an RSS or Atom feed",
+        description="Write an article for each entry not imported before.",
+    )
+    feed.add_argument("location", metavar="PATH_OR_URL", help="a feed file or http(s) URL")
+    feed.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="default: CONTENT_DIR (content/)",
+    )
+    feed.add_argument(
+        "--no-fetch",
+        dest="fetch_pages",
+        action="store_false",
+        help="never fetch an entry's page: use the feed's summary when it has no full text",
+    )
     check = commands.add_parser(
         "check",
         help="load a content directory as start-up does",
@@ -68,7 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from core.content.importer.check import check
 
             return check(args.directory or _content_dir())
-        return _import(args.path, args.slug, args.out or _content_dir(), force=args.force)
+        out = args.out or _content_dir()
+        if args.command == "import":
+            return _import(args.path, args.slug, out, force=args.force)
+        return _import_feed(args.location, out, fetch_pages=args.fetch_pages)
     except ImportProblem as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -98,6 +121,30 @@ def _import(path: Path, slug: str, out: Path, *, force: bool) -> int:
     _report(written.path, written.imported)
     _warn_if_directory_fails(out)
     return 0
+
+
+def _import_feed(location: str, out: Path, *, fetch_pages: bool) -> int:
+    from core.content.importer.importing import import_feed
+    from core.content.importer.library_dir import reserved_names
+
+    run = import_feed(
+        location,
+        out,
+        reserved=reserved_names(),
+        today=datetime.date.today(),
+        fetch_pages=fetch_pages,
+    )
+    for written in run.written:
+        _report(written.path, written.imported)
+    for name, path in run.skipped:
+        print(f"Skipped “{name}”: imported before, as {path}")
+    for name, problem in run.failed:
+        print(f"error: “{name}”: {problem}", file=sys.stderr)
+    imported, skipped, failed = len(run.written), len(run.skipped), len(run.failed)
+    print(f"{location}: {imported} imported, {skipped} imported before, {failed} failed")
+    if run.written:
+        _warn_if_directory_fails(out)
+    return 1 if run.failed else 0
 
 
 def _report(path: Path, imported: Imported) -> None:
