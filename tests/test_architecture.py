@@ -95,7 +95,9 @@ def is_test_module(name: str) -> bool:
 
 def test_core_imports_no_platform_package() -> None:
     found = offenders(ROOT, ["core"], lambda name: name.split(".")[0] in FORBIDDEN)
-    assert found == {}
+    # One exception: the content importer, an operator's tool the bot never loads
+    # (tests/test_imports.py), fetches feeds and pages over HTTP.
+    assert found == {"core/content/importer/fetch.py": ["httpx"]}
 
 
 def test_the_rule_would_catch_an_offender(tmp_path: Path) -> None:

@@ -92,3 +92,26 @@ async def test_opening_the_core_on_a_current_store_imports_no_migration_tooling(
     else:
         other_engine = ["aiosqlite", "sqlalchemy.dialects.sqlite"]
     assert loaded(modules, *other_engine) == []
+
+
+# The content importer's libraries: `python -m core.content` loads them, the bot never does.
+IMPORTER = ("core.content.importer", "trafilatura", "feedparser", "pysbd", "tomlkit", "lxml")
+CHECK = """\
+from core.content.importer.cli import main
+
+assert main(["check"]) == 0
+"""
+
+
+async def test_the_bot_loads_none_of_the_content_importer(tmp_path: Path, sqlite_url: str) -> None:
+    modules = await modules_after(
+        RUNNER + OPEN_CORE, tmp_path, TELEGRAM_BOT_TOKEN="1:x", DATABASE_URL=sqlite_url
+    )
+    assert "core.content" in modules
+    assert loaded(modules, *IMPORTER) == []
+
+
+async def test_check_loads_none_of_the_import_libraries(tmp_path: Path) -> None:
+    modules = await modules_after(CHECK, tmp_path)
+    assert "core.content.importer.check" in modules
+    assert loaded(modules, "trafilatura", "feedparser", "pysbd", "tomlkit", "lxml", "httpx") == []

@@ -55,6 +55,11 @@ class Provenance(_Frozen):
     source: Line
     version: Annotated[str, Field(min_length=1, max_length=32)]
     updated: datetime.date
+    # Fields an importer made rather than quoted (ids, aliases, a ranked summary), as field
+    # paths such as "faq[0].aliases": an editor reviews each and removes it from the list.
+    generated: tuple[Line, ...] = ()
+    # The feed entry (its id, or link) this article was imported from, so it is imported once.
+    feed_entry: Line | None = None
 
 
 class Point(_Frozen):
