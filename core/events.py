@@ -53,6 +53,14 @@ class PublishRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class CountChanged:
+    """The article's approved comments changed other than by a decision (an erasure): its
+    published cards must show the new count."""
+
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
 class ContentReloaded:
     """New content is being served (`/reload`, SIGHUP): articles by slug, in file order.
 
@@ -68,7 +76,7 @@ class ContentReloaded:
 
 
 CommentEvent = CommentQueued | CommentDecided
-Event = CommentQueued | CommentDecided | PublishRequested | ContentReloaded
+Event = CommentQueued | CommentDecided | PublishRequested | CountChanged | ContentReloaded
 Subscriber = Callable[[Event], Awaitable[None]]
 
 

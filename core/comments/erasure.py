@@ -47,12 +47,15 @@ class Erasure:
     erased: int  # comments
     carded: list[CommentView]  # the erased comments whose moderation cards must say so
     ban_kept: bool
+    # Articles that lost approved comments: their published cards' counts must follow.
+    recounted: frozenset[str] = frozenset()
 
 
 def erase_person(session: Session, person: Actor, now: datetime) -> Erasure:
     """Erase `person`'s data everywhere in the store (see the module docstring)."""
     key = person.key
     anonymous = f"{person.platform}:erased"
+    recounted = frozenset(queries.approved_articles_of(session, person))
     comment_ids = queries.erase_author(session, person, now)
     session.execute(
         update(ProcessedEvent)
@@ -114,7 +117,7 @@ def erase_person(session: Session, person: Actor, now: datetime) -> Erasure:
         subject_key=anonymous,
         reason=f"{len(comment_ids)} comments erased at the author's request",
     )
-    return Erasure(len(comment_ids), queries.carded(session, comment_ids), ban_kept)
+    return Erasure(len(comment_ids), queries.carded(session, comment_ids), ban_kept, recounted)
 
 
 def _fingerprint_ban(session: Session, key: str) -> bool:

@@ -270,6 +270,16 @@ def comment_ids_of(session: Session, author: Actor) -> list[int]:
     return list(session.scalars(select(Comment.id).where(*mine)))
 
 
+def approved_articles_of(session: Session, author: Actor) -> list[str]:
+    """The articles on which the author has approved comments."""
+    mine = _by_author(author.platform, author.user_id)
+    return list(
+        session.scalars(
+            select(Comment.article_slug).where(*mine, Comment.status == Status.APPROVED).distinct()
+        )
+    )
+
+
 def erase_author(session: Session, actor: Actor, at: datetime) -> list[int]:
     """Turn the author's comments into tombstones that keep only the id and article, so
     every card of them can still be found and edited to say so; return their ids."""

@@ -32,7 +32,7 @@ from core.comments.views import CommentView, Status
 from core.content.models import Article
 from core.context import Context
 from core.errors import UserError
-from core.events import CommentDecided, CommentQueued, Event
+from core.events import CommentDecided, CommentQueued, CountChanged, Event
 from core.handlers.common import article_by_slug, parse_id, parse_page, pick_article
 from core.idempotency import Effect
 from core.outcome import Outcome
@@ -346,14 +346,12 @@ async def forget(
     def work(session: Session) -> Effect:
         erasure = ctx.comments.erase(session, request.actor)
         title = ctx.library.title_of
-        return Effect(
-            erased_reply(erasure),
-            [
-                CommentDecided(v, erased_card(v.id, title(v.article_slug)), None)
-                for v in erasure.carded
-            ],
-            anonymous=True,
-        )
+        events: list[Event] = [
+            CommentDecided(v, erased_card(v.id, title(v.article_slug)), None)
+            for v in erasure.carded
+        ]
+        events += [CountChanged(slug) for slug in sorted(erasure.recounted)]
+        return Effect(erased_reply(erasure), events, anonymous=True)
 
     outcome = await ctx.once(request, work)
     await ctx.conversations.drop_person(request.actor.platform, request.actor.user_id)

@@ -10,7 +10,14 @@ from collections.abc import Awaitable
 
 from core.comments.catch_up import CaughtUp, deliver_missed
 from core.comments.views import CommentView, Delivery, Status
-from core.events import CommentDecided, CommentQueued, ContentReloaded, Event, PublishRequested
+from core.events import (
+    CommentDecided,
+    CommentQueued,
+    ContentReloaded,
+    CountChanged,
+    Event,
+    PublishRequested,
+)
 from core.memory import Bounded
 from core.publishing.report import publish_report
 from core.relay.announcer import Announcer, TargetResult
@@ -37,12 +44,14 @@ def _same_decision(a: CommentView, b: CommentView) -> bool:
     )
 
 
-Relayed = CommentQueued | CommentDecided | PublishRequested
+Relayed = CommentQueued | CommentDecided | PublishRequested | CountChanged
 
 
 def _about(event: Relayed) -> str:
     if isinstance(event, PublishRequested):
         return f"the publication of /{event.slug}"
+    if isinstance(event, CountChanged):
+        return f"the comment count of /{event.slug}"
     return f"{type(event).__name__} of comment {event.comment.id}"
 
 
@@ -91,6 +100,9 @@ class Relay:
             await self.tell_author(platform, event)
             if platform.announce_targets:
                 self.announcer.count_changed(platform, event.comment.article_slug)
+        elif isinstance(event, CountChanged):
+            if platform.announce_targets:
+                self.announcer.count_changed(platform, event.slug)
         elif isinstance(event, PublishRequested):
             publication = await self.ledger.publication(event.publication_id)
             if publication is not None:

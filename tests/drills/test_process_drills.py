@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from drills import db_outage, kill9, processes, sigterm, webhook_abuse
+from drills import db_outage, kill9, processes, publishing, sigterm, webhook_abuse
 from tests.support.postgres import find_bindir
 
 
@@ -78,3 +78,11 @@ async def test_processes_on_postgresql_lose_nothing_and_fail_over() -> None:
     for row in by_scenario.values():
         assert int(str(row[3])) >= 1, report.render()  # it was interrupted
         assert row[4] == row[2], report.render()  # every update answered
+
+
+async def test_publishing_posts_once_and_counts_follow_approvals_across_kills() -> None:
+    report = await publishing.run(approvals=45, window=3.0, seed=7)
+    assert report.ok, report.render()
+    counted = [row for row in report.rows if isinstance(row[3], int)]
+    assert counted and all(row[3] == row[4] for row in counted), report.render()
+    assert sum(int(str(row[5])) for row in counted) > 0, report.render()  # edits were made

@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from core.actions import Action, CommentsPage, Moderate, Move, Seen, ShowSummary
+from core.actions import (
+    Action,
+    Answer,
+    CommentsPage,
+    ForgetMe,
+    Moderate,
+    Move,
+    Seen,
+    ShowSummary,
+)
 from core.app import Core
 from core.comments.service import utc_now
 from core.relay.port import PlatformUnwell, PortError, PostRef
@@ -274,3 +283,21 @@ async def test_a_card_perhaps_posted_by_a_dead_process_is_not_posted_again_unask
     status = await publish(core, "stargate")
     assert "maybe posted: the bot stopped while posting it" in status.text
     assert [p.target for p in restarted.posted] == ["@news"]  # asked again: posted
+
+
+async def test_an_erased_authors_approved_comments_leave_the_count(
+    core: Core, telegram: RecordingPlatform, clock: Clock
+) -> None:
+    await publish(core, "stargate")
+    for n in range(2):
+        await submit(core, READER, f"Soon to be forgotten {n}")
+        clock.advance(60)
+    await approve_all(core, [1, 2])
+    await core.events.drain()
+    await core.relay.announcer.drain()
+    assert comments_label(telegram.edits_of("1")[-1]) == "💬 Comments (2)"
+    erase = ForgetMe(Answer.YES, READER.user_id).pack()
+    assert not (await core.press(request_for(READER), erase)).reply.is_error
+    await core.events.drain()
+    await core.relay.announcer.drain()
+    assert comments_label(telegram.edits_of("1")[-1]) == "💬 Comments (0)"
