@@ -163,3 +163,23 @@ def test_the_default_directory_is_content_dir(
     monkeypatch.setenv("CONTENT_DIR", str(tmp_path / "articles"))
     assert run("import", FERRY, "--slug", "ferry") == 0
     assert (tmp_path / "articles" / "ferry.toml").is_file()
+
+
+def test_page_furniture_right_under_the_last_answer_stays_out(out: Path, tmp_path: Path) -> None:
+    source = tmp_path / "harbour.txt"
+    source.write_text(
+        "Harbour Bridge Reopens\n\n"
+        "The harbour bridge reopens on Monday after two years of repairs.\n\n"
+        "What Changed\n\n"
+        "Engineers replaced the deck and the cables.\n\n"
+        "FAQs\n\n"
+        "Q: Who paid for the repair?\n"
+        "A: The city and the port authority paid for it.\n"
+        "Leave a Comment\n"
+        "Your email address will not be published.\n",
+        encoding="utf-8",
+    )
+    assert run("import", source, "--slug", "harbour", "--out", out) == 0
+    [faq] = load_library(out, env={}).default_article.faq
+    assert faq.answer == "The city and the port authority paid for it."
+    assert "email address" not in (out / "harbour.toml").read_text(encoding="utf-8")

@@ -141,9 +141,9 @@ def _import_feed(location: str, out: Path, *, fetch_pages: bool) -> int:
     for name, problem in run.failed:
         print(f"error: “{name}”: {problem}", file=sys.stderr)
     imported, skipped, failed = len(run.written), len(run.skipped), len(run.failed)
-    print(f"{location}: {imported} imported, {skipped} imported before, {failed} failed")
     if run.written:
         _warn_if_directory_fails(out)
+    print(f"{location}: {imported} imported, {skipped} imported before, {failed} failed")
     return 1 if run.failed else 0
 
 
@@ -169,12 +169,19 @@ def _count(things: Sized, name: str) -> str:
 
 
 def _warn_if_directory_fails(directory: Path) -> None:
-    """The new file loads; say so if the directory as a whole still would not."""
+    """The new file loads; say so if the directory as a whole still would not, else which
+    article is the default (a file named before the others takes that place)."""
     from core.content.importer.check import load_as_start_up
 
     try:
-        load_as_start_up(directory)
+        library = load_as_start_up(directory)
     except ContentError as exc:
         print(f"warning: {directory} does not load as a whole yet:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
+        return
+    default = library.default_article.slug
+    print(
+        f"  /{default} is the default article (the first file by name): /faq, /comments and "
+        "/comment without #article use it"
+    )

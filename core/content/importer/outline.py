@@ -42,6 +42,7 @@ _FURNITURE = frozenset(
         "tweet",
         "print",
         "your email address will not be published required fields are marked",
+        "your email address will not be published",
     }
 )
 # The publisher's channel table: channels.toml holds it for every article.
@@ -94,6 +95,13 @@ class Outline:
     sections: tuple[DraftSection, ...]
     faqs: tuple[DraftFaq, ...]
     left_out: tuple[str, ...]
+
+
+def is_page_marker(line: str) -> bool:
+    """Whether a line is page furniture or where the article ends ("Leave a Comment"): a
+    block of its own even when no blank line sets it apart from the text above."""
+    key = _key(line)
+    return key in _END or key in _FURNITURE or key in _CHANNELS
 
 
 def _key(text: str) -> str:

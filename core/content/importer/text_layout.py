@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from core.content.importer.blocks import Block, Heading, Item, Paragraph, Source, squash
+from core.content.importer.outline import is_page_marker
 
 # "1. ", "2) ", "- ", "* ", "• ": a list entry; the marker is not part of the text.
 _LIST_MARKER = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•–])\s+(?=\S)")
@@ -87,6 +88,11 @@ def _blocks(chunk: list[str]) -> list[Block]:
             flush()
             kind = Paragraph
             lines.append(line)
+        elif is_page_marker(line):
+            # "Leave a Comment" right under the last answer must not become part of it.
+            flush()
+            kind = Paragraph
+            blocks.append(Paragraph(squash(line)))
         else:
             # A wrapped line continues the entry or paragraph above it.
             lines.append(line)
