@@ -8,7 +8,6 @@ import json
 import discord.http
 import pytest
 
-from bots.console.dispatch import ConsoleSession
 from bots.telegram.run import TelegramAdapter
 from core.actors import Actor, Request
 from core.app import Core
@@ -17,6 +16,7 @@ from core.context import Context
 from core.handlers import ROUTERS
 from core.replies import Reply
 from core.replies.build import message
+from tests.support.console import console_session
 from tests.support.discord_api import FakeDiscord
 from tests.support.discord_harness import Harness
 from tests.support.discord_users import READER as DISCORD_READER
@@ -85,12 +85,7 @@ async def test_discord_slash_command_and_answer(
 async def test_console_answer(sqlite_url: str) -> None:
     core = await Core.open(make_settings(sqlite_url, comment_rules=NO_FLOOD), routers=WITH_ECHO)
     written: list[str] = []
-    session = ConsoleSession(
-        core=core,
-        write=written.append,
-        reader=Actor("console", "reader", "Ada"),
-        moderator=Actor("console", "operator", "Moderator"),
-    )
+    session = console_session(core, written)
     try:
         await session.handle("/echo from the terminal")
         assert "echo: from the terminal (console)" in "\n".join(written)

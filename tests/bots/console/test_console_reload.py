@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bots.console.dispatch import ConsoleSession
-from core.actors import Actor
 from core.app import Core
+from tests.support.console import console_session
 from tests.support.content import add_townhall, content_copy
 from tests.support.settings import console_settings, make_settings
 
@@ -18,12 +17,7 @@ async def test_the_operator_reloads_and_readers_get_the_new_article(
     core = await Core.open(make_settings(sqlite_url, content_dir=content))
     core.grant_moderators("console", console_settings().moderator_rule())
     written: list[str] = []
-    session = ConsoleSession(
-        core=core,
-        write=written.append,
-        reader=Actor("console", "reader", "Ada"),
-        moderator=Actor("console", "operator", "Moderator"),
-    )
+    session = console_session(core, written)
     try:
         await session.handle("/reload")
         assert "/reload is for moderators only." in written[-1]
