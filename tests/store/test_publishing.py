@@ -50,6 +50,21 @@ async def approve_all(core: Core, ids: list[int]) -> None:
         assert not outcome.reply.is_error, outcome.reply.text
 
 
+async def approved(core: Core, clock: Clock, how_many: int, said: str) -> None:
+    """`how_many` comments by the reader, approved, and every card edit that follows made."""
+    for n in range(how_many):
+        await submit(core, READER, f"{said} {n}")
+        clock.advance(60)  # past the flood interval
+    await approve_all(core, list(range(1, how_many + 1)))
+    await settled(core)
+
+
+async def settled(core: Core) -> None:
+    """Every event handled and every count edit under way made."""
+    await core.events.drain()
+    await core.relay.announcer.drain()
+
+
 @pytest.fixture
 def telegram(core: Core) -> RecordingPlatform:
     platform = RecordingPlatform("telegram", announce_targets=("@news", "-1001"))
@@ -132,19 +147,13 @@ async def test_counts_follow_moderation_on_every_card(
     core: Core, telegram: RecordingPlatform, clock: Clock
 ) -> None:
     await publish(core, "stargate")
-    for n in range(3):
-        await submit(core, READER, f"Comment number {n}")
-        clock.advance(60)
-    await approve_all(core, [1, 2, 3])
-    await core.events.drain()
-    await core.relay.announcer.drain()
+    await approved(core, clock, 3, "Comment number")
     for posted in telegram.posted:
         assert comments_label(telegram.edits_of(posted.ref.message_id)[-1]) == "💬 Comments (3)"
     # Unpublished: the count goes down again.
     unpublish = Moderate(Move.REJECT, 2, Seen.APPROVED).pack()
     assert not (await core.press(request_for(MODERATOR), unpublish)).reply.is_error
-    await core.events.drain()
-    await core.relay.announcer.drain()
+    await settled(core)
     assert comments_label(telegram.edits_of("1")[-1]) == "💬 Comments (2)"
 
 
@@ -165,8 +174,7 @@ async def test_count_edits_are_paced_and_the_last_count_wins(
     await core.events.drain()
     await asyncio.sleep(0.6)  # the first edit was made; these two wait for the next turn
     await approve_all(core, [4])
-    await core.events.drain()
-    await core.relay.announcer.drain()
+    await settled(core)
     edits, (first, second) = telegram.edits_of("1"), telegram.edit_times_of("1")
     assert [comments_label(e) for e in edits] == ["💬 Comments (3)", "💬 Comments (4)"]
     assert second - first >= 0.45
@@ -179,8 +187,7 @@ async def test_a_card_deleted_by_an_admin_is_forgotten(
     telegram.gone.add("1")
     await submit(core, READER, "After the card went")
     await approve_all(core, [1])
-    await core.events.drain()
-    await core.relay.announcer.drain()
+    await settled(core)
     assert telegram.edits_of("1") == []
     assert comments_label(telegram.edits_of("2")[-1]) == "💬 Comments (1)"
     live = await count(core, Announcement, Announcement.message_id.is_not(None))
@@ -289,15 +296,9 @@ async def test_an_erased_authors_approved_comments_leave_the_count(
     core: Core, telegram: RecordingPlatform, clock: Clock
 ) -> None:
     await publish(core, "stargate")
-    for n in range(2):
-        await submit(core, READER, f"Soon to be forgotten {n}")
-        clock.advance(60)
-    await approve_all(core, [1, 2])
-    await core.events.drain()
-    await core.relay.announcer.drain()
+    await approved(core, clock, 2, "Soon to be forgotten")
     assert comments_label(telegram.edits_of("1")[-1]) == "💬 Comments (2)"
     erase = ForgetMe(Answer.YES, READER.user_id).pack()
     assert not (await core.press(request_for(READER), erase)).reply.is_error
-    await core.events.drain()
-    await core.relay.announcer.drain()
+    await settled(core)
     assert comments_label(telegram.edits_of("1")[-1]) == "💬 Comments (0)"
