@@ -20,14 +20,16 @@ router = Router()
 
 
 def article_buttons(article: Article, comment_limit: int) -> list[list[Button]]:
-    return [
+    rows: list[list[Button]] = [
         [ActionButton(label="❓ FAQ", action=ListQuestions(article.slug).pack())],
         [
             ActionButton(label="💬 Comments", action=CommentsPage(article.slug, 1).pack()),
             comment_button(article.slug, comment_limit),
         ],
-        *([[LinkButton(label="📰 Read the article", url=article.url)]] if article.url else []),
     ]
+    if article.url:
+        rows.append([LinkButton(label="📰 Read the article", url=article.url)])
+    return rows
 
 
 def summary(article: Article, comment_limit: int) -> Reply:
