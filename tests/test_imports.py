@@ -1,5 +1,6 @@
 """A process imports what it uses: only the configured adapter's platform library, only its
-database's driver, and no migration tooling when the schema is current (each costs idle memory).
+database's driver, no migration tooling when the schema is current, and no library that only
+some requests need before one of them comes (each costs idle memory).
 """
 
 from __future__ import annotations
@@ -7,11 +8,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.support.paths import CONTENT, ROOT
+from tests.support.telegram_api import TOKEN, FakeBotApi
+from tests.support.telegram_users import READER, READER_ID
 
 # What `python -m bots` imports before it runs the adapters: the runner, the configured ones.
 RUNNER = """\
@@ -39,16 +43,29 @@ import json, sys
 
 print(json.dumps(sorted(sys.modules)))
 """
+# `python -m bots` itself, reporting its modules as it exits.
+RUN_BOTS = """\
+import atexit, json, runpy, sys
+
+atexit.register(lambda: print(json.dumps(sorted(sys.modules)), flush=True))
+runpy.run_module("bots", run_name="__main__", alter_sys=True)
+"""
 
 
-async def modules_after(code: str, workdir: Path, **env: str) -> set[str]:
-    """The modules a fresh interpreter holds after running `code` with only `env` configured."""
+def only(**env: str) -> dict[str, str]:
+    """This environment with only `env` configured (no platform, database or comment setting)."""
     clean = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("TELEGRAM_", "DISCORD_", "DATABASE_", "COMMENT_", "PYTHON"))
     }
     clean.update(PYTHONPATH=str(ROOT), CONTENT_DIR=str(CONTENT), LOG_LEVEL="WARNING", **env)
+    return clean
+
+
+async def modules_after(code: str, workdir: Path, **env: str) -> set[str]:
+    """The modules a fresh interpreter holds after running `code` with only `env` configured."""
+    clean = only(**env)
     done = await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-c", code + REPORT],
@@ -115,3 +132,77 @@ async def test_check_loads_none_of_the_import_libraries(tmp_path: Path) -> None:
     modules = await modules_after(CHECK, tmp_path)
     assert "core.content.importer.check" in modules
     assert loaded(modules, "trafilatura", "feedparser", "pysbd", "tomlkit", "lxml", "httpx") == []
+
+
+class TelegramOnlyBot:
+    """`python -m bots` with only Telegram configured (on the fake Bot API) on a current store."""
+
+    def __init__(self, api: FakeBotApi, database_url: str, workdir: Path) -> None:
+        self.api, self.database_url, self.workdir = api, database_url, workdir
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        env = only(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=self.api.root,
+            DATABASE_URL=self.database_url,
+        )
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            RUN_BOTS,
+            cwd=self.workdir,  # no .env from the working tree
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+
+    async def ask(self, text: str) -> str:
+        """What the bot answers a reader's private message."""
+        after = len(self.api.calls)
+        self.api.message(READER, text)
+        sent = await self.api.wait_sent(READER_ID, within=30, after=after)
+        return str(sent.params["text"])
+
+    async def stop(self) -> set[str]:
+        """SIGTERM; the modules it held as it exited."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(self.process.communicate(), 30)
+        assert self.process.returncode == 0, stderr.decode()
+        return set(json.loads(stdout.decode().splitlines()[-1]))
+
+
+async def test_a_telegram_only_bot_on_a_current_store_holds_only_what_it_has_used(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    api = FakeBotApi()
+    await api.start()
+    bot = TelegramOnlyBot(api, sqlite_url, tmp_path)
+    try:
+        await bot.start()
+        assert "Welcome" in await bot.ask("/start")
+        modules = await bot.stop()
+    finally:
+        await api.stop()
+    # The other platform, migrations, the other database's driver, the web server (webhooks
+    # and health checks only), and FAQ typo tolerance before a question needs it.
+    unused = ["discord", "alembic", "mako", "asyncpg", "sqlalchemy.dialects.postgresql"]
+    assert loaded(modules, *unused, "aiohttp.web", "rapidfuzz") == []
+
+
+async def test_the_first_question_that_is_no_exact_phrasing_loads_typo_tolerance(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    api = FakeBotApi()
+    await api.start()
+    bot = TelegramOnlyBot(api, sqlite_url, tmp_path)
+    try:
+        await bot.start()
+        # A misspelt word: rapidfuzz corrects it, then rescores the phrasings found.
+        answer = await bot.ask("/faq microsfot absent")
+        modules = await bot.stop()
+    finally:
+        await api.stop()
+    assert "Microsoft part of the announcement" in answer
+    assert loaded(modules, "rapidfuzz") == ["rapidfuzz"]

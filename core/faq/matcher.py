@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from rapidfuzz import fuzz, process
-
 from core.faq.normalize import canonical, normalize, split_tokens
 
 if TYPE_CHECKING:
@@ -255,6 +253,10 @@ class FaqIndex:
                 break
             level = max(CANDIDATE_FLOOR, bar, level - LEVEL_STEP)
         top = heapq.nlargest(keep, per_entry.items(), key=lambda item: (item[1][0], -item[0]))
+        # Imported at the first question that is not an exact phrasing, not at start: rapidfuzz
+        # is ~3 MB of resident memory that an idle process has no use for.
+        from rapidfuzz import fuzz
+
         rescored = [
             (
                 i,
@@ -394,6 +396,8 @@ class FaqIndex:
     def _find_correction(self, word: str) -> tuple[str, float] | None:
         if len(word) < TYPO_MIN_LEN or not word.isalpha():
             return None
+        from rapidfuzz import fuzz, process  # on first use: see _ranked
+
         near: dict[str, None] = dict.fromkeys(self._deletes.get(word, ()))
         for deleted in _deletions(word):
             if deleted in self._weights:
