@@ -29,6 +29,8 @@ CATCH_UP_WINDOW = timedelta(hours=24)
 # Rounds of a count update that a platform refusing everything may delay before it gives up
 # (the next change, or the next catch-up, tries again).
 UNWELL_RETRIES = 6
+# How long a publication's report waits for another path posting the same round.
+REPORT_WAIT = 10.0
 UNSURE = "maybe posted: the bot stopped while posting it; check the channel"
 
 Articles = Callable[[str], Article | None]
@@ -65,7 +67,7 @@ class Announcer:
     # Posting -------------------------------------------------------------------------------
 
     async def publish(
-        self, platform: Platform, publication: PublicationView
+        self, platform: Platform, publication: PublicationView, *, report: bool = True
     ) -> list[TargetResult]:
         """Post the round's card to every announce target of the platform that has none yet;
         a target that refuses is recorded with the platform's reason and the others are still
@@ -77,7 +79,9 @@ class Announcer:
         database, results = self.ledger.database, []
         async with self.ledger.delivering("pub", platform.name, publication.id) as mine:
             if not mine:
-                return []  # another process (or path) is posting this round here
+                # Another path (a catch-up) or process is posting this round here: the
+                # moderator's report says what it did, once it is done.
+                return await self._outcome_of(platform, publication) if report else []
             for target in targets:
                 card = await database.write(self._card_for(publication, platform.name, target))
                 if card.posted_at is None and card.failure is None:
@@ -87,6 +91,31 @@ class Announcer:
                         card = await self._post(platform, article, card)
                 results.append(TargetResult(platform.name, target, card.posted_at, card.failure))
         return results
+
+    async def _outcome_of(
+        self, platform: Platform, publication: PublicationView
+    ) -> list[TargetResult]:
+        """The round's cards on the platform as another path leaves them: every target
+        posted or refused, or, after REPORT_WAIT seconds, as they stand."""
+        deadline = asyncio.get_running_loop().time() + REPORT_WAIT
+        while True:
+            cards = await self.ledger.database.read(
+                partial(queries.cards_of, publication_id=publication.id)
+            )
+            done = {c.target: c for c in cards if c.platform == platform.name
+                    and (c.posted_at is not None or c.failure is not None)}  # fmt: skip
+            if set(platform.announce_targets) <= set(done):
+                break
+            if asyncio.get_running_loop().time() >= deadline:
+                break
+            await asyncio.sleep(0.2)
+        by_target = {c.target: c for c in cards if c.platform == platform.name}
+        return [
+            TargetResult(platform.name, target, card.posted_at, card.failure)
+            if (card := by_target.get(target)) is not None
+            else TargetResult(platform.name, target, None)
+            for target in platform.announce_targets
+        ]
 
     @staticmethod
     def _card_for(
@@ -151,7 +180,7 @@ class Announcer:
                     (c.posted_at is not None or c.failure is not None)}  # fmt: skip
             if set(platform.announce_targets) <= seen:
                 continue
-            results = await self.publish(platform, publication)
+            results = await self.publish(platform, publication, report=False)
             posted += sum(1 for r in results if r.posted and r.target not in seen)
         for slug in {c.slug for c in await self._live(platform)}:
             self.count_changed(platform, slug)

@@ -302,3 +302,35 @@ async def test_an_erased_authors_approved_comments_leave_the_count(
     assert not (await core.press(request_for(READER), erase)).reply.is_error
     await settled(core)
     assert comments_label(telegram.edits_of("1")[-1]) == "💬 Comments (0)"
+
+
+class SlowToPost(RecordingPlatform):
+    """Posts once `release` is set, as a slow network would."""
+
+    def __init__(self) -> None:
+        super().__init__("telegram", announce_targets=("@news",))
+        self.posting, self.release = asyncio.Event(), asyncio.Event()
+
+    async def post(
+        self, target: str, reply: Reply, *, broadcast: bool = False, once_key: str | None = None
+    ) -> PostRef:
+        self.posting.set()
+        await self.release.wait()
+        return await super().post(target, reply, broadcast=broadcast)
+
+
+async def test_a_report_waits_for_the_other_path_posting_the_same_round(core: Core) -> None:
+    slow = SlowToPost()
+    core.relay.attach(slow)
+    await core.execute(request_for(MODERATOR), "publish", "stargate")
+    await slow.posting.wait()  # the live path holds the round's claim, mid-post
+    publication = await core.relay.ledger.publication(1)
+    assert publication is not None
+    other = asyncio.create_task(core.relay.announcer.publish(slow, publication))
+    await asyncio.sleep(0.3)
+    assert not other.done()  # it waits for the outcome rather than report nothing
+    slow.release.set()
+    [result] = await other
+    assert result.posted and result.target == "@news"
+    await settled(core)
+    assert len(slow.posted) == 1
