@@ -21,12 +21,12 @@ from core.content import (
 )
 from core.handlers.reading import summary
 from core.replies import LinkButton
+from tests.support.paths import SEED, SHARED_SEED
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT_DIR = ROOT / "content"
 FIXTURES = ROOT / "tests" / "fixtures" / "content"
 BROKEN = FIXTURES / "broken"
-SEED = ROOT.parent / "shared" / "seed" / "stargate-article.txt"
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +36,13 @@ def library() -> Library:
 
 @pytest.fixture(scope="module")
 def seed() -> str:
-    if not SEED.is_file():
-        pytest.skip(f"seed article not found at {SEED}")
     return SEED.read_text(encoding="utf-8")
+
+
+def test_the_seed_kept_with_the_tests_is_the_shared_one() -> None:
+    if not SHARED_SEED.is_file():
+        pytest.skip(f"no shared folder beside the checkout ({SHARED_SEED})")
+    assert SEED.read_bytes() == SHARED_SEED.read_bytes()
 
 
 def _seed_faq(seed: str) -> list[tuple[str, str]]:
