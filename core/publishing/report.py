@@ -9,8 +9,6 @@ from typing import Protocol
 from core.replies import Block, Reply
 from core.replies.build import heading, item, paragraph, reply
 
-PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": "Console"}
-
 
 class TargetState(Protocol):
     @property
@@ -28,7 +26,8 @@ def when(at: datetime) -> str:
 
 
 def target_name(platform: str, target: str) -> str:
-    return f"{PLATFORM_NAMES.get(platform, platform)} {target}"
+    """ "Telegram @news": the platform by its name (`Platform.name`, capitalised)."""
+    return f"{platform.capitalize()} {target}"
 
 
 def target_lines(states: Iterable[TargetState]) -> list[Block]:
