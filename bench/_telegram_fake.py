@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.network import serve_on_loopback
+
 TOKEN = "123456:BENCH-fake-token"
 BOT = {"id": 123456, "is_bot": True, "first_name": "Newsroom", "username": "newsroom_bench_bot"}
 
@@ -73,11 +75,7 @@ class LeanBotApi:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve_on_loopback(app)
         self.root = f"http://127.0.0.1:{port}"
         return self.root
 

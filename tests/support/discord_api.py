@@ -17,6 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.network import serve_on_loopback
+
 APP_ID = 900_000_000_000_000_001
 BOT_ID = 900_000_000_000_000_002
 GUILD_ID = 900_000_000_000_000_003
@@ -99,11 +101,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_route("GET", "/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve_on_loopback(app)
         self.url = f"http://127.0.0.1:{port}/api/v10"
         self.gateway_url = f"ws://127.0.0.1:{port}/gateway"
         return self.url

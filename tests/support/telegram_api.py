@@ -20,6 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.network import serve_on_loopback
 from tests.support.telegram_html import EntityError, check_message, utf16_len
 
 TOKEN = "123456:TEST-fake-token-never-logged"
@@ -117,11 +118,7 @@ class FakeBotApi:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve_on_loopback(app)
         self.root = f"http://127.0.0.1:{port}"
         return self.root
 
