@@ -130,13 +130,12 @@ class Announcer:
                     "stopped while posting); /publish %s tries again",
                     card.slug, card.platform, card.target, card.slug)  # fmt: skip
         await self.ledger.database.write(lambda s: queries.record_failure(s, card.id, UNSURE))
-        return _replace(card, failure=UNSURE)
+        return dataclasses.replace(card, failure=UNSURE)
 
     async def _post(self, platform: Platform, article: Article, card: CardView) -> CardView:
         database, clock = self.ledger.database, self.ledger.clock
         await database.write(lambda s: queries.record_attempt(s, card.id, clock()))
-        counts = await database.read(lambda s: queries.approved_counts(s, [article.slug]))
-        count = counts[article.slug]
+        count = await self._approved(article.slug)
         try:
             post = await platform.post(
                 card.target,
@@ -154,14 +153,16 @@ class Announcer:
             log.warning("could not publish /%s to %s %s: %s",
                         article.slug, platform.name, card.target, detail)  # fmt: skip
             await database.write(lambda s: queries.record_failure(s, card.id, detail))
-            return _replace(card, failure=detail)
+            return dataclasses.replace(card, failure=detail)
         at = clock()
         await database.write(
             lambda s: queries.record_posted(s, card.id, post.chat_id, post.message_id, count, at)
         )
         log.info("published /%s to %s %s", article.slug, platform.name, card.target)
-        return _replace(card, chat_id=post.chat_id, message_id=post.message_id, posted_at=at,
-                        shows_count=count, edited_at=at)  # fmt: skip
+        return dataclasses.replace(
+            card, chat_id=post.chat_id, message_id=post.message_id, posted_at=at,
+            shows_count=count, edited_at=at,
+        )  # fmt: skip
 
     async def catch_up(self, platform: Platform) -> int:
         """Post the rounds of the last day that a target of this platform has not seen (the
@@ -239,9 +240,9 @@ class Announcer:
         article = self.articles(slug)
         if article is None:
             return None
-        database, clock = self.ledger.database, self.ledger.clock
+        clock = self.ledger.clock
         cards = await self._live(platform, slug)
-        count = (await database.read(lambda s: queries.approved_counts(s, [slug])))[slug]
+        count = await self._approved(slug)
         next_in: float | None = None
         for card in cards:
             if card.shows_count == count:
@@ -266,7 +267,7 @@ class Announcer:
         if _seconds_until(fresh.edited_at, self.pace, clock()) > 0:
             return
         slug = article.slug
-        count = (await database.read(lambda s: queries.approved_counts(s, [slug])))[slug]
+        count = await self._approved(slug)
         if fresh.shows_count == count:
             return
         post = PostRef(platform.name, fresh.chat_id, fresh.message_id)
@@ -288,6 +289,11 @@ class Announcer:
             return
         await database.write(lambda s: queries.record_count(s, fresh.id, count, clock()))
 
+    async def _approved(self, slug: str) -> int:
+        """The article's approved comments now: what its cards' Comments button counts."""
+        counts = await self.ledger.database.read(lambda s: queries.approved_counts(s, [slug]))
+        return counts[slug]
+
     async def _live(self, platform: Platform, slug: str | None = None) -> list[CardView]:
         return await self.ledger.database.read(
             lambda s: queries.live_cards(s, platform.name, slug)
@@ -298,7 +304,3 @@ def _seconds_until(last: datetime | None, pace: float, now: datetime) -> float:
     if last is None:
         return 0.0
     return max(0.0, (last + timedelta(seconds=pace) - now).total_seconds())
-
-
-def _replace(card: CardView, **changes: object) -> CardView:
-    return dataclasses.replace(card, **changes)  # type: ignore[arg-type]

@@ -55,6 +55,23 @@ def _about(event: Relayed) -> str:
     return f"{type(event).__name__} of comment {event.comment.id}"
 
 
+def _posted(
+    platforms: list[Platform], results: list[list[TargetResult] | BaseException | None]
+) -> list[TargetResult]:
+    """Each platform's targets as a publication left them; a platform that failed as a
+    whole has its targets still owed (the catch-up retries them)."""
+    posted: list[TargetResult] = []
+    for platform, result in zip(platforms, results, strict=True):
+        if isinstance(result, Exception):
+            posted += [
+                TargetResult(platform.name, target, None, f"not yet ({result}); retrying")
+                for target in platform.announce_targets
+            ]
+        elif isinstance(result, list):
+            posted += result
+    return posted
+
+
 class Relay:
     """Subscribed to the core's events; delivers them through each attached platform."""
 
@@ -79,18 +96,11 @@ class Relay:
         results = await asyncio.gather(
             *(self._deliver(platform, event) for platform in platforms), return_exceptions=True
         )
-        posted: list[TargetResult] = []
         for platform, result in zip(platforms, results, strict=True):
             if isinstance(result, Exception):
                 log.warning("could not deliver %s on %s: %s", _about(event), platform.name, result)
-                posted += [
-                    TargetResult(platform.name, target, None, f"not yet ({result}); retrying")
-                    for target in platform.announce_targets
-                ]
-            elif isinstance(result, list):
-                posted += result
         if isinstance(event, PublishRequested):
-            await self._report(event, posted)
+            await self._report(event, _posted(platforms, results))
 
     async def _deliver(self, platform: Platform, event: Relayed) -> list[TargetResult] | None:
         if isinstance(event, CommentQueued):
