@@ -24,6 +24,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from functools import partial
 
+from attrs import evolve
 from dotenv import dotenv_values
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -366,7 +367,7 @@ class Core:
         outcome = await self._guarded(request, spec.mutates, lambda: handler(ctx, request, args))
         if spec.audience is Audience.MODERATOR and not outcome.reply.ephemeral:
             # Moderators' answers show the queue, authors' ids and cards: never for a group.
-            private = outcome.reply.model_copy(update={"ephemeral": True})
+            private = evolve(outcome.reply, ephemeral=True)
             return dataclasses.replace(outcome, reply=private)
         return outcome
 

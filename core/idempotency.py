@@ -20,6 +20,7 @@ from core.errors import UserError
 from core.events import Event
 from core.replies import Reply
 from core.replies.build import error
+from core.replies.stored import reply_from_json, reply_to_json
 from core.store.engine import Database
 from core.store.tables import ProcessedEvent
 
@@ -54,7 +55,7 @@ def _stored(session: Session, key: str) -> Effect | None:
     row = session.connection().execute(_STORED, {"key": key}).first()
     if row is None:
         return None
-    reply = Reply.model_validate_json(row.reply_json)
+    reply = reply_from_json(row.reply_json)
     return Effect(reply, replayed=True, delivered=row.delivered_at is not None)
 
 
@@ -64,7 +65,7 @@ def _remember(session: Session, key: str, effect: Effect, at: datetime, actor_ke
         {
             "key": key,
             "created_at": at,
-            "reply_json": effect.reply.model_dump_json(),
+            "reply_json": reply_to_json(effect.reply),
             "actor_key": None if effect.anonymous else actor_key,
             "comment_id": effect.comment_id,
             "subject_key": effect.subject_key,

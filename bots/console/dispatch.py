@@ -83,7 +83,7 @@ class ConsoleSession:
             buttons = self._last.action_buttons if self._last else ()
             index = int(line) - 1
             if not 0 <= index < len(buttons):
-                return Outcome(Reply.model_validate({"blocks": []}))
+                return Outcome(Reply())
             return await self.core.press(request, buttons[index].action)
         if line.startswith("/"):
             command, _, args = line[1:].partition(" ")

@@ -25,6 +25,7 @@ from core.comments import queries
 from core.comments.views import CommentView
 from core.fingerprint import fingerprint
 from core.replies.build import message
+from core.replies.stored import reply_to_json
 from core.store.tables import (
     AuditEntry,
     Ban,
@@ -37,7 +38,7 @@ from core.store.tables import (
 
 # What a replay of an event that concerned an erased person gets (it is marked delivered, so
 # nothing is sent): the first reply quoted or named them.
-SCRUBBED_REPLY = message("(Erased at the author's request.)").model_dump_json()
+SCRUBBED_REPLY = reply_to_json(message("(Erased at the author's request.)"))
 
 
 @dataclass(frozen=True, slots=True)

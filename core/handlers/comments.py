@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from attrs import evolve
 from sqlalchemy.orm import Session
 
 from core.actions import (
@@ -147,7 +148,7 @@ async def submit_form(
     )
     # Only the reply changes: the outcome's confirm_key and redeliver must reach the adapter,
     # or the reply is never confirmed delivered and every replay sends it again.
-    shown = outcome.reply.model_copy(update={"edit_in_place": False, "ephemeral": True})
+    shown = evolve(outcome.reply, edit_in_place=False, ephemeral=True)
     return replace(outcome, reply=shown)
 
 

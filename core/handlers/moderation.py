@@ -9,6 +9,7 @@ import json
 from dataclasses import asdict
 from functools import partial
 
+from attrs import evolve
 from sqlalchemy.orm import Session
 
 from core.actions import Moderate, Move
@@ -81,7 +82,7 @@ async def decide(
         notice = None
         if decision.tells_author:
             notice = author_notice(view, title, taken_down=seen is Status.APPROVED)
-        shown = card.model_copy(update={"edit_in_place": from_card})
+        shown = evolve(card, edit_in_place=from_card)
         pressed = request.message if from_card else None
         return Effect(shown, [CommentDecided(view, card, notice, pressed)], comment_id=comment_id)
 

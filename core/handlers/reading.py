@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from attrs import evolve
+
 from core.actions import (
     Action,
     CommentsPage,
@@ -186,7 +188,7 @@ async def open_summary(
 ) -> Reply:
     """The summary, in place of the message the button was on."""
     article = article_by_slug(ctx, action.slug)
-    return shared_summary(ctx, article).model_copy(update={"edit_in_place": True})
+    return evolve(shared_summary(ctx, article), edit_in_place=True)
 
 
 @router.action(ShowLinks)
@@ -201,7 +203,7 @@ def _article_command(article: Article) -> CommandHandler:
         token = args.strip()
         if token.isascii() and token.isdigit() and 0 < int(token) <= len(article.sections):
             section_reply = section(article, int(token), ctx.comment_limit)
-            return section_reply.model_copy(update={"edit_in_place": False})
+            return evolve(section_reply, edit_in_place=False)
         return shared_summary(ctx, article)
 
     return show_article

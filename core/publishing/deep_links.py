@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from attrs import evolve
+
 from core.actions import Action, CommentsPage, ListQuestions, OpenCommentForm, ShowSummary
 from core.replies import ActionButton, Button, LinkButton, Reply
 
@@ -62,4 +64,4 @@ def as_links(reply: Reply, link_for: Callable[[str], str]) -> Reply:
             linked.append(button)
         if linked:
             rows.append(tuple(linked))
-    return reply.model_copy(update={"buttons": tuple(rows)})
+    return evolve(reply, buttons=tuple(rows))

@@ -5,22 +5,20 @@ A reply is a list of blocks (paragraphs, headings, quotes, list items), each a r
 carry a short action id that the core interprets when pressed (at most 64 bytes, Telegram's
 `callback_data` limit, which also fits Discord's 100-character `custom_id`).
 
-Models are pydantic so a reply can be stored as JSON and returned verbatim when an event is
-replayed.
+Models are frozen attrs classes: built on every answer, they check only what a platform would
+refuse later (the action id's size). `core/replies/stored.py` turns a reply into JSON and back,
+so a replayed event gets the first reply verbatim.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from attrs import Attribute, field, frozen, validators
 
 ACTION_ID_MAX_BYTES = 64
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 class SpanStyle(StrEnum):
@@ -31,7 +29,8 @@ class SpanStyle(StrEnum):
     LINK = "link"
 
 
-class Span(_Frozen):
+@frozen(kw_only=True)
+class Span:
     text: str
     style: SpanStyle = SpanStyle.PLAIN
     url: str | None = None
@@ -64,60 +63,81 @@ class BlockKind(StrEnum):
     ITEM = "item"  # one entry of a bulleted list
 
 
-class Block(_Frozen):
+def _spans(spans: Iterable[Span]) -> tuple[Span, ...]:
+    return tuple(spans)
+
+
+@frozen(kw_only=True)
+class Block:
     kind: BlockKind = BlockKind.PARAGRAPH
-    spans: tuple[Span, ...]
+    # Any iterable is kept as a tuple, so a reply is immutable and compares by value.
+    spans: tuple[Span, ...] = field(converter=_spans)
 
     @property
     def text(self) -> str:
         return "".join(span.text for span in self.spans)
 
 
-class LinkButton(_Frozen):
-    type: Literal["link"] = "link"
+@frozen(kw_only=True)
+class LinkButton:
     label: str
     url: str
+    type: Literal["link"] = "link"
 
 
-class TextInput(_Frozen):
+@frozen(kw_only=True)
+class TextInput:
     """Text a platform may ask for before pressing (a Discord modal); the press carries it."""
 
     title: str  # of the form that asks, e.g. "Reject comment #12"
     label: str  # of the field
     required: bool = False
-    max_length: int = Field(default=2000, ge=1, le=4000)
+    max_length: int = field(default=2000, validator=[validators.ge(1), validators.le(4000)])
 
 
-class ActionButton(_Frozen):
-    type: Literal["action"] = "action"
+def _fits_callback_data(_: object, __: Attribute[str], action: str) -> None:
+    if not action or len(action.encode()) > ACTION_ID_MAX_BYTES:
+        raise ValueError(f"action id must be 1-{ACTION_ID_MAX_BYTES} bytes: {action!r}")
+
+
+@frozen(kw_only=True)
+class ActionButton:
     label: str
-    action: str
+    action: str = field(validator=_fits_callback_data)
     # Platforms that can ask for text on a press (Discord) do; others press without it.
     input: TextInput | None = None
-
-    @field_validator("action")
-    @classmethod
-    def _fits_callback_data(cls, action: str) -> str:
-        if not action or len(action.encode()) > ACTION_ID_MAX_BYTES:
-            raise ValueError(f"action id must be 1-{ACTION_ID_MAX_BYTES} bytes: {action!r}")
-        return action
+    type: Literal["action"] = "action"
 
 
-Button = Annotated[LinkButton | ActionButton, Field(discriminator="type")]
+Button = LinkButton | ActionButton
 
 
-class Attachment(_Frozen):
+@frozen(kw_only=True)
+class Attachment:
     filename: str
     media_type: str
     content: bytes
 
 
-class Reply(_Frozen):
+def _blocks(blocks: Iterable[Block]) -> tuple[Block, ...]:
+    return tuple(blocks)
+
+
+def _rows(rows: Iterable[Iterable[Button]]) -> tuple[tuple[Button, ...], ...]:
+    return tuple(tuple(row) for row in rows)
+
+
+def _attachments(attachments: Iterable[Attachment]) -> tuple[Attachment, ...]:
+    return tuple(attachments)
+
+
+@frozen(kw_only=True)
+class Reply:
     """What the core answers; adapters render it in their platform's own way."""
 
-    blocks: tuple[Block, ...] = ()
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    attachments: tuple[Attachment, ...] = ()
+    blocks: tuple[Block, ...] = field(default=(), converter=_blocks)
+    buttons: tuple[tuple[Button, ...], ...] = field(default=(), converter=_rows)
+    attachments: tuple[Attachment, ...] = field(default=(), converter=_attachments)
     # Navigation (sections, pages) replaces the message the button sits on instead of adding one.
     edit_in_place: bool = False
     # Meant for the actor alone (a Discord ephemeral message, a Telegram callback toast).
