@@ -124,3 +124,18 @@ def test_publish_shows_the_card_as_the_channel_gets_it(tmp_path: Path) -> None:
     assert "✅ Console channel: posted" in published
     assert "was published on" in published[published.index("> /publish stargate", 5) :]
     assert out.count("[to channel]") == 1
+
+
+def test_a_second_run_on_the_same_store_posts_its_cards(tmp_path: Path) -> None:
+    """The store keeps each card under its message id: a restarted console must not reuse one
+    (it did, and the second run's first card failed on the unique key)."""
+    first = run_console("/comment The first run's comment\n1\n/quit\n", tmp_path)
+    second = run_console("/comment The second run's comment\n1\n/quit\n", tmp_path, "--user", "bo")
+    assert "[to moderators]" in first and "The first run's comment" in first
+    cards = second[second.index("[to moderators]") :]
+    assert "The second run's comment" in cards
+    with sqlite3.connect(tmp_path / "console.sqlite3") as db:
+        posts = db.execute(
+            "SELECT count(*), count(DISTINCT message_id) FROM moderation_posts"
+        ).fetchone()
+    assert posts[0] == posts[1] == 2
