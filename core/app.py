@@ -139,7 +139,12 @@ class Core:
         self.settings = settings
         self.database = database
         self.clock = clock
-        self.comments = CommentService(settings.comment_rules, clock)
+        # platform -> who moderates there; each adapter grants its own at start, and the
+        # runner those of every adapter it knows, which so are the platforms of /ban's authors.
+        self._moderator_rules: dict[str, Callable[[Actor], bool]] = {}
+        self.comments = CommentService(
+            settings.comment_rules, clock, platforms=self._moderator_rules.keys()
+        )
         self.events = EventBus()
         self.actions = ActionRouter(routers)
         # PostgreSQL may be shared by several processes: the inbox then goes by lane claims.
@@ -159,8 +164,6 @@ class Core:
         self._recent_reads: OrderedDict[str, None] = OrderedDict()
         self._single_process: SingleProcess | None = None
         self._store_trouble = ThrottledFailureLog("store unavailable", log)
-        # platform -> who moderates there, as its adapter's settings say (`grant_moderators`).
-        self._moderator_rules: dict[str, Callable[[Actor], bool]] = {}
         # One reload at a time: a second waits, then finds nothing changed.
         self._reloading = asyncio.Lock()
         self.context = Context(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -33,7 +33,6 @@ from core.text import clean_text, fit
 
 _INSERT_COMMENT = insert(Comment).returning(Comment.id)
 DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you’ve already said that!"
-KNOWN_PLATFORMS = frozenset({"telegram", "discord", "console"})
 
 
 def utc_now() -> datetime:
@@ -67,9 +66,16 @@ class BanRecord:
 
 
 class CommentService:
-    def __init__(self, rules: CommentRules, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        rules: CommentRules,
+        clock: Callable[[], datetime] = utc_now,
+        platforms: Collection[str] = (),
+    ) -> None:
         self.rules = rules
         self.clock = clock
+        # The platforms whose people can be named as `platform:user_id` (e.g. in /ban).
+        self.platforms = platforms
 
     def prepare(self, text: str) -> str:
         """Clean a comment's text or refuse it with a message the author can act on."""
@@ -305,7 +311,7 @@ class CommentService:
         until: datetime | None,
         reason: str | None,
     ) -> BanRecord:
-        check_author_key(author_key)
+        check_author_key(author_key, self.platforms)
         now = self.clock()
         if until is not None:
             check_ban_end(until, now)
@@ -326,7 +332,7 @@ class CommentService:
 
     def unban(self, session: Session, moderator: Actor, author_key: str) -> bool:
         if not is_fingerprint(author_key):  # as listed by /export once its author was erased
-            check_author_key(author_key)
+            check_author_key(author_key, self.platforms)
         # A ban outlives its author's erasure as their fingerprint: lifting it lifts both.
         bans = [session.get(Ban, key) for key in {author_key, fingerprint(author_key)}]
         if not any(bans):
@@ -380,10 +386,10 @@ DRAFTS_KEPT = timedelta(days=1)
 _USER_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
-def check_author_key(author_key: str) -> None:
-    """Refuse what can't be a `platform:user_id` the bot has met."""
+def check_author_key(author_key: str, platforms: Collection[str]) -> None:
+    """Refuse what can't be a `platform:user_id` of one of these platforms."""
     platform, _, user_id = author_key.partition(":")
-    if platform not in KNOWN_PLATFORMS or not _USER_ID.fullmatch(user_id):
+    if platform not in platforms or not _USER_ID.fullmatch(user_id):
         shown = fit(clean_text(author_key), 40)
         raise UserError(
             f"“{shown}” is not an author. Give a comment number (#12) or "
