@@ -35,6 +35,8 @@ def _unique_channels(
 
 @attrs.frozen
 class _ChannelsFile:
+    """channels.toml: its channels, each id once."""
+
     channels: tuple[Channel, ...] = attrs.field(default=(), validator=_unique_channels)
 
 
