@@ -27,13 +27,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import attrs
 from rapidfuzz import fuzz, process, utils
 
 from bench.report import machine, median, percentile, table
 from core.app import Core
 from core.config import Settings
 from core.content import FaqEntry, load_library
-from core.content.models import Article, Library
+from core.content.models import Library
 from core.faq import FaqIndex, MatchBand
 from core.faq.library import FaqLibrary
 from core.store.engine import Database
@@ -221,9 +222,7 @@ def time_choices(
 ) -> tuple[list[float], list[float]]:
     """`Core.faq_choices` on a Core whose only article carries the corpus (no store use)."""
     real = load_library(CONTENT_DIR, env={})
-    article = Article.model_validate(
-        {**real.default_article.model_dump(), "faq": [e.model_dump() for e in entries]}
-    )
+    article = attrs.evolve(real.default_article, faq=tuple(entries))
     library = Library(articles=(article,), channels=real.channels)
     url = f"sqlite+aiosqlite:///{tmp}/faq.sqlite3"
     settings = Settings(_env_file=None, database_url=url, content_dir=CONTENT_DIR)

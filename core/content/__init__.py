@@ -12,6 +12,7 @@ from core.content.models import (
     Provenance,
     Section,
 )
+from core.content.structure import InvalidContent, Problem, structure, unstructure
 
 __all__ = [
     "CHANNELS_FILE",
@@ -19,9 +20,13 @@ __all__ = [
     "Channel",
     "ContentError",
     "FaqEntry",
+    "InvalidContent",
     "Library",
     "Point",
+    "Problem",
     "Provenance",
     "Section",
     "load_library",
+    "structure",
+    "unstructure",
 ]

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import datetime
 import os
 import tomllib
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-from pydantic_core import ErrorDetails
+import attrs
 
-from core.content.models import PATTERN_HINTS, Article, Channel, Library
+from core.content.models import Article, Channel, Library
+from core.content.structure import InvalidContent, Problem, structure
 from core.faq.normalize import canonical, normalize, split_tokens
 
 CHANNELS_FILE = "channels.toml"
-_SHOWN_INPUT = (str, int, float, bool, datetime.date)
 
 
 class ContentError(Exception):
@@ -27,18 +25,19 @@ class ContentError(Exception):
         super().__init__("\n".join(self.problems))
 
 
-class _ChannelsFile(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+def _unique_channels(
+    instance: object, attribute: attrs.Attribute[Any], channels: tuple[Channel, ...]
+) -> None:
+    ids = [channel.id for channel in channels]
+    if dupes := sorted({i for i in ids if ids.count(i) > 1}):
+        raise ValueError(f"duplicate channel id {', '.join(map(repr, dupes))}")
 
-    channels: tuple[Channel, ...] = ()
 
-    @field_validator("channels")
-    @classmethod
-    def _unique(cls, channels: tuple[Channel, ...]) -> tuple[Channel, ...]:
-        ids = [channel.id for channel in channels]
-        if dupes := sorted({i for i in ids if ids.count(i) > 1}):
-            raise ValueError(f"duplicate channel id {', '.join(map(repr, dupes))}")
-        return channels
+@attrs.frozen
+class _ChannelsFile:
+    """channels.toml: its channels, each id once."""
+
+    channels: tuple[Channel, ...] = attrs.field(default=(), validator=_unique_channels)
 
 
 def load_library(
@@ -86,8 +85,8 @@ def load_library(
         raise ContentError(problems)
     try:
         return Library(articles=tuple(articles), channels=channels)
-    except ValidationError as exc:
-        raise ContentError(_describe(content_dir, exc.errors())) from None
+    except ValueError as exc:  # the files were checked one by one: this is a bug, said clearly
+        raise ContentError([f"{content_dir}: {exc}"]) from None
 
 
 def _read_toml(path: Path, problems: list[str]) -> dict[str, Any] | None:
@@ -107,9 +106,9 @@ def _load_article(path: Path, problems: list[str]) -> Article | None:
     if data is None:
         return None
     try:
-        article = Article.model_validate(data)
-    except ValidationError as exc:
-        problems.extend(_describe(path, exc.errors()))
+        article = structure(data, Article)
+    except InvalidContent as exc:
+        problems.extend(_describe(path, exc.problems))
         return None
     clashes = _phrase_clashes(article)
     problems.extend(f"{path}: {clash}" for clash in clashes)
@@ -160,35 +159,18 @@ def _load_channels(path: Path, env: Mapping[str, str], problems: list[str]) -> t
                     raw["url"] = env[variable].strip()
                     overridden[i] = variable
     try:
-        return _ChannelsFile.model_validate(data).channels
-    except ValidationError as exc:
-        errors = exc.errors()
-    described = _describe(path, errors)
-    for k, error in enumerate(errors):
-        loc = error["loc"]
-        if len(loc) == 3 and loc[2] == "url" and isinstance(loc[1], int) and loc[1] in overridden:
-            described[k] += f" (from {overridden[loc[1]]})"
+        return structure(data, _ChannelsFile).channels
+    except InvalidContent as exc:
+        found = exc.problems
+    described = _describe(path, found)
+    for k, problem in enumerate(found):
+        match problem.loc:
+            case ("channels", int(i), "url") if i in overridden:
+                described[k] += f" (from {overridden[i]})"
     problems.extend(described)
     return ()
 
 
-def _describe(path: Path, errors: Iterable[ErrorDetails]) -> list[str]:
-    """One line per pydantic error: file, field path such as faq[2].answer, and the problem."""
-    lines = []
-    for error in errors:
-        message = error["msg"].removeprefix("Value error, ")
-        if hint := PATTERN_HINTS.get(str(error.get("ctx", {}).get("pattern"))):
-            message += f": {hint}"
-        shown = error.get("input")
-        if error["type"] not in {"missing", "value_error"} and isinstance(shown, _SHOWN_INPUT):
-            text = repr(shown)
-            message += f" (got {text[:60] + '...' if len(text) > 60 else text})"
-        lines.append(f"{path}: {_field_path(error['loc'])}: {message}")
-    return lines
-
-
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out or "(top level)"
+def _describe(path: Path, found: Iterable[Problem]) -> list[str]:
+    """One line per problem: file, field path such as faq[2].answer, and what is wrong."""
+    return [f"{path}: {problem.where}: {problem.message}" for problem in found]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections import Counter
-from collections.abc import Iterable
-from typing import Annotated, Self
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+import attrs
+from cattrs.errors import IterableValidationError, IterableValidationNote
 
 # Telegram's command-name rule (Discord accepts it too): the slug becomes the command /<slug>.
 SLUG_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
@@ -23,17 +25,94 @@ PATTERN_HINTS = {
     SECTION_ID_PATTERN: "a lower-case letter or digit, then up to 31 of those, - or _",
 }
 
-# Generous caps that still leave room for a whole answer in one Discord message (2000 chars).
-Line = Annotated[str, Field(min_length=1, max_length=300)]
-Prose = Annotated[str, Field(min_length=1, max_length=1500)]
+# An attrs validator: (instance, attribute, value); the instance is None when structuring.
+Check = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+class FieldError(ValueError):
+    """A value its field refuses; the loader shows `value` (cut short) after the message."""
+
+    def __init__(self, message: str, value: object) -> None:
+        super().__init__(message)
+        self.value = value
+
+
+class ItemErrors(IterableValidationError, ValueError):
+    """Problems of a tuple field's items, each noted with its position for the loader; a
+    ValueError too, like every other check, for code that builds models directly."""
+
+
+def _text(low: int, high: int) -> Check:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+        if len(value) < low:
+            raise FieldError(
+                f"String should have at least {low} character{'s' * (low > 1)}", value
+            )
+        if len(value) > high:
+            raise FieldError(f"String should have at most {high} characters", value)
+
+    return check
+
+
+def _matches(pattern: str) -> Check:
+    fullmatch = re.compile(pattern).fullmatch
+    message = f"String should match pattern '{pattern}'"
+    if hint := PATTERN_HINTS.get(pattern):
+        message += f": {hint}"
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+        if not fullmatch(value):
+            raise FieldError(message, value)
+
+    return check
+
+
+def _each(check: Check) -> Check:
+    """`check` on every item, each problem reported at its position (aliases[2])."""
+
+    def check_all(instance: object, attribute: attrs.Attribute[Any], values: Any) -> None:
+        errors = []
+        for i, value in enumerate(values):
+            try:
+                check(instance, attribute, value)
+            except ValueError as exc:
+                exc.add_note(IterableValidationNote(f"item {i}", i, object))
+                errors.append(exc)
+        if errors:
+            raise ItemErrors(f"invalid items in {attribute.name}", errors, tuple)
+
+    return check_all
+
+
+def _at_least_one(noun: str) -> Check:
+    def check(instance: object, attribute: attrs.Attribute[Any], values: tuple[Any, ...]) -> None:
+        if not values:
+            raise ValueError(f"needs at least one {noun}")
+
+    return check
 
 
 def _duplicates(values: Iterable[str]) -> list[str]:
     return [value for value, count in Counter(values).items() if count > 1]
+
+
+def _unique(what: str, key: str) -> Check:
+    def check(instance: object, attribute: attrs.Attribute[Any], values: Iterable[Any]) -> None:
+        if dupes := _duplicates(getattr(value, key) for value in values):
+            raise ValueError(f"duplicate {what} {', '.join(map(repr, dupes))}")
+
+    return check
+
+
+def _unique_faq(
+    instance: object, attribute: attrs.Attribute[Any], faq: tuple[FaqEntry, ...]
+) -> None:
+    if dupes := _duplicates(entry.id for entry in faq):
+        details = "; ".join(
+            f"{d!r} at " + " and ".join(f"faq[{i}]" for i, e in enumerate(faq) if e.id == d)
+            for d in dupes
+        )
+        raise ValueError(f"duplicate FAQ id {details}")
 
 
 def http_url_or_none(url: str | None) -> str | None:
@@ -48,92 +127,85 @@ def http_url_or_none(url: str | None) -> str | None:
     return url
 
 
-class Provenance(_Frozen):
+# Generous caps that still leave room for a whole answer in one Discord message (2000 chars).
+LINE = _text(1, 300)
+PROSE = _text(1, 1500)
+
+
+@attrs.frozen(kw_only=True)
+class Provenance:
     """Where the article's text comes from and which edition this pack is."""
 
-    source_title: Line
-    source: Line
-    version: Annotated[str, Field(min_length=1, max_length=32)]
+    source_title: str = attrs.field(validator=LINE)
+    source: str = attrs.field(validator=LINE)
+    version: str = attrs.field(validator=_text(1, 32))
     updated: datetime.date
     # Fields an importer made rather than quoted (ids, aliases, a ranked summary), as field
     # paths such as "faq[0].aliases": an editor reviews each and removes it from the list.
-    generated: tuple[Line, ...] = ()
+    generated: tuple[str, ...] = attrs.field(default=(), validator=_each(LINE))
     # The feed entry (its id, or link) this article was imported from, so it is imported once.
-    feed_entry: Line | None = None
+    feed_entry: str | None = attrs.field(default=None, validator=attrs.validators.optional(LINE))
 
 
-class Point(_Frozen):
+@attrs.frozen(kw_only=True)
+class Point:
     """A numbered highlight such as "Collaborating Giants: ..."."""
 
-    title: Line
-    text: Prose
+    title: str = attrs.field(validator=LINE)
+    text: str = attrs.field(validator=PROSE)
 
 
-class Section(_Frozen):
+@attrs.frozen(kw_only=True)
+class Section:
     """One headed part of the article's summary."""
 
-    id: Annotated[str, Field(pattern=SECTION_ID_PATTERN)]
-    title: Line
-    paragraphs: tuple[Prose, ...] = ()
+    id: str = attrs.field(validator=_matches(SECTION_ID_PATTERN))
+    title: str = attrs.field(validator=LINE)
+    paragraphs: tuple[str, ...] = attrs.field(default=(), validator=_each(PROSE))
     points: tuple[Point, ...] = ()
 
-    @model_validator(mode="after")
-    def _not_empty(self) -> Self:
+    def __attrs_post_init__(self) -> None:
+        # A check of two fields together: reported at the section (sections[1]), not a field.
         if not self.paragraphs and not self.points:
             raise ValueError("a section needs at least one paragraph or point")
-        return self
 
 
-class FaqEntry(_Frozen):
+@attrs.frozen(kw_only=True)
+class FaqEntry:
     """A question readers ask, its answer and other phrasings that should find it."""
 
-    id: Annotated[str, Field(pattern=FAQ_ID_PATTERN)]
-    question: Line
-    answer: Prose
-    aliases: tuple[Line, ...] = ()
+    id: str = attrs.field(validator=_matches(FAQ_ID_PATTERN))
+    question: str = attrs.field(validator=LINE)
+    answer: str = attrs.field(validator=PROSE)
+    aliases: tuple[str, ...] = attrs.field(default=(), validator=_each(LINE))
     # True for the article's own FAQs, quoted verbatim; False for questions the pack adds.
     from_article: bool = False
 
 
-class Article(_Frozen):
+@attrs.frozen(kw_only=True)
+class Article:
     """One article: its summary sections, FAQ and provenance."""
 
-    slug: Annotated[str, Field(pattern=SLUG_PATTERN)]
-    title: Line
-    lead: Prose
-    sections: tuple[Section, ...] = Field(min_length=1)
-    faq: tuple[FaqEntry, ...] = ()
+    slug: str = attrs.field(validator=_matches(SLUG_PATTERN))
+    title: str = attrs.field(validator=LINE)
+    lead: str = attrs.field(validator=PROSE)
+    sections: tuple[Section, ...] = attrs.field(
+        validator=[_at_least_one("section"), _unique("section id", "id")]
+    )
+    faq: tuple[FaqEntry, ...] = attrs.field(default=(), validator=_unique_faq)
     provenance: Provenance
     # The article on the publisher's site: a link button under its summary and its cards.
-    url: str | None = None
+    url: str | None = attrs.field(default=None, converter=http_url_or_none)
 
-    _faq_by_id: dict[str, FaqEntry] = PrivateAttr(default_factory=dict)
-    _section_by_id: dict[str, int] = PrivateAttr(default_factory=dict)
+    # Lookups built once from the fields, in __attrs_post_init__: not part of the value.
+    _faq_by_id: dict[str, FaqEntry] = attrs.field(init=False, eq=False, repr=False)
+    _section_by_id: dict[str, int] = attrs.field(init=False, eq=False, repr=False)
 
-    _article_url = field_validator("url")(http_url_or_none)
-
-    @field_validator("sections")
-    @classmethod
-    def _unique_sections(cls, sections: tuple[Section, ...]) -> tuple[Section, ...]:
-        if dupes := _duplicates(section.id for section in sections):
-            raise ValueError(f"duplicate section id {', '.join(map(repr, dupes))}")
-        return sections
-
-    @field_validator("faq")
-    @classmethod
-    def _unique_faq(cls, faq: tuple[FaqEntry, ...]) -> tuple[FaqEntry, ...]:
-        if dupes := _duplicates(entry.id for entry in faq):
-            details = "; ".join(
-                f"{d!r} at " + " and ".join(f"faq[{i}]" for i, e in enumerate(faq) if e.id == d)
-                for d in dupes
-            )
-            raise ValueError(f"duplicate FAQ id {details}")
-        return faq
-
-    def model_post_init(self, context: object, /) -> None:
-        """Index FAQ entries and sections by id once."""
-        self._faq_by_id = {entry.id: entry for entry in self.faq}
-        self._section_by_id = {section.id: i for i, section in enumerate(self.sections)}
+    def __attrs_post_init__(self) -> None:
+        # Frozen: the indexes are set past attrs' guard, once, while the instance is new.
+        object.__setattr__(self, "_faq_by_id", {entry.id: entry for entry in self.faq})
+        sections = {section.id: i for i, section in enumerate(self.sections)}
+        object.__setattr__(self, "_section_by_id", sections)
 
     def faq_entry(self, entry_id: str) -> FaqEntry | None:
         """The FAQ entry with this id, if any."""
@@ -149,16 +221,15 @@ class Article(_Frozen):
         return self._section_by_id.get(section_id)
 
 
-class Channel(_Frozen):
+@attrs.frozen(kw_only=True)
+class Channel:
     """One of the publisher's "Connect with Us" channels; shown only once it has a URL."""
 
-    id: Annotated[str, Field(pattern=CHANNEL_ID_PATTERN)]
-    name: Annotated[str, Field(min_length=1, max_length=64)]
-    label: Annotated[str, Field(min_length=1, max_length=80)]
-    icon: Annotated[str, Field(min_length=1, max_length=16)]
-    url: str | None = None
-
-    _http_url = field_validator("url")(http_url_or_none)
+    id: str = attrs.field(validator=_matches(CHANNEL_ID_PATTERN))
+    name: str = attrs.field(validator=_text(1, 64))
+    label: str = attrs.field(validator=_text(1, 80))
+    icon: str = attrs.field(validator=_text(1, 16))
+    url: str | None = attrs.field(default=None, converter=http_url_or_none)
 
     @property
     def configured(self) -> bool:
@@ -166,31 +237,19 @@ class Channel(_Frozen):
         return bool(self.url)
 
 
-class Library(_Frozen):
+@attrs.frozen(kw_only=True)
+class Library:
     """Every article the bot serves plus the publisher's channels."""
 
-    articles: tuple[Article, ...] = Field(min_length=1)
-    channels: tuple[Channel, ...] = ()
+    articles: tuple[Article, ...] = attrs.field(
+        validator=[_at_least_one("article"), _unique("article slug", "slug")]
+    )
+    channels: tuple[Channel, ...] = attrs.field(default=(), validator=_unique("channel id", "id"))
 
-    _by_slug: dict[str, Article] = PrivateAttr(default_factory=dict)
+    _by_slug: dict[str, Article] = attrs.field(init=False, eq=False, repr=False)
 
-    @field_validator("articles")
-    @classmethod
-    def _unique_slugs(cls, articles: tuple[Article, ...]) -> tuple[Article, ...]:
-        if dupes := _duplicates(article.slug for article in articles):
-            raise ValueError(f"duplicate article slug {', '.join(map(repr, dupes))}")
-        return articles
-
-    @field_validator("channels")
-    @classmethod
-    def _unique_channels(cls, channels: tuple[Channel, ...]) -> tuple[Channel, ...]:
-        if dupes := _duplicates(channel.id for channel in channels):
-            raise ValueError(f"duplicate channel id {', '.join(map(repr, dupes))}")
-        return channels
-
-    def model_post_init(self, context: object, /) -> None:
-        """Index articles by slug once."""
-        self._by_slug = {article.slug: article for article in self.articles}
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_by_slug", {article.slug: article for article in self.articles})
 
     def article(self, slug: str) -> Article | None:
         """The article with this slug, if any."""

@@ -47,7 +47,7 @@ def test_a_broken_directory_fails_naming_file_and_field(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == (
-        f"{directory / 'article.toml'}: faq[2].answer: Field required\n{directory}: 1 problem\n"
+        f"{directory / 'article.toml'}: faq[2].answer: is missing\n{directory}: 1 problem\n"
     )
 
 

@@ -158,7 +158,7 @@ async def test_a_bad_file_keeps_the_old_content_and_says_which_file_field_and_pr
     with caplog.at_level(logging.ERROR, logger="core.app"):
         answer = await core.execute(request_for(MODERATOR), "reload")
 
-    problem = f"{broken}: faq[2].answer: Field required"
+    problem = f"{broken}: faq[2].answer: is missing"
     assert answer.reply.is_error and answer.reply.ephemeral
     assert "Not reloaded: the articles as they were are still served" in answer.reply.text
     assert problem in answer.reply.text

@@ -10,7 +10,7 @@ from tests.support.paths import CONTENT, ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "content"
 TOWNHALL = FIXTURES / "second" / "townhall.toml"
-# A file whose third FAQ has no answer: the loader says `faq[2].answer: Field required`.
+# A file whose third FAQ has no answer: the loader says `faq[2].answer: is missing`.
 MISSING_ANSWER = FIXTURES / "broken" / "missing_answer" / "article.toml"
 
 

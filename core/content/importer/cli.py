@@ -101,13 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _content_dir() -> Path:
     """CONTENT_DIR, as the bot reads it (environment, then .env)."""
-    from pydantic import ValidationError
-
     from core.config import Settings
 
     try:
         return Settings().content_dir
-    except ValidationError as exc:
+    # A bad variable: pydantic's ValidationError and environs' EnvError are both ValueErrors.
+    except ValueError as exc:
         raise ImportProblem(f"the settings cannot be read:\n{exc}") from None
 
 

@@ -7,6 +7,8 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import attrs
+
 from core.content.importer.aliases import topic_aliases
 from core.content.importer.errors import ImportProblem
 from core.content.importer.naming import MAX_FAQ_ID, MAX_SECTION_ID, identifier, unique
@@ -41,6 +43,13 @@ class Imported:
 
 def compose(outline: Outline, origin: Origin, slug: str, *, slug_made: bool = False) -> Imported:
     """The article `outline` describes, under `slug` (`slug_made`: from its title)."""
+    # Built unchecked, a draft: the file written from it is loaded first, which names every
+    # problem at its field path, where attrs would raise at the first one, mid-import.
+    with attrs.validators.disabled():
+        return _compose(outline, origin, slug, slug_made=slug_made)
+
+
+def _compose(outline: Outline, origin: Origin, slug: str, *, slug_made: bool) -> Imported:
     # In file order, as provenance.generated lists them.
     reasons: dict[str, str] = {}
     if slug_made:
@@ -72,7 +81,7 @@ def compose(outline: Outline, origin: Origin, slug: str, *, slug_made: bool = Fa
         if alias:
             reasons[f"faq[{i}].aliases"] = "the question's topic words; add how readers ask"
         faq.append(
-            FaqEntry.model_construct(
+            FaqEntry(
                 id=faq_ids[-1],
                 question=entry.question,
                 answer=entry.answer,
@@ -80,13 +89,13 @@ def compose(outline: Outline, origin: Origin, slug: str, *, slug_made: bool = Fa
                 from_article=True,
             )
         )
-    article = Article.model_construct(
+    article = Article(
         slug=slug,
         title=outline.title,
         lead=lead,
         sections=tuple(sections),
         faq=tuple(faq),
-        provenance=Provenance.model_construct(
+        provenance=Provenance(
             source_title=outline.title,
             source=origin.source,
             version=VERSION,
@@ -100,11 +109,11 @@ def compose(outline: Outline, origin: Origin, slug: str, *, slug_made: bool = Fa
 
 
 def _section(section_id: str, draft: DraftSection) -> Section:
-    return Section.model_construct(
+    return Section(
         id=section_id,
         title=draft.title,
         paragraphs=tuple(p for paragraph in draft.paragraphs for p in _fitted(paragraph)),
-        points=tuple(Point.model_construct(title=p.title, text=p.text) for p in draft.points),
+        points=tuple(Point(title=p.title, text=p.text) for p in draft.points),
     )
 
 

@@ -93,7 +93,7 @@ async def test_bad_content_is_explained_to_the_moderator(
     (content / "broken.toml").write_text('slug = "broken"\n')
     answer = text_of(await chat.say(MOD, "/reload"))
     assert "Not reloaded" in answer
-    assert f"{content / 'broken.toml'}: title: Field required" in answer
+    assert f"{content / 'broken.toml'}: title: is missing" in answer
     assert "Stargate" in text_of(await chat.say(READER, "/stargate"))
 
 
