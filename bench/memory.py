@@ -51,11 +51,11 @@ from tests.support.discord_api import GUILD_ID, MOD_CHANNEL_ID, FakeDiscord
 
 MODERATOR = 1001
 TARGET_MB = 80
-# The libraries `python -m bots` cannot run without, imported and nothing else: the store's,
-# and each platform's (the Telegram adapter sends on aiohttp).
+# The libraries `python -m bots` cannot run without, imported and nothing else: the models'
+# and settings', the store's, and each platform's (the Telegram adapter sends on aiohttp).
 FLOOR = """\
 import signal, sys
-import pydantic_settings, sqlalchemy.ext.asyncio, aiosqlite, telegram.ext, aiohttp
+import attrs, cattrs, environs, sqlalchemy.ext.asyncio, aiosqlite, telegram.ext, aiohttp
 if "discord" in sys.argv:
     import discord
 print("ready", flush=True)

@@ -25,11 +25,9 @@ from bench.report import machine, median, table
 # (what, modules imported for it)
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("asyncio, with ssl, concurrent.futures, logging", ("asyncio",)),
-    (
-        "pydantic and pydantic-core, a first model built",
-        ("pydantic", "pydantic.fields", "pydantic.main", "pydantic.functional_validators"),
-    ),
-    ("pydantic-settings", ("pydantic_settings",)),
+    # attrs comes with aiohttp too; cattrs structures content and stored replies, environs
+    # (on marshmallow and python-dotenv) reads the settings.
+    ("attrs, cattrs, environs", ("attrs", "cattrs", "environs")),
     ("SQLAlchemy core and ORM", ("sqlalchemy", "sqlalchemy.orm")),
     ("SQLAlchemy's asyncio layer, greenlet", ("sqlalchemy.ext.asyncio",)),
     (
@@ -64,12 +62,6 @@ for what, modules in json.loads(sys.argv[1]):
     before = rss()
     for module in modules:
         importlib.import_module(module)
-    if module == "pydantic.functional_validators":
-        from pydantic import BaseModel
-
-        class First(BaseModel):  # pydantic imports much of itself at the first model
-            x: int
-
     figures.append((what, rss() - before))
 print(json.dumps(figures))
 """
