@@ -103,12 +103,11 @@ async def open_loop(
 
 async def through_core(url: str, synchronous: str, load: Callable[[Submit], Awaitable]) -> Run:  # type: ignore[type-arg]
     settings = Settings(
-        _env_file=None,
         database_url=url,
         content_dir=ROOT / "content",
         sqlite_synchronous=synchronous,
         # Authors here post faster than a person can; the flood rule would refuse them.
-        comment_rules=CommentRules(_env_file=None, flood_seconds=0),
+        comment_rules=CommentRules(flood_seconds=0),
     )
     core = await Core.open(settings)
     settle_after_start_up()  # as the bot's entry points do

@@ -225,7 +225,7 @@ def time_choices(
     article = attrs.evolve(real.default_article, faq=tuple(entries))
     library = Library(articles=(article,), channels=real.channels)
     url = f"sqlite+aiosqlite:///{tmp}/faq.sqlite3"
-    settings = Settings(_env_file=None, database_url=url, content_dir=CONTENT_DIR)
+    settings = Settings(database_url=url, content_dir=CONTENT_DIR)
     core = Core(settings, Database.connect(url), library)
     try:
         wall, cpu = [], []

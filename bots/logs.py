@@ -44,10 +44,10 @@ def configure_logging(
 ) -> None:
     """Log to stderr at `LOG_LEVEL`, redacting every adapter's secrets (each adapter's settings
     from the environment unless given)."""
-    telegram = telegram or TelegramSettings()
-    discord = discord or DiscordSettings()
+    telegram = telegram or TelegramSettings.from_environment()
+    discord = discord or DiscordSettings.from_environment()
     secrets = [
-        s.get_secret_value()
+        s.reveal()
         for s in (telegram.bot_token, discord.bot_token, telegram.webhook_secret)
         if s is not None
     ]

@@ -12,9 +12,11 @@ import logging
 import os
 import signal
 import sys
+import textwrap
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from bots.console.settings import ConsoleSettings
 from bots.discord.settings import DiscordSettings
@@ -23,6 +25,7 @@ from bots.telegram.settings import TelegramSettings
 from core.app import Core
 from core.config import Settings
 from core.content.loader import ContentError
+from core.environment import Problems, SettingsError
 from core.heap import settle_after_start_up
 from core.store.engine import normalize_database_url
 from core.store.single_process import StoreInUse
@@ -52,19 +55,53 @@ To run on Telegram, set TELEGRAM_BOT_TOKEN (from @BotFather); for Discord, set D
 Put them in the environment or in a .env file (see .env.example), then start again."""
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class AdapterSettings:
-    """Each adapter's own settings (`bots/<platform>/settings.py`), by default from the
-    environment; reading them imports no platform library."""
+    """Each adapter's own settings (`bots/<platform>/settings.py`); reading them imports no
+    platform library. The defaults configure no platform."""
 
-    telegram: TelegramSettings = field(default_factory=TelegramSettings)
-    discord: DiscordSettings = field(default_factory=DiscordSettings)
-    console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    telegram: TelegramSettings = attrs.Factory(TelegramSettings)
+    discord: DiscordSettings = attrs.Factory(DiscordSettings)
+    console: ConsoleSettings = attrs.Factory(ConsoleSettings)
+
+    @classmethod
+    def from_environment(cls) -> AdapterSettings:
+        """Every adapter's from the environment; SettingsError names every bad variable."""
+        problems = Problems()
+        adapters = cls(
+            telegram=problems.read(TelegramSettings.from_environment, TelegramSettings),
+            discord=problems.read(DiscordSettings.from_environment, DiscordSettings),
+            console=problems.read(ConsoleSettings.from_environment, ConsoleSettings),
+        )
+        problems.raise_any()
+        return adapters
+
+
+def read_settings(
+    settings: Settings | None = None, adapters: AdapterSettings | None = None
+) -> tuple[Settings, AdapterSettings]:
+    """Those not given, from the environment; SettingsError names every bad variable of all."""
+    problems = Problems()
+    if settings is None:
+        settings = problems.read(Settings.from_environment, Settings)
+    if adapters is None:
+        adapters = problems.read(AdapterSettings.from_environment, AdapterSettings)
+    problems.raise_any()
+    return settings, adapters
+
+
+def refuse(exc: SettingsError) -> int:
+    """Say which settings are bad, without a traceback (the operator's to fix, not a crash)."""
+    print(
+        f"Bad settings (environment or .env):\n{textwrap.indent(str(exc), '  ')}", file=sys.stderr
+    )
+    return EXIT_CONFIG
 
 
 def configured_runners(adapters: AdapterSettings | None = None) -> dict[str, Runner]:
-    """The adapters whose token is set, each bound to its settings; only those are imported."""
-    adapters = adapters or AdapterSettings()
+    """The adapters whose token is set, each bound to its settings (from the environment unless
+    given); only those are imported."""
+    adapters = adapters or AdapterSettings.from_environment()
     runners: dict[str, Runner] = {}
     if adapters.telegram.bot_token is not None:
         from bots.telegram import run_telegram
@@ -186,8 +223,10 @@ async def main(
 ) -> int:
     """Run the adapters named (all configured when none), or the console when `console` is
     given or none is configured and a terminal is attached; the exit status."""
-    settings = settings or Settings()
-    adapters = adapters or AdapterSettings()
+    try:
+        settings, adapters = read_settings(settings, adapters)
+    except SettingsError as exc:
+        return refuse(exc)
     configure_logging(settings, adapters.telegram, adapters.discord)
     warn_about_ephemeral_disk(settings)
     try:

@@ -3,61 +3,44 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+import attrs
+
+from core.checks import at_least, one_of, texts
+from core.environment import Reading
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///data/newsroom.sqlite3"
+LOG_LEVELS = ("CRITICAL", "FATAL", "ERROR", "WARNING", "WARN", "INFO", "DEBUG", "NOTSET")
 
 
-def split_csv(value: object) -> object:
-    """A comma-separated variable ("1, 2,3") as a list; a bare number as a one-item list."""
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    if isinstance(value, int):
-        return [str(value)]
-    return value
-
-
-def blank_is_unset(value: object) -> object:
-    """A variable set to blanks counts as not set (hosts' forms leave empty values behind)."""
-    return None if isinstance(value, str) and not value.strip() else value
-
-
-# A list read by `split_csv` rather than as JSON (`NoDecode`).
-CsvList = Annotated[list[str], NoDecode]
-
-
-class CommentRules(BaseSettings):
+@attrs.frozen
+class CommentRules:
     """WordPress-style moderation knobs; each one that fires is recorded as a reason."""
-
-    model_config = SettingsConfigDict(env_prefix="COMMENT_", env_file=".env", extra="ignore")
 
     # Hold every comment for a moderator (WordPress "comment must be manually approved").
     manual_approval: bool = True
-    max_links: int = Field(default=2, ge=0)
-    moderation_words: CsvList = Field(default_factory=list)
-    disallowed_words: CsvList = Field(default_factory=list)
-    flood_seconds: float = Field(default=15.0, ge=0)
-    min_length: int = Field(default=2, ge=1)
-    max_length: int = Field(default=2000, ge=1)
-    max_name_length: int = Field(default=64, ge=1)
-
-    _csv = field_validator("moderation_words", "disallowed_words", mode="before")(split_csv)
+    max_links: int = attrs.field(default=2, validator=at_least(0))
+    moderation_words: tuple[str, ...] = attrs.field(default=(), validator=texts)
+    disallowed_words: tuple[str, ...] = attrs.field(default=(), validator=texts)
+    flood_seconds: float = attrs.field(default=15.0, validator=at_least(0))
+    min_length: int = attrs.field(default=2, validator=at_least(1))
+    max_length: int = attrs.field(default=2000, validator=at_least(1))
+    max_name_length: int = attrs.field(default=64, validator=at_least(1))
 
 
-class Settings(BaseSettings):
+@attrs.frozen
+class Settings:
     """What the core needs, whatever the platform; each adapter reads its own settings
     (`bots/<platform>/settings.py`)."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
-
     database_url: str = DEFAULT_SQLITE_URL
     content_dir: Path = Path("content")
-    log_level: str = "INFO"
+    # Checked here rather than when logging starts, which would end in a traceback.
+    log_level: str = attrs.field(default="INFO", validator=one_of(*LOG_LEVELS))
     # SQLite durability: NORMAL survives an application crash, FULL also a power loss.
-    sqlite_synchronous: str = "NORMAL"
+    sqlite_synchronous: str = attrs.field(
+        default="NORMAL", validator=one_of("NORMAL", "FULL", "EXTRA")
+    )
     # The host's HTTP port: health checks, or a webhook adapter's receiver.
     port: int = 8080
 
@@ -65,6 +48,38 @@ class Settings(BaseSettings):
     article_auto_publish: bool = False
 
     # Commands one user may send a minute before being asked to slow down (0: no limit).
-    command_rate_per_minute: int = Field(default=20, ge=0)
+    command_rate_per_minute: int = attrs.field(default=20, validator=at_least(0))
 
-    comment_rules: CommentRules = Field(default_factory=CommentRules)
+    comment_rules: CommentRules = attrs.Factory(CommentRules)
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        """The core's variables and `COMMENT_*`; SettingsError names every bad one."""
+        reading = Reading()
+        values = reading.checked(
+            cls,
+            {
+                "database_url": reading.text("DATABASE_URL"),
+                "content_dir": reading.path("CONTENT_DIR"),
+                "log_level": reading.text("LOG_LEVEL"),
+                "sqlite_synchronous": reading.text("SQLITE_SYNCHRONOUS"),
+                "port": reading.integer("PORT"),
+                "article_auto_publish": reading.flag("ARTICLE_AUTO_PUBLISH"),
+                "command_rate_per_minute": reading.integer("COMMAND_RATE_PER_MINUTE"),
+            },
+        )
+        with reading.prefixed("COMMENT_"):
+            rules = reading.checked(
+                CommentRules,
+                {
+                    "manual_approval": reading.flag("MANUAL_APPROVAL"),
+                    "max_links": reading.integer("MAX_LINKS"),
+                    "moderation_words": reading.texts("MODERATION_WORDS"),
+                    "disallowed_words": reading.texts("DISALLOWED_WORDS"),
+                    "flood_seconds": reading.number("FLOOD_SECONDS"),
+                    "min_length": reading.integer("MIN_LENGTH"),
+                    "max_length": reading.integer("MAX_LENGTH"),
+                    "max_name_length": reading.integer("MAX_NAME_LENGTH"),
+                },
+            )
+        return reading.finish(lambda: cls(**values, comment_rules=CommentRules(**rules)))

@@ -39,7 +39,7 @@ from tests.support.settings import grant_test_moderators, make_settings, telegra
 from tests.support.telegram_api import FakeBotApi
 
 # Drills send many comments a second from one author: flood control would refuse them.
-NO_FLOOD = CommentRules(_env_file=None, flood_seconds=0)
+NO_FLOOD = CommentRules(flood_seconds=0)
 
 
 def drill_settings(database_url: str, **overrides: Any) -> Settings:

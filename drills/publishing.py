@@ -83,9 +83,8 @@ def content_dir(root: Path) -> Path:
 
 async def seed_comments(store: Path, content: Path, approvals: int) -> dict[int, str]:
     """Pending comments spread over the articles; comment id -> article slug."""
-    rules = CommentRules(_env_file=None, flood_seconds=0)
+    rules = CommentRules(flood_seconds=0)
     settings = Settings(
-        _env_file=None,
         database_url=f"sqlite+aiosqlite:///{store}",
         content_dir=content,
         comment_rules=rules,

@@ -40,7 +40,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_with_own_engine() -> None:
-    database = Database.connect(Settings().database_url, pool_size=1)
+    database = Database.connect(Settings.from_environment().database_url, pool_size=1)
     try:
         async with database.engine.connect() as connection:
             await connection.run_sync(_run)

@@ -32,7 +32,7 @@ from core.config import Settings
 
 
 async def main() -> None:
-    core = await Core.open(Settings())
+    core = await Core.open(Settings.from_environment())
     await core.close()
 
 

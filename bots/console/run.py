@@ -31,7 +31,7 @@ async def run_console(
 ) -> None:
     """Read lines until end of input or /quit; replies go to stdout (settings from the
     environment unless given)."""
-    settings = settings or ConsoleSettings()
+    settings = settings or ConsoleSettings.from_environment()
     core.grant_moderators("console", settings.moderator_rule())
     interactive = sys.stdin.isatty()
     session = ConsoleSession(

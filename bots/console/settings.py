@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import attrs
 
 from core.actors import Actor
-from core.config import CsvList, split_csv
+from core.checks import texts
+from core.environment import Reading
 
 
-class ConsoleSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CONSOLE_", env_file=".env", extra="ignore")
-
+@attrs.frozen
+class ConsoleSettings:
     # Console identities that count as moderators (`python -m bots.console --moderator`).
-    moderator_ids: CsvList = Field(default_factory=lambda: ["operator"])
+    moderator_ids: tuple[str, ...] = attrs.field(default=("operator",), validator=texts)
 
-    _csv = field_validator("moderator_ids", mode="before")(split_csv)
+    @classmethod
+    def from_environment(cls) -> ConsoleSettings:
+        """`CONSOLE_*` from the environment and `.env`; SettingsError names every bad one."""
+        reading = Reading()
+        with reading.prefixed("CONSOLE_"):
+            values = reading.checked(cls, {"moderator_ids": reading.texts("MODERATOR_IDS")})
+        return reading.finish(lambda: cls(**values))
 
     def moderator_rule(self) -> Callable[[Actor], bool]:
         """Who moderates on the console (for `Core.grant_moderators`): the listed ids."""

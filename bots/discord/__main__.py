@@ -9,9 +9,10 @@ import sys
 from bots.discord.run import NewsroomClient, Sync
 from bots.discord.settings import DiscordSettings
 from bots.logs import configure_logging
-from bots.runner import run
+from bots.runner import read_settings, refuse, run
 from core.app import Core
 from core.config import Settings
+from core.environment import SettingsError
 
 USAGE = "usage: python -m bots.discord [sync]"
 
@@ -22,7 +23,7 @@ async def sync_and_exit(settings: Settings, discord: DiscordSettings) -> None:
     try:
         assert discord.bot_token is not None
         async with NewsroomClient(core, discord, sync=Sync.FORCE) as client:
-            await client.login(discord.bot_token.get_secret_value())
+            await client.login(discord.bot_token.reveal())
     finally:
         await core.close()
 
@@ -33,15 +34,17 @@ def main(argv: list[str] | None = None) -> int:
     if args not in ([], ["sync"]):
         print(USAGE, file=sys.stderr)
         return 2
-    discord = DiscordSettings()
-    if discord.bot_token is None:
+    try:
+        settings, adapters = read_settings()
+    except SettingsError as exc:
+        return refuse(exc)
+    if adapters.discord.bot_token is None:
         print("DISCORD_BOT_TOKEN is not set (environment or .env)", file=sys.stderr)
         return 2
     if not args:
         return run(["discord"])
-    settings = Settings()
-    configure_logging(settings, discord=discord)
-    asyncio.run(sync_and_exit(settings, discord))
+    configure_logging(settings, adapters.telegram, adapters.discord)
+    asyncio.run(sync_and_exit(settings, adapters.discord))
     return 0
 
 

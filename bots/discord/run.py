@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from enum import StrEnum
 
 import discord
@@ -62,7 +63,7 @@ class NewsroomClient(discord.AutoShardedClient):
         *,
         sync: Sync = Sync.AUTO,
         shard_count: int | None = None,
-        shard_ids: list[int] | None = None,
+        shard_ids: Sequence[int] = (),
     ):
         super().__init__(
             intents=intents(),
@@ -72,10 +73,10 @@ class NewsroomClient(discord.AutoShardedClient):
             allowed_mentions=discord.AllowedMentions.none(),
             shard_count=shard_count,
             # None (all shards) is discord.py's own default; its annotation admits only a list.
-            shard_ids=shard_ids or None,  # type: ignore[arg-type]
+            shard_ids=list(shard_ids) or None,  # type: ignore[arg-type]
         )
         self.core = core
-        self.settings = settings = settings or DiscordSettings()
+        self.settings = settings = settings or DiscordSettings.from_environment()
         core.grant_moderators("discord", settings.moderator_rule())
         self.sync_mode = sync
         self.adapter = Adapter(core, settings.announce_channel_ids)
@@ -142,7 +143,7 @@ async def run_discord(
 ) -> None:
     """Run the Discord adapter on `core` until `stop` is set (the shared runner's entry point;
     settings from the environment unless given)."""
-    settings = settings or DiscordSettings()
+    settings = settings or DiscordSettings.from_environment()
     token = settings.bot_token
     if token is None:
         raise RuntimeError("DISCORD_BOT_TOKEN is not set")
@@ -156,7 +157,7 @@ async def run_discord(
     worker = core.presence.worker_id if core.presence else "the only worker"
     log.info("Discord adapter starting: %s (%s)", core.roles["discord"], worker)
     async with client:
-        await client.login(token.get_secret_value())
+        await client.login(token.reveal())
         runner = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
         stopper = asyncio.create_task(stop.wait(), name="discord-stop")
         await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)

@@ -4,67 +4,75 @@ read them to decide whether to load the adapter at all."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Any
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+import attrs
 
 from core.actors import Actor
-from core.config import CsvList, blank_is_unset, split_csv
+from core.checks import BadValue, at_least, numbers, secret, shown, texts, unique
+from core.environment import Reading
+from core.secret import Secret
 
 
-class DiscordSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DISCORD_", env_file=".env", extra="ignore")
+def channels(instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+    """Channel ids: numbers (snowflakes) of at most 20 digits."""
+    texts(instance, attribute, value)
+    for channel in value:
+        if not (channel.isascii() and channel.isdigit() and len(channel) <= 20):
+            raise BadValue(
+                attribute.name, f"{shown(channel)} is not a channel id: give its number"
+            )
 
-    bot_token: SecretStr | None = None
+
+@attrs.frozen
+class DiscordSettings:
+    bot_token: Secret | None = attrs.field(default=None, validator=secret)
     guild_id: str | None = None
     moderation_channel_id: str | None = None
-    moderator_role_ids: CsvList = Field(default_factory=list)
-    moderator_ids: CsvList = Field(default_factory=list)
+    moderator_role_ids: tuple[str, ...] = attrs.field(default=(), validator=texts)
+    moderator_ids: tuple[str, ...] = attrs.field(default=(), validator=texts)
     # Channels where /publish posts article cards (an announcement channel's are crossposted).
-    announce_channel_ids: CsvList = Field(default_factory=list)
+    announce_channel_ids: tuple[str, ...] = attrs.field(
+        default=(), converter=unique, validator=channels
+    )
     # Shards to open; unset follows Discord's recommendation (needed from 2,500 guilds).
-    shard_count: int | None = Field(default=None, ge=1)
+    shard_count: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(at_least(1))
+    )
     # The shards this process opens (e.g. "0,1" of 4); the others run in other processes.
-    shard_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    shard_ids: tuple[int, ...] = attrs.field(default=(), validator=numbers)
 
-    _csv = field_validator(
-        "moderator_role_ids", "moderator_ids", "announce_channel_ids", mode="before"
-    )(split_csv)
-
-    @field_validator("announce_channel_ids")
-    @classmethod
-    def _channels(cls, channels: list[str]) -> list[str]:
-        for channel in channels:
-            if not (channel.isascii() and channel.isdigit() and len(channel) <= 20):
-                raise ValueError(f"{channel[:40]!r} is not a channel id: give its number")
-        return list(dict.fromkeys(channels))  # each once, in the order given
-
-    @field_validator("shard_ids", mode="before")
-    @classmethod
-    def _shard_ids(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [int(part) for part in value.split(",") if part.strip()]
-        return value
-
-    @model_validator(mode="after")
-    def _shards_within_count(self) -> DiscordSettings:
+    def __attrs_post_init__(self) -> None:
         ids = self.shard_ids
         if not ids:
-            return self
+            return
         if self.shard_count is None:
-            raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT (the shards in all)")
+            raise ValueError("DISCORD_SHARD_IDS: needs DISCORD_SHARD_COUNT (the shards in all)")
         if len(set(ids)) != len(ids) or not all(0 <= i < self.shard_count for i in ids):
             raise ValueError(
-                f"DISCORD_SHARD_IDS must be distinct numbers from 0 to "
+                f"DISCORD_SHARD_IDS: must be distinct numbers from 0 to "
                 f"{self.shard_count - 1} (DISCORD_SHARD_COUNT is {self.shard_count})"
             )
-        return self
 
-    @field_validator("bot_token", mode="before")
     @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        return blank_is_unset(value)
+    def from_environment(cls) -> DiscordSettings:
+        """`DISCORD_*` from the environment and `.env`; SettingsError names every bad one."""
+        reading = Reading()
+        with reading.prefixed("DISCORD_"):
+            values = reading.checked(
+                cls,
+                {
+                    "bot_token": reading.secret("BOT_TOKEN"),
+                    "guild_id": reading.text("GUILD_ID"),
+                    "moderation_channel_id": reading.text("MODERATION_CHANNEL_ID"),
+                    "moderator_role_ids": reading.texts("MODERATOR_ROLE_IDS"),
+                    "moderator_ids": reading.texts("MODERATOR_IDS"),
+                    "announce_channel_ids": reading.texts("ANNOUNCE_CHANNEL_IDS"),
+                    "shard_count": reading.integer("SHARD_COUNT"),
+                    "shard_ids": reading.numbers("SHARD_IDS"),
+                },
+            )
+        return reading.finish(lambda: cls(**values))
 
     def moderator_rule(self) -> Callable[[Actor], bool]:
         """Who moderates on Discord (for `Core.grant_moderators`): the listed user ids, and

@@ -92,10 +92,10 @@ class TelegramAdapter:
         webhook_listen: str = "0.0.0.0",
     ) -> None:
         self.core = core
-        self.settings = settings or TelegramSettings()
+        self.settings = settings or TelegramSettings.from_environment()
         if self.settings.bot_token is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-        self.token = self.settings.bot_token.get_secret_value()
+        self.token = self.settings.bot_token.reveal()
         core.grant_moderators("telegram", self.settings.moderator_rule())
         self.poll_timeout = poll_timeout
         # All interfaces by default: the host's router forwards the public URL to PORT.
@@ -197,7 +197,7 @@ class TelegramAdapter:
         secret = self.settings.webhook_secret
         # Without a configured secret, derive a stable one so forged posts are still refused.
         token = (
-            secret.get_secret_value()
+            secret.reveal()
             if secret
             else hashlib.sha256(f"webhook:{self.token}".encode()).hexdigest()
         )

@@ -5,53 +5,61 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import attrs
 
 from core.actors import Actor
-from core.config import CsvList, blank_is_unset, split_csv
+from core.checks import BadValue, secret, shown, texts, unique
+from core.environment import Reading
+from core.secret import Secret
 
 # A public chat's @username (5-32 of letters, digits, _) or a numeric chat id.
 CHAT = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-?\d{1,20}")
 
 
-class TelegramSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TELEGRAM_", env_file=".env", extra="ignore")
+def chats(instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+    """Chats a bot can post to: each a @username or a numeric id."""
+    texts(instance, attribute, value)
+    for chat in value:
+        if not CHAT.fullmatch(chat):
+            raise BadValue(
+                attribute.name,
+                f"{shown(chat)} is not a chat: give a @username or a numeric id like -100…",
+            )
 
-    bot_token: SecretStr | None = None
+
+@attrs.frozen
+class TelegramSettings:
+    bot_token: Secret | None = attrs.field(default=None, validator=secret)
     api_base_url: str = "https://api.telegram.org"
-    moderator_ids: CsvList = Field(default_factory=list)
+    moderator_ids: tuple[str, ...] = attrs.field(default=(), validator=texts)
     moderation_chat_id: str | None = None
     webhook_url: str | None = None
-    webhook_secret: SecretStr | None = None
+    webhook_secret: Secret | None = attrs.field(default=None, validator=secret)
     rate_limit: bool = True
     # Channels or groups where /publish posts article cards: "@username" or "-100…" ids.
-    announce_chat_ids: CsvList = Field(default_factory=list)
+    announce_chat_ids: tuple[str, ...] = attrs.field(default=(), converter=unique, validator=chats)
 
-    _csv = field_validator("moderator_ids", "announce_chat_ids", mode="before")(split_csv)
-
-    @field_validator("announce_chat_ids")
     @classmethod
-    def _chats(cls, chats: list[str]) -> list[str]:
-        for chat in chats:
-            if not CHAT.fullmatch(chat):
-                raise ValueError(
-                    f"{chat[:40]!r} is not a chat: give a @username or a numeric id like -100…"
-                )
-        return list(dict.fromkeys(chats))  # each once, in the order given
-
-    @field_validator("rate_limit", mode="before")
-    @classmethod
-    def _on_off(cls, value: object) -> object:
-        if isinstance(value, str) and value.strip().lower() in {"on", "off"}:
-            return value.strip().lower() == "on"
-        return value
-
-    @field_validator("bot_token", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        return blank_is_unset(value)
+    def from_environment(cls) -> TelegramSettings:
+        """`TELEGRAM_*` from the environment and `.env`; SettingsError names every bad one."""
+        reading = Reading()
+        with reading.prefixed("TELEGRAM_"):
+            values = reading.checked(
+                cls,
+                {
+                    "bot_token": reading.secret("BOT_TOKEN"),
+                    "api_base_url": reading.text("API_BASE_URL"),
+                    "moderator_ids": reading.texts("MODERATOR_IDS"),
+                    "moderation_chat_id": reading.text("MODERATION_CHAT_ID"),
+                    "webhook_url": reading.text("WEBHOOK_URL"),
+                    "webhook_secret": reading.secret("WEBHOOK_SECRET"),
+                    "rate_limit": reading.flag("RATE_LIMIT"),
+                    "announce_chat_ids": reading.texts("ANNOUNCE_CHAT_IDS"),
+                },
+            )
+        return reading.finish(lambda: cls(**values))
 
     def moderator_rule(self) -> Callable[[Actor], bool]:
         """Who moderates on Telegram (for `Core.grant_moderators`): the listed user ids."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.comments.views import Status
@@ -56,7 +57,7 @@ def count_links(text: str) -> int:
     return len(_LINK.findall(text))
 
 
-def _first_word_in(haystack: str, words: list[str]) -> str | None:
+def _first_word_in(haystack: str, words: Sequence[str]) -> str | None:
     # Substring matching, as WordPress does: word boundaries do not exist in many scripts.
     for word in words:
         needle = fold(word).strip()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from core.comments.rules import (
@@ -16,15 +18,15 @@ from core.config import CommentRules
 from core.text import clean_text
 
 
-def rules(**overrides: object) -> CommentRules:
-    values: dict[str, object] = {
+def rules(**overrides: Any) -> CommentRules:
+    values: dict[str, Any] = {
         "manual_approval": False,
         "max_links": 2,
-        "moderation_words": ["casino", "казино", "赌博", "قمار"],
-        "disallowed_words": ["viagra", "ставки"],
+        "moderation_words": ("casino", "казино", "赌博", "قمار"),
+        "disallowed_words": ("viagra", "ставки"),
     }
     values.update(overrides)
-    return CommentRules(_env_file=None, **values)  # type: ignore[arg-type]
+    return CommentRules(**values)
 
 
 @pytest.mark.parametrize(

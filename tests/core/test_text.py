@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import unicodedata
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -81,10 +82,10 @@ KEPT = [
 ]
 
 
-def rules(**overrides: object) -> CommentRules:
-    values: dict[str, object] = {"manual_approval": False, "disallowed_words": ["viagra"]}
+def rules(**overrides: Any) -> CommentRules:
+    values: dict[str, Any] = {"manual_approval": False, "disallowed_words": ("viagra",)}
     values.update(overrides)
-    return CommentRules(_env_file=None, **values)  # type: ignore[arg-type]
+    return CommentRules(**values)
 
 
 @pytest.mark.parametrize("char", INVISIBLE)

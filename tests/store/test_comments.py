@@ -503,7 +503,7 @@ async def test_cards_not_showing_a_decision_are_found_until_they_do(core: Core) 
 @pytest.fixture
 async def strict_core(database_url: str, clock: Clock) -> AsyncIterator[Core]:
     """A Core whose rules file comments naming a casino as spam, with no moderator."""
-    rules = CommentRules(_env_file=None, disallowed_words=["casino"])
+    rules = CommentRules(disallowed_words=("casino",))
     settings = make_settings(database_url, comment_rules=rules)
     instance = await Core.open(settings, clock=clock, migrate=False)
     grant_test_moderators(instance)

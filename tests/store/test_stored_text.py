@@ -94,7 +94,7 @@ async def test_a_faq_question_with_nul_is_recorded_as_unanswered(core: Core) -> 
 @pytest.fixture
 async def strict(database_url: str, clock: Clock) -> AsyncIterator[Core]:
     """A Core whose rules file "viagra" as spam and publish everything else."""
-    rules = CommentRules(_env_file=None, manual_approval=False, disallowed_words=["viagra"])
+    rules = CommentRules(manual_approval=False, disallowed_words=("viagra",))
     core = await Core.open(
         make_settings(database_url, comment_rules=rules), clock=clock, migrate=False
     )

@@ -102,11 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _content_dir() -> Path:
     """CONTENT_DIR, as the bot reads it (environment, then .env)."""
     from core.config import Settings
+    from core.environment import SettingsError
 
     try:
-        return Settings().content_dir
-    # A bad variable: pydantic's ValidationError and environs' EnvError are both ValueErrors.
-    except ValueError as exc:
+        return Settings.from_environment().content_dir
+    except SettingsError as exc:
         raise ImportProblem(f"the settings cannot be read:\n{exc}") from None
 
 

@@ -24,7 +24,7 @@ EPHEMERAL = 1 << 6
 
 async def publishing_bot(start: StartHarness, core: Core, *channels: str) -> Harness:
     core.relay.announcer.pace = 0
-    bot = await start(core, settings=discord_settings(announce_channel_ids=list(channels)))
+    bot = await start(core, settings=discord_settings(announce_channel_ids=channels))
     # Its start-up catch-up done, so no test races it for a round's claim.
     if bot.client.catching_up is not None:
         await bot.client.catching_up

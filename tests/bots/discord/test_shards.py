@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from bots.discord.run import NewsroomClient, Sync
 from bots.discord.settings import DiscordSettings
 from core.actions import Moderate, Move
 from core.app import Core
+from core.environment import SettingsError
 from core.store.tables import Comment
 from tests.support.databases import PostgresFactory
 from tests.support.discord_api import GUILD_ID, FakeDiscord
@@ -46,11 +48,24 @@ def in_guild(payload: dict[str, Any], guild: int) -> dict[str, Any]:
 
 def test_shard_ids_must_fit_the_shard_count() -> None:
     with pytest.raises(ValueError, match="DISCORD_SHARD_COUNT"):
-        DiscordSettings(_env_file=None, shard_ids="0,1")  # type: ignore[arg-type]
+        DiscordSettings(shard_ids=(0, 1))
     with pytest.raises(ValueError, match="from 0 to 3"):
-        DiscordSettings(_env_file=None, shard_ids="3,4", shard_count=4)  # type: ignore[arg-type]
-    settings = DiscordSettings(_env_file=None, shard_ids="2, 3", shard_count=4)  # type: ignore[arg-type]
-    assert settings.shard_ids == [2, 3]
+        DiscordSettings(shard_ids=(3, 4), shard_count=4)
+    with pytest.raises(ValueError, match="distinct"):
+        DiscordSettings(shard_ids=(1, 1), shard_count=4)
+    assert DiscordSettings(shard_ids=(2, 3), shard_count=4).shard_ids == (2, 3)
+
+
+def test_shard_ids_read_from_the_environment_fit_the_shard_count(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("DISCORD_SHARD_IDS", "2, 3")
+    monkeypatch.setenv("DISCORD_SHARD_COUNT", "4")
+    assert DiscordSettings.from_environment().shard_ids == (2, 3)
+    monkeypatch.setenv("DISCORD_SHARD_IDS", "3,4")
+    with pytest.raises(SettingsError, match=r"DISCORD_SHARD_IDS: must be .* from 0 to 3"):
+        DiscordSettings.from_environment()
 
 
 @pytest.fixture
@@ -68,7 +83,8 @@ async def test_two_processes_split_the_shards_and_answer_each_interaction_once(
     monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
     # Global commands: the interactions come from guilds all over the shards.
     shards = [
-        discord_settings(guild_id=None, shard_count=COUNT, shard_ids=ids) for ids in ("0,1", "2,3")
+        discord_settings(guild_id=None, shard_count=COUNT, shard_ids=ids)
+        for ids in ((0, 1), (2, 3))
     ]
     clients = [
         NewsroomClient(

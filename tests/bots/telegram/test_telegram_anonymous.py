@@ -34,7 +34,7 @@ WRITE_AS_YOURSELF = "Please write as yourself"
 @pytest.fixture
 def tg_settings(api: FakeBotApi) -> TelegramSettings:
     # Even listed as moderators, the shared identities are nobody in particular.
-    ids = [str(MOD_ID), str(MOD2_ID), "1087968824", "136817688"]
+    ids = (str(MOD_ID), str(MOD2_ID), "1087968824", "136817688")
     return telegram_settings(api.root, moderator_ids=ids)
 
 

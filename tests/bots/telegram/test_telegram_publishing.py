@@ -22,7 +22,7 @@ CHANNEL, CHANNEL_ID, GROUP_ID = "@newsroom_news", -1001234, -1005678
 @pytest.fixture
 async def publishing(api: FakeBotApi, tg_core: Core) -> AsyncIterator[TelegramAdapter]:
     api.channels[CHANNEL] = CHANNEL_ID
-    settings = telegram_settings(api.root, announce_chat_ids=[CHANNEL, str(GROUP_ID)])
+    settings = telegram_settings(api.root, announce_chat_ids=(CHANNEL, str(GROUP_ID)))
     tg_core.relay.announcer.pace = 0
     bot = TelegramAdapter(tg_core, settings, poll_timeout=1, limiter=fast_limiter())
     await bot.start()
