@@ -76,6 +76,13 @@ class AdapterSettings:
         problems.raise_any()
         return adapters
 
+    def grant_moderators(self, core: Core) -> None:
+        """Every adapter's moderators, configured here or not: the core then also knows the
+        people of a platform another process serves (a Telegram moderator may /ban discord:1)."""
+        core.grant_moderators("telegram", self.telegram.moderator_rule())
+        core.grant_moderators("discord", self.discord.moderator_rule())
+        core.grant_moderators("console", self.console.moderator_rule())
+
 
 def read_settings(
     settings: Settings | None = None, adapters: AdapterSettings | None = None
@@ -242,6 +249,7 @@ async def main(
     except StoreInUse as exc:
         log.error("%s", exc)
         return EXIT_CONFIG
+    adapters.grant_moderators(core)
     settle_after_start_up()
     health = await serve_health(core, settings, adapters.telegram)
     hangup = ReloadOnHangup(core)

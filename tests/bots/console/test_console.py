@@ -139,3 +139,13 @@ def test_a_second_run_on_the_same_store_posts_its_cards(tmp_path: Path) -> None:
             "SELECT count(*), count(DISTINCT message_id) FROM moderation_posts"
         ).fetchone()
     assert posts[0] == posts[1] == 2
+
+
+def test_a_moderator_may_ban_the_people_of_every_platform_by_id(tmp_path: Path) -> None:
+    """The console process runs no Telegram or Discord adapter, yet their people are authors
+    a moderator can name; a platform no adapter serves is not."""
+    script = "/ban discord:4242 7d\n/ban telegram:77 forever\n/ban mastodon:1 7d\n/quit\n"
+    out = run_console(script, tmp_path, "--moderator")
+    assert "discord:4242 may not comment" in section(out, "/ban discord:4242 7d")
+    assert "telegram:77 may not comment" in section(out, "/ban telegram:77 forever")
+    assert "is not an author" in section(out, "/ban mastodon:1 7d")
