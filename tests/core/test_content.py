@@ -10,6 +10,7 @@ from pathlib import Path
 import attrs
 import pytest
 
+from core.commands.router import command_names
 from core.content import (
     Article,
     Channel,
@@ -20,12 +21,12 @@ from core.content import (
     load_library,
 )
 from core.content.structure import InvalidContent, structure, unstructure
+from core.handlers import ROUTERS
 from core.handlers.reading import summary
 from core.replies import LinkButton
-from tests.support.paths import SEED, SHARED_SEED
+from tests.support.paths import CONTENT, ROOT, SEED, SHARED_SEED, SHIPPED_CONTENT
 
-ROOT = Path(__file__).resolve().parents[2]
-CONTENT_DIR = ROOT / "content"
+CONTENT_DIR = CONTENT
 FIXTURES = ROOT / "tests" / "fixtures" / "content"
 BROKEN = FIXTURES / "broken"
 
@@ -44,6 +45,19 @@ def test_the_seed_kept_with_the_tests_is_the_shared_one() -> None:
     if not SHARED_SEED.is_file():
         pytest.skip(f"no shared folder beside the checkout ({SHARED_SEED})")
     assert SEED.read_bytes() == SHARED_SEED.read_bytes()
+
+
+def test_the_shipped_content_loads() -> None:
+    """Whatever articles a publisher added to content/: the bot starts on them."""
+    library = load_library(SHIPPED_CONTENT, reserved=command_names(ROUTERS), env={})
+    assert library.articles
+
+
+def test_the_shipped_stargate_article_is_the_one_these_tests_check() -> None:
+    """The tests read a copy of the pack (so a publisher's articles change none of them); the
+    Stargate article the bot ships must stay that copy, verbatim to the seed as checked here."""
+    shipped = SHIPPED_CONTENT / "stargate.toml"
+    assert shipped.read_bytes() == (CONTENT / "stargate.toml").read_bytes()
 
 
 def _seed_faq(seed: str) -> list[tuple[str, str]]:

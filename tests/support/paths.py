@@ -1,11 +1,16 @@
-"""Where the checkout and its real content pack are, wherever a test, bench or drill runs from."""
+"""Where the checkout, its content and the tests' fixtures are, wherever a test, bench or drill
+runs from."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTENT = ROOT / "content"
+# The content pack the tests know (the Stargate article and the channels as shipped), kept
+# with them: a publisher's own articles in content/ change no test.
+CONTENT = ROOT / "tests" / "fixtures" / "content" / "stargate"
+# What the bot serves by default: its articles must load, whatever they are.
+SHIPPED_CONTENT = ROOT / "content"
 # The source article: a copy kept with the tests, so they run wherever the checkout is; the
 # shared folder's original, beside the checkout, when there is one (a test compares the two).
 SEED = ROOT / "tests" / "fixtures" / "seed" / "stargate-article.txt"

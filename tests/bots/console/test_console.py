@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.paths import ROOT
+from tests.support.paths import CONTENT, ROOT
 
 SCRIPT = """\
 /stargate
@@ -35,7 +35,7 @@ def run_console(script: str, tmp_path: Path, *args: str) -> str:
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/console.sqlite3",
-        "CONTENT_DIR": str(ROOT / "content"),
+        "CONTENT_DIR": str(CONTENT),
         "LOG_LEVEL": "WARNING",
     }
     env.pop("TELEGRAM_BOT_TOKEN", None)

@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.support.paths import ROOT
+from tests.support.paths import CONTENT, ROOT
 from tests.support.telegram_api import TOKEN, FakeBotApi
 from tests.support.telegram_users import READER, READER_ID
 
@@ -20,7 +20,7 @@ def _env(api: FakeBotApi, database_url: str) -> dict[str, str]:
         TELEGRAM_API_BASE_URL=api.root,
         TELEGRAM_MODERATOR_IDS="1001",
         DATABASE_URL=database_url,
-        CONTENT_DIR=str(ROOT / "content"),
+        CONTENT_DIR=str(CONTENT),
         LOG_LEVEL="DEBUG",
     )
     return env
