@@ -156,9 +156,8 @@ async def run_adapters(core: Core, runners: dict[str, Runner]) -> int:
 
 
 class ReloadOnHangup:
-    """SIGHUP reloads the content of this process (`Core.reload_content`); bad content is
-    logged and the old content keeps being served. Processes of one deployment each need
-    their own signal: nothing passes it on."""
+    """SIGHUP reloads the content (`Core.reload_content`), here and, on a shared PostgreSQL, in
+    every other process; bad content is logged and the old content keeps being served."""
 
     def __init__(self, core: Core) -> None:
         self.core = core

@@ -36,6 +36,7 @@ from core.commands.registry import CommandRegistry
 from core.commands.router import command_names
 from core.comments.service import CommentService, utc_now
 from core.config import Settings
+from core.content.follow import ReloadFollower
 from core.content.loader import ContentError, load_library
 from core.content.models import Library
 from core.content.state import ContentChange, ContentState
@@ -157,6 +158,8 @@ class Core:
         self.presence = (
             Presence(database, self.inbox, claims, self.describe_roles) if claims else None
         )
+        # Other processes may share the store: a reload here reaches them, and theirs here.
+        self.reloads = ReloadFollower(database, self._reload_here) if claims else None
         self.throttle = CommandThrottle(settings.command_rate_per_minute)
         self.housekeeping = Housekeeping(database, self.inbox, self.conversations, clock)
         # name -> "is it connected?", registered by each running adapter, for /healthz.
@@ -205,8 +208,14 @@ class Core:
         replies swap together, in one assignment. Raises ContentError, keeping the old content,
         when a file is bad. Adapters hear of a change through `ContentReloaded`.
 
-        Only this process reloads: each process of a deployment needs its own `/reload` or
-        SIGHUP."""
+        The other processes on the same PostgreSQL reload their own content directory within
+        a few seconds (`core.content.follow`)."""
+        change = await self._reload_here()
+        if self.reloads is not None:
+            await self.reloads.announce()
+        return change
+
+    async def _reload_here(self) -> ContentChange:
         async with self._reloading:
             old = self.context.content
             try:
@@ -264,6 +273,8 @@ class Core:
             await core.conversations.load()
             if core.presence is not None:
                 await core.presence.start()
+            if core.reloads is not None:
+                await core.reloads.start()
         except BaseException:
             await database.close()
             if guard is not None:
@@ -275,6 +286,8 @@ class Core:
         return core
 
     async def close(self) -> None:
+        if self.reloads is not None:
+            await self.reloads.stop()
         await self.housekeeping.stop()
         await self.events.drain()
         # Count edits waiting for their pace: the next start's catch-up makes them.

@@ -19,7 +19,7 @@ PROBLEM_CHARS = 200
 
 @router.command(
     "reload",
-    "Load new and changed article files (this process)",
+    "Load new and changed article files (every process)",
     audience=Audience.MODERATOR,
 )
 async def reload(ctx: Context, request: Request, args: str) -> Reply:
