@@ -7,8 +7,7 @@ import logging
 from bots.discord.settings import DiscordSettings
 from bots.telegram.settings import TelegramSettings
 from core.config import Settings
-
-REDACTED = "<secret>"
+from core.secret import redact
 
 
 class RedactSecrets(logging.Filter):
@@ -20,9 +19,7 @@ class RedactSecrets(logging.Filter):
         self.secrets = [s for s in secrets if s]
 
     def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+        return redact(text, self.secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 
 import attrs
 from dotenv import dotenv_values
@@ -31,12 +32,16 @@ class Secret:
         return MASK
 
 
-def masked(text: str) -> str:
-    """`text` with the value of every secret-named variable (environment or `.env`) masked."""
-    variables = {**dotenv_values(".env"), **os.environ}
-    secrets = {v.strip() for k, v in variables.items() if v and SECRET_NAME.search(k)}
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with each of `secrets` in it masked."""
     # Longest first, so a secret inside another is not left half shown.
-    for secret in sorted(secrets, key=len, reverse=True):
+    for secret in sorted(set(secrets), key=len, reverse=True):
         if len(secret) >= 4:  # shorter ones are no secrets, and would mask every letter
             text = text.replace(secret, MASK)
     return text
+
+
+def masked(text: str) -> str:
+    """`text` with the value of every secret-named variable (environment or `.env`) masked."""
+    variables = {**dotenv_values(".env"), **os.environ}
+    return redact(text, (v.strip() for k, v in variables.items() if v and SECRET_NAME.search(k)))
