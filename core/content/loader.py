@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from core.content.models import Article, Channel, Library
+from core.content.models import Article, Channel, Library, unique_by
 from core.content.structure import InvalidContent, Problem, structure
 from core.faq.normalize import canonical, normalize, split_tokens
 
@@ -25,19 +25,13 @@ class ContentError(Exception):
         super().__init__("\n".join(self.problems))
 
 
-def _unique_channels(
-    instance: object, attribute: attrs.Attribute[Any], channels: tuple[Channel, ...]
-) -> None:
-    ids = [channel.id for channel in channels]
-    if dupes := sorted({i for i in ids if ids.count(i) > 1}):
-        raise ValueError(f"duplicate channel id {', '.join(map(repr, dupes))}")
-
-
 @attrs.frozen
 class _ChannelsFile:
     """channels.toml: its channels, each id once."""
 
-    channels: tuple[Channel, ...] = attrs.field(default=(), validator=_unique_channels)
+    channels: tuple[Channel, ...] = attrs.field(
+        default=(), validator=unique_by("channel id", "id")
+    )
 
 
 def load_library(

@@ -96,7 +96,9 @@ def _duplicates(values: Iterable[str]) -> list[str]:
     return [value for value, count in Counter(values).items() if count > 1]
 
 
-def _unique(what: str, key: str) -> Check:
+def unique_by(what: str, key: str) -> Check:
+    """Items whose `key` attribute is each different (`what` names it in the problem)."""
+
     def check(instance: object, attribute: attrs.Attribute[Any], values: Iterable[Any]) -> None:
         if dupes := _duplicates(getattr(value, key) for value in values):
             raise ValueError(f"duplicate {what} {', '.join(map(repr, dupes))}")
@@ -190,7 +192,7 @@ class Article:
     title: str = attrs.field(validator=LINE)
     lead: str = attrs.field(validator=PROSE)
     sections: tuple[Section, ...] = attrs.field(
-        validator=[_at_least_one("section"), _unique("section id", "id")]
+        validator=[_at_least_one("section"), unique_by("section id", "id")]
     )
     faq: tuple[FaqEntry, ...] = attrs.field(default=(), validator=_unique_faq)
     provenance: Provenance
@@ -242,9 +244,11 @@ class Library:
     """Every article the bot serves plus the publisher's channels."""
 
     articles: tuple[Article, ...] = attrs.field(
-        validator=[_at_least_one("article"), _unique("article slug", "slug")]
+        validator=[_at_least_one("article"), unique_by("article slug", "slug")]
     )
-    channels: tuple[Channel, ...] = attrs.field(default=(), validator=_unique("channel id", "id"))
+    channels: tuple[Channel, ...] = attrs.field(
+        default=(), validator=unique_by("channel id", "id")
+    )
 
     _by_slug: dict[str, Article] = attrs.field(init=False, eq=False, repr=False)
 
