@@ -28,7 +28,6 @@ from attrs import evolve
 from dotenv import dotenv_values
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import Session
 
 from core.actors import Actor, Request
 from core.commands import ActionRouter, Audience, CommandSpec, Router
@@ -64,7 +63,7 @@ from core.replies.build import error
 from core.store.engine import Database, normalize_database_url
 from core.store.migrate import upgrade_to_head
 from core.store.single_process import SingleProcess
-from core.store.tables import BotState
+from core.store.state import read_state, write_state
 from core.throttle import ADMITTED, Admission, CommandThrottle
 
 log = logging.getLogger(__name__)
@@ -508,18 +507,7 @@ class Core:
     # Adapter bookkeeping -----------------------------------------------------------------
 
     async def load_state(self, key: str) -> str | None:
-        def load(session: Session) -> str | None:
-            row = session.get(BotState, key)
-            return row.value if row else None
-
-        return await self.database.read(load)
+        return await self.database.read(partial(read_state, key=key))
 
     async def save_state(self, key: str, value: str) -> None:
-        def save(session: Session) -> None:
-            row = session.get(BotState, key)
-            if row is None:
-                session.add(BotState(key=key, value=value))
-            else:
-                row.value = value
-
-        await self.database.write(save)
+        await self.database.write(partial(write_state, key=key, value=value))

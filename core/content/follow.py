@@ -13,12 +13,11 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-
-from sqlalchemy.orm import Session
+from functools import partial
 
 from core.content.loader import ContentError
 from core.store.engine import Database
-from core.store.tables import BotState
+from core.store.state import read_state, write_state
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ class ReloadFollower:
     async def start(self) -> None:
         """Follow from now on: a reload announced before this process started is in the
         content it has just loaded."""
-        self._seen = await self.database.read(_token)
+        self._seen = await self.database.read(partial(read_state, key=RELOAD_KEY))
         self._task = asyncio.create_task(self._follow(), name="content-reload-follower")
 
     async def stop(self) -> None:
@@ -59,7 +58,7 @@ class ReloadFollower:
         """Tell the other processes this one reloaded; they follow within `every` seconds."""
         token = secrets.token_hex(8)
         try:
-            await self.database.write(lambda session: _store(session, token))
+            await self.database.write(partial(write_state, key=RELOAD_KEY, value=token))
         except Exception:  # the reload here stands; the others follow the next one, or a SIGHUP
             log.exception("could not tell the other processes to reload their content")
             return
@@ -69,7 +68,7 @@ class ReloadFollower:
         while True:
             await asyncio.sleep(self.every)
             try:
-                token = await self.database.read(_token)
+                token = await self.database.read(partial(read_state, key=RELOAD_KEY))
                 if token is None or token == self._seen:
                     continue
                 self._seen = token
@@ -79,16 +78,3 @@ class ReloadFollower:
                 pass  # logged by the reload, which keeps the content this process serves
             except Exception:  # the store is away for now: the next turn tries again
                 log.warning("could not check for reloads of other processes", exc_info=True)
-
-
-def _token(session: Session) -> str | None:
-    row = session.get(BotState, RELOAD_KEY)
-    return row.value if row is not None else None
-
-
-def _store(session: Session, token: str) -> None:
-    row = session.get(BotState, RELOAD_KEY)
-    if row is None:
-        session.add(BotState(key=RELOAD_KEY, value=token))
-    else:
-        row.value = token
