@@ -49,14 +49,17 @@ async def open_process(postgres_url: str) -> AsyncIterator[Open]:
 
 
 def follows(core: Core) -> list[str]:
-    """Records each reload `core` makes to follow another process (and then makes it)."""
+    """Records each reload `core` makes to follow another process, once it has finished
+    (refused or not): a test waiting on the record then sees what the reload left."""
     made: list[str] = []
     assert core.reloads is not None
     reload_here = core.reloads.reload_here
 
     async def counted() -> object:
-        made.append("reload")
-        return await reload_here()
+        try:
+            return await reload_here()
+        finally:
+            made.append("reload")
 
     core.reloads.reload_here = counted
     return made
