@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from core.lookalike_letters import LOOKALIKE_LETTERS
+
 ZWNJ, ZWJ = "\u200c", "\u200d"
 _VARIATION = "\ufe0e\ufe0f"  # text and emoji presentation
 _MONGOLIAN_VARIATION = "\u180b\u180c\u180d\u180f"
@@ -127,3 +129,23 @@ def fold(text: str) -> str:
     """What rules and duplicate checks compare: compatibility forms, case and every invisible
     character folded away (so a joiner inside a word hides nothing)."""
     return drop_invisible(unicodedata.normalize("NFKC", drop_invisible(text))).casefold()
+
+
+_LOOKALIKES = str.maketrans(LOOKALIKE_LETTERS)
+_WORD = re.compile(r"\w+")
+
+
+def _unmask_word(match: re.Match[str]) -> str:
+    word = match.group()
+    if any("a" <= char <= "z" for char in word):
+        return word.translate(_LOOKALIKES)
+    return word
+
+
+def unmask_lookalikes(folded: str) -> str:
+    """Folded text with letters of other scripts read as the Latin letters they imitate, in
+    words that mix them with Latin ones ("vіаgrа" with a Cyrillic і and а) and only there: a
+    word wholly in its own script ("привет") is a word of that language, not a disguise."""
+    if folded.isascii():
+        return folded
+    return _WORD.sub(_unmask_word, folded)

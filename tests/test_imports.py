@@ -186,8 +186,9 @@ async def test_a_telegram_only_bot_on_a_current_store_holds_only_what_it_has_use
     finally:
         await api.stop()
     # The other platform, migrations, the other database's driver, the web server (webhooks
-    # and health checks only), FAQ typo tolerance before a question needs it, and pydantic,
-    # whose 9.6 MB the models (attrs) and settings (environs) no longer pay.
+    # and health checks only), FAQ typo tolerance before a question needs it, pydantic,
+    # whose 9.6 MB the models (attrs) and settings (environs) no longer pay, and the confusables
+    # data (18 MB) the look-alike table is built from ahead of time.
     unused = [
         "discord",
         "alembic",
@@ -195,6 +196,7 @@ async def test_a_telegram_only_bot_on_a_current_store_holds_only_what_it_has_use
         "asyncpg",
         "sqlalchemy.dialects.postgresql",
         "pydantic",
+        "confusable_homoglyphs",
     ]
     assert loaded(modules, *unused, "aiohttp.web", "rapidfuzz") == []
 

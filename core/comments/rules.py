@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from core.comments.views import Status
 from core.config import CommentRules
-from core.text import clean_line, fit, fold
+from core.text import clean_line, fit, fold, unmask_lookalikes
 
 # Schemes, www. hosts and bare domains with a path all count: readers paste links every way.
 _LINK = re.compile(
@@ -57,29 +57,41 @@ def count_links(text: str) -> int:
     return len(_LINK.findall(text))
 
 
-def _first_word_in(haystack: str, words: Sequence[str]) -> str | None:
-    # Substring matching, as WordPress does: word boundaries do not exist in many scripts.
-    for word in words:
-        needle = fold(word).strip()
-        if needle and needle in haystack:
-            return word
-    return None
+class _Haystack:
+    """A comment as the word rules read it: folded, and with look-alike letters unmasked."""
+
+    def __init__(self, text: str) -> None:
+        self.folded = fold(text)
+        self.unmasked = unmask_lookalikes(self.folded)
+
+    def first_of(self, words: Sequence[str]) -> str | None:
+        """The first of `words` found, quoted, and said so when look-alike letters hid it."""
+        # Substring matching, as WordPress does: word boundaries do not exist in many scripts.
+        for word in words:
+            needle = fold(word).strip()
+            if not needle:
+                continue
+            if needle in self.folded:
+                return f"“{word}”"
+            if unmask_lookalikes(needle) in self.unmasked:
+                return f"“{word}” in look-alike letters"
+        return None
 
 
 def evaluate(text: str, author_name: str, rules: CommentRules) -> Verdict:
     """Where a comment goes and why: spam, held (pending) or approved."""
-    haystack = fold(f"{author_name}\n{text}")
-    disallowed = _first_word_in(haystack, rules.disallowed_words)
+    haystack = _Haystack(f"{author_name}\n{text}")
+    disallowed = haystack.first_of(rules.disallowed_words)
     if disallowed is not None:
-        return Verdict(Status.SPAM, (f"disallowed word “{disallowed}”",))
+        return Verdict(Status.SPAM, (f"disallowed word {disallowed}",))
 
     reasons: list[str] = []
     links = count_links(text)
     if links > rules.max_links:
         reasons.append(f"{links} links (more than {rules.max_links})")
-    word = _first_word_in(haystack, rules.moderation_words)
+    word = haystack.first_of(rules.moderation_words)
     if word is not None:
-        reasons.append(f"moderation word “{word}”")
+        reasons.append(f"moderation word {word}")
     if rules.manual_approval:
         reasons.append(HELD_FOR_REVIEW)
     return Verdict(Status.PENDING if reasons else Status.APPROVED, tuple(reasons))

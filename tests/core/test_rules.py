@@ -22,7 +22,7 @@ def rules(**overrides: Any) -> CommentRules:
     values: dict[str, Any] = {
         "manual_approval": False,
         "max_links": 2,
-        "moderation_words": ("casino", "казино", "赌博", "قمار"),
+        "moderation_words": ("casino", "казино", "赌博", "قمار", "hoc"),
         "disallowed_words": ("viagra", "ставки"),
     }
     values.update(overrides)
@@ -52,6 +52,25 @@ def rules(**overrides: Any) -> CommentRules:
         # Disallowed words go to spam whatever else applies.
         ("cheap VIAGRA http://x.example", "Ada", Status.SPAM, ("disallowed word “viagra”",)),
         ("Лучшие Ставки здесь", "Ada", Status.SPAM, ("disallowed word “ставки”",)),
+        # Letters of other scripts that imitate Latin ones hide nothing (Cyrillic і, а, с, ѕ, о,
+        # Greek ν), and the reason says how the word was written.
+        (
+            "cheap vіаgrа here",
+            "Ada",
+            Status.SPAM,
+            ("disallowed word “viagra” in look-alike letters",),
+        ),
+        (
+            "Best саѕinо bonus",
+            "Ada",
+            Status.PENDING,
+            ("moderation word “casino” in look-alike letters",),
+        ),
+        ("Nice", "νiagra fan", Status.SPAM, ("disallowed word “viagra” in look-alike letters",)),
+        # A word wholly in its own script is that language's word, not a disguise: Cyrillic
+        # "нос" reads "hoc" in look-alikes, and "hoc" is a moderation word here.
+        ("Какой у него нос!", "Ada", Status.APPROVED, ()),
+        ("ad hoc", "Ada", Status.PENDING, ("moderation word “hoc”",)),
         # Several reasons are all recorded.
         (
             "casino a.example/1 b.example/2 c.example/3",
