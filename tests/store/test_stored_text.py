@@ -141,6 +141,16 @@ async def test_invisible_characters_hide_nothing(strict: Core, clock: Clock, cha
     assert {entry.actor_name for entry in trail} == {"Ada Reader", "Bo", "Viagra King"}
 
 
+async def test_look_alike_letters_hide_nothing_and_are_stored_as_typed(strict: Core) -> None:
+    disguised = "cheap vіаgrа here"  # a Cyrillic і and а
+    assert "waiting" in await submit(strict, Actor("discord", "805", "Bo"), disguised)
+    [stored] = await rows(strict, Comment)
+    assert (stored.text, stored.status) == (disguised, "spam")
+    assert stored.hold_reasons == "disallowed word “viagra” in look-alike letters"
+    russian = "Привет! Хорошая статья"  # wholly Cyrillic: read as itself
+    assert "is published" in await submit(strict, Actor("telegram", "806", "Оля"), russian)
+
+
 EMOJI = "Family 👨\u200d👩\u200d👧, pride 🏳\ufe0f\u200d🌈, 1\ufe0f\u20e3 ❤\ufe0f"
 ENGLAND = "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
 
