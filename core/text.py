@@ -143,9 +143,13 @@ def _unmask_word(match: re.Match[str]) -> str:
 
 
 def unmask_lookalikes(folded: str) -> str:
-    """Folded text with letters of other scripts read as the Latin letters they imitate, in
-    words that mix them with Latin ones ("vіаgrа" with a Cyrillic і and а) and only there: a
-    word wholly in its own script ("привет") is a word of that language, not a disguise."""
+    """Folded text with letters of other scripts read as the Latin letters they imitate where
+    they are a disguise: anywhere in a text written mostly in Latin letters ("buy ѵіаԍга", all
+    Cyrillic), and elsewhere in words that mix them with Latin letters ("vіаgrа"). A word
+    wholly in its own script, in a text of that script ("привет, друг"), is read as itself."""
     if folded.isascii():
         return folded
+    latin = sum("a" <= char <= "z" for char in folded)
+    if latin > sum(char.isalpha() for char in folded) - latin:
+        return folded.translate(_LOOKALIKES)
     return _WORD.sub(_unmask_word, folded)

@@ -38,6 +38,10 @@ def test_the_common_disguises_are_in_it() -> None:
     assert "".join(LOOKALIKE_LETTERS.get(c, c) for c in disguises) == "aceopxyis aopvi khbmt"
 
 
-def test_only_words_that_mix_in_latin_letters_are_unmasked() -> None:
-    assert unmask_lookalikes("привет bеt вет-bеt") == "привет bet вет-bet"
+def test_in_a_text_of_another_script_only_words_mixing_in_latin_letters_are_unmasked() -> None:
+    assert unmask_lookalikes("привет, как bеt вет-bеt") == "привет, как bet вет-bet"
+
+
+def test_in_a_latin_text_every_look_alike_is_unmasked() -> None:
+    assert unmask_lookalikes("the word вет in a sentence") == "the word bet in a sentence"
     assert unmask_lookalikes("plain ascii") == "plain ascii"

@@ -67,8 +67,15 @@ def rules(**overrides: Any) -> CommentRules:
             ("moderation word “casino” in look-alike letters",),
         ),
         ("Nice", "νiagra fan", Status.SPAM, ("disallowed word “viagra” in look-alike letters",)),
-        # A word wholly in its own script is that language's word, not a disguise: Cyrillic
-        # "нос" reads "hoc" in look-alikes, and "hoc" is a moderation word here.
+        # In a Latin text, a word wholly in look-alikes is a disguise too (Cyrillic ѵ і а ԍ г а).
+        (
+            "buy ѵіаԍга at the best price",
+            "Ada",
+            Status.SPAM,
+            ("disallowed word “viagra” in look-alike letters",),
+        ),
+        # In a text of its own script, such a word is that language's word: Cyrillic "нос"
+        # reads "hoc" in look-alikes, and "hoc" is a moderation word here.
         ("Какой у него нос!", "Ada", Status.APPROVED, ()),
         ("ad hoc", "Ada", Status.PENDING, ("moderation word “hoc”",)),
         # Several reasons are all recorded.
