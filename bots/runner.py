@@ -28,6 +28,7 @@ from core.content.loader import ContentError
 from core.environment import Problems, SettingsError
 from core.heap import settle_after_start_up
 from core.store.engine import normalize_database_url
+from core.store.migrate import MigrationFailed
 from core.store.single_process import StoreInUse
 
 if TYPE_CHECKING:
@@ -248,6 +249,9 @@ async def main(
     except StoreInUse as exc:
         log.error("%s", exc)
         return EXIT_CONFIG
+    except MigrationFailed as exc:  # Alembic's report is logged above it
+        log.error("%s", exc)
+        return EXIT_FAILED
     adapters.grant_moderators(core)
     settle_after_start_up()
     health = await serve_health(core, settings, adapters.telegram)

@@ -13,6 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from sqlalchemy import text
+
+from core.store.engine import Database
+from core.store.migrate import SCHEMA_HEAD
+from tests.support.databases import PostgresFactory
 from tests.support.paths import CONTENT, ROOT
 from tests.support.telegram_api import TOKEN, FakeBotApi
 from tests.support.telegram_users import READER, READER_ID
@@ -109,6 +115,33 @@ async def test_opening_the_core_on_a_current_store_imports_no_migration_tooling(
     else:
         other_engine = ["aiosqlite", "sqlalchemy.dialects.sqlite"]
     assert loaded(modules, *other_engine) == []
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database with no schema yet, as on a bot's first start."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'new' / 'bot.sqlite3'}"
+    factory: PostgresFactory = request.getfixturevalue("postgres_factory")
+    return await factory.empty()
+
+
+async def test_a_first_start_migrates_in_a_child_and_holds_no_migration_tooling(
+    tmp_path: Path, empty_database_url: str
+) -> None:
+    # Alembic and Mako take ~13 MB a bot would hold until its next restart.
+    modules = await modules_after(
+        RUNNER + OPEN_CORE, tmp_path, TELEGRAM_BOT_TOKEN="1:x", DATABASE_URL=empty_database_url
+    )
+    assert loaded(modules, "alembic", "mako") == []
+    database = Database.connect(empty_database_url, pool_size=1)
+    try:
+        versions = await database.read(
+            lambda s: s.scalars(text("SELECT version_num FROM alembic_version")).all()
+        )
+    finally:
+        await database.close()
+    assert versions == [SCHEMA_HEAD]
 
 
 # The content importer's libraries: `python -m core.content` loads them, the bot never does.

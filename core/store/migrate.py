@@ -1,12 +1,18 @@
-"""Run Alembic from the app, on the app's own engine (the cookbook's shared-connection recipe).
+"""Bring the store's schema to head at start-up, running Alembic only when it is behind.
 
-Alembic is imported only when the schema is behind: at every ordinary start the check is one
-query against `alembic_version` and the known head below (a test keeps it in step with
-`migrations/versions`), which saves the start-up time and ~10 MB that importing Alembic costs.
+At every ordinary start the check is one query against `alembic_version` and the known head
+below (a test keeps it in step with `migrations/versions`). When the schema is behind, a child
+process runs Alembic (`python -m core.store.migrate`, on a connection of its own as in the
+cookbook's shared-connection recipe) and exits: importing Alembic costs ~13 MB that a bot
+would otherwise hold until its next restart, and every deploy that adds a migration starts so.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +24,8 @@ from core.store.engine import Database
 
 if TYPE_CHECKING:
     from alembic.config import Config
+
+log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # The newest revision in migrations/versions; a new migration must update it (a test checks).
@@ -51,6 +59,37 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
+class MigrationFailed(RuntimeError):
+    """The schema could not be brought to head; the message says what Alembic reported."""
+
+
+async def _upgrade_in_child(database: Database) -> None:
+    # The URL goes on stdin: in argv or the environment, it and its password would show in ps.
+    url = database.engine.url.render_as_string(hide_password=False)
+    path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        __name__,
+        stdin=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": path},
+    )
+    try:
+        _, stderr = await child.communicate(url.encode())
+    except BaseException:  # cancelled: the migration's transaction rolls back with the child
+        if child.returncode is None:
+            child.kill()
+            await child.wait()
+        raise
+    if child.returncode != 0:
+        report = stderr.decode(errors="replace").strip()
+        log.error("migrating the store failed:\n%s", report)
+        last = report.splitlines()[-1] if report else f"exit status {child.returncode}"
+        raise MigrationFailed(f"could not bring the store's schema up to date: {last}")
+    log.info("store schema migrated to %s", SCHEMA_HEAD)
+
+
 # Processes starting together on one PostgreSQL migrate one at a time (an advisory lock).
 MIGRATION_LOCK = 0x6E657773_726F6F6D  # "newsroom"
 
@@ -69,7 +108,8 @@ async def upgrade_to_head(database: Database) -> None:
             await connection.commit()
         try:
             if not await connection.run_sync(_at_head):
-                await connection.run_sync(_upgrade)
+                await connection.rollback()  # no open read, so the child may write
+                await _upgrade_in_child(database)
             await connection.commit()
         finally:
             if shared:
@@ -78,3 +118,30 @@ async def upgrade_to_head(database: Database) -> None:
                     text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK}
                 )
                 await connection.commit()
+
+
+async def _upgrade_here(url: str) -> None:
+    database = Database.connect(url, pool_size=1)
+    try:
+        async with database.engine.connect() as connection:
+            await connection.run_sync(_upgrade)
+            await connection.commit()
+    finally:
+        await database.close()
+
+
+def _child() -> int:
+    """Migrate the store whose URL is on stdin; on failure, the reason is stderr's last line."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(_upgrade_here(sys.stdin.readline().strip()))
+    except Exception as exc:
+        log.exception("migration failed")
+        reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        print(f"{type(reason).__name__}: {str(reason).strip().splitlines()[0]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # the child of `_upgrade_in_child`
+    raise SystemExit(_child())

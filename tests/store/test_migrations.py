@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -15,7 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateIndex
 
 from core.store.engine import Database
-from core.store.migrate import SCHEMA_HEAD, alembic_config, upgrade_to_head
+from core.store.migrate import SCHEMA_HEAD, MigrationFailed, alembic_config, upgrade_to_head
 from core.store.tables import Base
 from tests.support.databases import PostgresFactory
 from tests.support.paths import ROOT
@@ -125,3 +129,32 @@ async def test_processes_starting_together_on_postgresql_migrate_once(
     finally:
         for database in databases:
             await database.close()
+
+
+async def test_a_migration_that_fails_stops_the_bot_and_says_why(tmp_path: Path) -> None:
+    store = tmp_path / "bot.sqlite3"
+    with sqlite3.connect(store) as connection:  # a table in the way of the first migration
+        connection.execute("CREATE TABLE comments (x INTEGER)")
+    url = f"sqlite+aiosqlite:///{store}"
+    database = Database.connect(url, pool_size=1)
+    try:
+        with pytest.raises(MigrationFailed, match="table comments already exists"):
+            await upgrade_to_head(database)
+    finally:
+        await database.close()
+
+    env = {**os.environ, "DATABASE_URL": url, "TELEGRAM_BOT_TOKEN": "", "DISCORD_BOT_TOKEN": ""}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bots.console",
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1
+    assert "could not bring the store's schema up to date: OperationalError: table comments" in (
+        stderr.decode()
+    )
