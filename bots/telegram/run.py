@@ -108,7 +108,8 @@ class TelegramAdapter:
         self.leadership: Leadership | None = None
         self._electing: asyncio.Task[None] | None = None
         self.web: WebServer | None = None
-        self._catching_up: asyncio.Task[CaughtUp] | None = None
+        # The catch-up `start` begins; alone on the store it ends after one round.
+        self.catching_up: asyncio.Task[CaughtUp] | None = None
         # One menu update at a time, each reading the registry when it starts: two reloads in
         # quick succession end with the newer menus, never an interleaving of both.
         self._menus = asyncio.Lock()
@@ -315,7 +316,7 @@ class TelegramAdapter:
 
     def _catch_up(self) -> None:
         # In the background: a long backlog (paced 20/min in a group) must not delay polling.
-        self._catching_up = asyncio.create_task(
+        self.catching_up = asyncio.create_task(
             self.core.relay.keep_caught_up(self.platform), name="telegram-catch-up"
         )
 
@@ -342,10 +343,10 @@ class TelegramAdapter:
         self._stopping = True
         self.core.events.unsubscribe(self._on_event)
         deadline = asyncio.get_running_loop().time() + STOP_SECONDS
-        if self._catching_up is not None:
-            self._catching_up.cancel()  # the next start delivers whatever is still owed
+        if self.catching_up is not None:
+            self.catching_up.cancel()  # the next start delivers whatever is still owed
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._catching_up
+                await self.catching_up
         if self._electing is not None:
             self._electing.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -57,12 +57,15 @@ class ReloadFollower:
     async def announce(self) -> None:
         """Tell the other processes this one reloaded; they follow within `every` seconds."""
         token = secrets.token_hex(8)
+        # Seen before it is stored: this process's own follower may read the token as soon as
+        # it is committed, before the write returns here, and must not take it for another's.
+        previous, self._seen = self._seen, token
         try:
             await self.database.write(partial(write_state, key=RELOAD_KEY, value=token))
         except Exception:  # the reload here stands; the others follow the next one, or a SIGHUP
             log.exception("could not tell the other processes to reload their content")
-            return
-        self._seen = token
+            if self._seen == token:  # not stored, as far as it can tell: keep following
+                self._seen = previous
 
     async def _follow(self) -> None:
         while True:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from sqlalchemy.orm import Session
 
 from core.app import Core
 from core.content.follow import RELOAD_KEY
+from core.store.engine import Database
 from tests.support.actors import MODERATOR, READER, request_for
 from tests.support.content import content_copy, rewrite
 from tests.support.databases import PostgresFactory
@@ -22,6 +25,7 @@ BAD_SECTION_ID = ('id = "what"', 'id = "What Is It"')
 # Turns of a follower looking every 50 ms: long enough for an echo to have come back.
 A_FEW_TURNS = 0.3
 Open = Callable[[Path], Awaitable[Core]]
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -99,6 +103,41 @@ async def test_a_follower_does_not_echo_the_reload(open_process: Open, tmp_path:
     await asyncio.sleep(A_FEW_TURNS)
 
     assert token is not None and await b.load_state(RELOAD_KEY) == token
+    assert (a_follows, b_follows) == ([], ["reload"])
+
+
+class LateToReturn:
+    """The store as a follower uses it, where a write returns only once the follower has read
+    twice since it committed: as late as a loaded process may resume the writer's caller."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.reads_since_write: int | None = None  # None: nothing written yet
+
+    async def read(self, work: Callable[[Session], T]) -> T:
+        result = await self.database.read(work)
+        if self.reads_since_write is not None:
+            self.reads_since_write += 1
+        return result
+
+    async def write(self, work: Callable[[Session], T]) -> T:
+        result = await self.database.write(work)
+        self.reads_since_write = 0
+        await until(lambda: (self.reads_since_write or 0) >= 2)
+        return result
+
+
+async def test_a_process_does_not_follow_the_reload_it_is_announcing(
+    open_process: Open, tmp_path: Path
+) -> None:
+    a, _, b, _ = await two_processes(open_process, tmp_path)
+    a_follows, b_follows = follows(a), follows(b)
+    assert a.reloads is not None
+    a.reloads.database = LateToReturn(a.reloads.database)  # type: ignore[assignment]
+
+    await a.execute(request_for(MODERATOR), "reload")
+    await until(lambda: len(b_follows) == 1)
+
     assert (a_follows, b_follows) == ([], ["reload"])
 
 

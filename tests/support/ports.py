@@ -4,7 +4,6 @@ without a platform stack (the adapters' own ports are tested on their real stack
 from __future__ import annotations
 
 import itertools
-import time
 from dataclasses import dataclass, field
 
 from core.relay.port import Delivery, MessageGone, PortError, PostRef
@@ -32,8 +31,6 @@ class RecordingPlatform:
     gone: set[str] = field(default_factory=set)
     posted: list[Posted] = field(default_factory=list)
     edits: list[tuple[PostRef, Reply]] = field(default_factory=list)
-    # When each edit came (time.monotonic()), to check the pace of edits.
-    edit_times: list[float] = field(default_factory=list)
     told: list[tuple[str, Reply]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -50,7 +47,6 @@ class RecordingPlatform:
         if post.message_id in self.gone:
             raise MessageGone("Bad Request: message to edit not found")
         self.edits.append((post, reply))
-        self.edit_times.append(time.monotonic())
 
     async def delete(self, post: PostRef) -> None:
         self.gone.add(post.message_id)
@@ -61,10 +57,3 @@ class RecordingPlatform:
 
     def edits_of(self, message_id: str) -> list[Reply]:
         return [reply for ref, reply in self.edits if ref.message_id == message_id]
-
-    def edit_times_of(self, message_id: str) -> list[float]:
-        return [
-            at
-            for (ref, _), at in zip(self.edits, self.edit_times, strict=True)
-            if ref.message_id == message_id
-        ]
