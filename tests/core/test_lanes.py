@@ -70,7 +70,10 @@ async def test_a_paced_wait_gives_the_slot_to_other_chats() -> None:
     await asyncio.sleep(0.01)
     lanes.submit("private", private)
     await lanes.join(2.0)
-    assert done["private"] < 0.1 < 0.3 <= done["group"]
+    # The private chat ran while the group slept on its pacing, not after it (an order, not a
+    # time, so a slow machine cannot fail it).
+    assert list(done) == ["private", "group"]
+    assert done["group"] >= 0.3
 
 
 async def test_run_returns_the_result_and_raises_the_error() -> None:

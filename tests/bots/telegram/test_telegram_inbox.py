@@ -82,8 +82,9 @@ async def test_a_group_flooding_under_pacing_does_not_delay_another_chat(
             await api.wait_sent(READER_ID, after=mark)
             waits.append(time.monotonic() - started)
             await asyncio.sleep(0.3)
-        # The group's 60 replies are paced at 20 a minute; the private chat never waits on it.
-        assert max(waits) < 0.5
+        # The group's 60 replies are paced at 20 a minute, a slot every 3 s; the private chat
+        # never waits for one (the bound leaves a loaded machine room, and is half a slot).
+        assert max(waits) < 1.5
         assert len(api.sent(chat_id=GROUP)) < 30
     finally:
         await bot.stop()

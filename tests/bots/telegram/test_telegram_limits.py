@@ -94,11 +94,11 @@ async def test_a_retry_after_holds_its_chat_only_and_is_forgotten_after() -> Non
     await asyncio.sleep(0.05)  # chat 1 is now inside its retry_after
     started = time.monotonic()
     await _send(limiter, Flaky(), chat_id=2)
-    other_chat = time.monotonic() - started
+    other_chat_went_first = not held.done()  # chat 2 did not wait out chat 1's hold
     await _send(limiter, Flaky(), chat_id=1)
     same_chat = time.monotonic() - started
     assert await held == {"ok": True}
-    assert other_chat < 0.2 and same_chat >= 0.8
+    assert other_chat_went_first and same_chat >= 0.8
     # Per-chat state lives only as long as a hold: thousands of readers leave nothing behind.
     await asyncio.gather(*(_send(limiter, Flaky(), chat_id=n) for n in range(100, 1100)))
     assert limiter._held == {}
