@@ -132,14 +132,14 @@ def fold(text: str) -> str:
 
 
 _LOOKALIKES = str.maketrans(LOOKALIKE_LETTERS)
-_WORD = re.compile(r"\w+")
+_ANY_LOOKALIKE = re.compile(f"[{''.join(LOOKALIKE_LETTERS)}]")
+_LATIN_LETTER = re.compile("[a-z]")
+# A word with a Latin letter in it; the others need no look (counting and matching run in C).
+_WORD_WITH_LATIN = re.compile(r"\b\w*[a-z]\w*")
 
 
 def _unmask_word(match: re.Match[str]) -> str:
-    word = match.group()
-    if any("a" <= char <= "z" for char in word):
-        return word.translate(_LOOKALIKES)
-    return word
+    return match.group().translate(_LOOKALIKES)
 
 
 def unmask_lookalikes(folded: str) -> str:
@@ -147,9 +147,9 @@ def unmask_lookalikes(folded: str) -> str:
     they are a disguise: anywhere in a text written mostly in Latin letters ("buy ѵіаԍга", all
     Cyrillic), and elsewhere in words that mix them with Latin letters ("vіаgrа"). A word
     wholly in its own script, in a text of that script ("привет, друг"), is read as itself."""
-    if folded.isascii():
+    if folded.isascii() or _ANY_LOOKALIKE.search(folded) is None:
         return folded
-    latin = sum("a" <= char <= "z" for char in folded)
-    if latin > sum(char.isalpha() for char in folded) - latin:
+    not_ascii = len(folded) - len(folded.encode("ascii", "ignore"))
+    if len(_LATIN_LETTER.findall(folded)) > not_ascii:
         return folded.translate(_LOOKALIKES)
-    return _WORD.sub(_unmask_word, folded)
+    return _WORD_WITH_LATIN.sub(_unmask_word, folded)

@@ -10,6 +10,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from core.comments.views import Status
 from core.config import CommentRules
@@ -62,7 +63,10 @@ class _Haystack:
 
     def __init__(self, text: str) -> None:
         self.folded = fold(text)
-        self.unmasked = unmask_lookalikes(self.folded)
+
+    @cached_property
+    def unmasked(self) -> str:  # only once a word was not found as written
+        return unmask_lookalikes(self.folded)
 
     def first_of(self, words: Sequence[str]) -> str | None:
         """The first of `words` found, quoted, and said so when look-alike letters hid it."""
