@@ -43,7 +43,7 @@ test: install postgres lint
 	REQUIRE_POSTGRES=1 $(BIN)/pytest
 
 # Benchmarks print tables of measured figures (docs/performance.md).
-BENCHES := comments faq telegram_read fairness discord_interactions memory workers
+BENCHES := comments rules faq telegram_read fairness discord_interactions memory workers
 # telegram_read also runs on a third-party Bot API emulator (npm) once it is installed.
 bench: install postgres bench/telegram_emulator/node_modules/.package-lock.json
 	@for b in $(BENCHES); do $(BIN)/python -m bench.$$b || exit 1; done

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from core.comments.views import Status
 from core.config import CommentRules
@@ -68,18 +67,22 @@ class _Haystack:
     def unmasked(self) -> str:  # only once a word was not found as written
         return unmask_lookalikes(self.folded)
 
-    def first_of(self, words: Sequence[str]) -> str | None:
+    def first_of(self, words: tuple[str, ...]) -> str | None:
         """The first of `words` found, quoted, and said so when look-alike letters hid it."""
         # Substring matching, as WordPress does: word boundaries do not exist in many scripts.
-        for word in words:
-            needle = fold(word).strip()
-            if not needle:
-                continue
+        for word, needle, unmasked in _needles(words):
             if needle in self.folded:
                 return f"“{word}”"
-            if unmask_lookalikes(needle) in self.unmasked:
+            if unmasked in self.unmasked:
                 return f"“{word}” in look-alike letters"
         return None
+
+
+@lru_cache(maxsize=16)  # the settings' few word lists, folded once rather than per comment
+def _needles(words: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    """Each word with what is looked for: folded, and folded with look-alikes unmasked."""
+    folded = ((word, fold(word).strip()) for word in words)
+    return tuple((word, needle, unmask_lookalikes(needle)) for word, needle in folded if needle)
 
 
 def evaluate(text: str, author_name: str, rules: CommentRules) -> Verdict:
