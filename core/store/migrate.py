@@ -64,7 +64,7 @@ class MigrationFailed(RuntimeError):
 
 
 async def _upgrade_in_child(database: Database) -> None:
-    # The URL goes on stdin: in argv or the environment, it and its password would show in ps.
+    # The URL goes on stdin: in argv, it and its password would show in ps to every user.
     url = database.engine.url.render_as_string(hide_password=False)
     path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
     child = await asyncio.create_subprocess_exec(
