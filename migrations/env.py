@@ -39,8 +39,8 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def _run_with_own_engine() -> None:
-    database = Database.connect(Settings.from_environment().database_url, pool_size=1)
+async def _run_with_own_engine(url: str) -> None:
+    database = Database.connect(url, pool_size=1)
     try:
         async with database.engine.connect() as connection:
             await connection.run_sync(_run)
@@ -57,4 +57,7 @@ if shared_connection is not None:
     # Called from the app (core.store.migrate) on its own connection, inside its event loop.
     _run(shared_connection)
 else:
-    asyncio.run(_run_with_own_engine())
+    # `alembic upgrade head` (the Procfile's release) reads DATABASE_URL; the app's migration
+    # child (core.store.migrate) passes the URL it was given.
+    url = config.attributes.get("url") or Settings.from_environment().database_url
+    asyncio.run(_run_with_own_engine(url))

@@ -32,11 +32,15 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_HEAD = "0efad5abfbfa"
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+def alembic_config(connection: Connection | None = None, *, url: str | None = None) -> Config:
+    """Alembic's configuration: on `connection`, or on an engine of its own for `url` (by
+    default the environment's DATABASE_URL)."""
     from alembic.config import Config
 
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.attributes["configure_logger"] = False
+    if url is not None:
+        config.attributes["url"] = url
     if connection is not None:
         config.attributes["connection"] = connection
     return config
@@ -120,21 +124,13 @@ async def upgrade_to_head(database: Database) -> None:
                 await connection.commit()
 
 
-async def _upgrade_here(url: str) -> None:
-    database = Database.connect(url, pool_size=1)
-    try:
-        async with database.engine.connect() as connection:
-            await connection.run_sync(_upgrade)
-            await connection.commit()
-    finally:
-        await database.close()
-
-
 def _child() -> int:
     """Migrate the store whose URL is on stdin; on failure, the reason is stderr's last line."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(_upgrade_here(sys.stdin.readline().strip()))
+        from alembic import command
+
+        command.upgrade(alembic_config(url=sys.stdin.readline().strip()), "head")
     except Exception as exc:
         log.exception("migration failed")
         reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
