@@ -354,7 +354,8 @@ async def test_a_slow_body_is_408(serve: Serve, accept: Accept) -> None:
         server, head(PATH, "Content-Length: 100", secret_line()) + b'{"update_id": 1'
     )
     assert (status, headers["connection"]) == (408, "close")
-    assert 0.25 < time.monotonic() - started < 1.0
+    # After the body timeout, not the client's patience (the bound leaves a slow machine room).
+    assert 0.25 < time.monotonic() - started < 5.0
     assert accept.updates == []
 
 
@@ -548,7 +549,7 @@ async def test_healthz_is_503_when_the_check_fails_or_hangs(
     async with session.get(url(server, HEALTH_PATH)) as response:
         assert response.status == 503
         assert await response.json() == {"ok": False, "checks": {}}
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 5.0  # the 0.3 s timeout, not a hang behind the check
 
 
 async def test_concurrent_healthz_requests_share_one_check(
