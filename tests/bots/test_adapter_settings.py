@@ -16,6 +16,7 @@ from core.actors import Actor
 from core.config import Settings
 from core.environment import SettingsError
 from core.secret import Secret
+from tests.support.settings import set_environment
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
 
@@ -48,8 +49,7 @@ def test_contract_names_from_environment(monkeypatch: pytest.MonkeyPatch) -> Non
         "DISCORD_SHARD_IDS": "0, 1",
         "CONSOLE_MODERATOR_IDS": "ed, ops",
     }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+    set_environment(monkeypatch, env)
     telegram = TelegramSettings.from_environment()
     assert telegram.bot_token == Secret("123:abc")
     assert "123:abc" not in repr(telegram)
@@ -121,8 +121,7 @@ def test_every_bad_variable_of_every_adapter_is_named_at_once(
         "DISCORD_SHARD_COUNT": "0",
         "DISCORD_SHARD_IDS": "0,one",
     }
-    for name, value in bad.items():
-        monkeypatch.setenv(name, value)
+    set_environment(monkeypatch, bad)
     with pytest.raises(SettingsError) as raised:
         read_settings()
     lines = str(raised.value).splitlines()

@@ -11,6 +11,7 @@ import pytest
 from core.config import CommentRules, Settings
 from core.environment import SettingsError
 from core.store.engine import describe_url, normalize_database_url
+from tests.support.settings import set_environment
 
 CORE_NAMES = {
     "DATABASE_URL",
@@ -62,8 +63,7 @@ def test_contract_names_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_pa
         "COMMENT_MAX_LENGTH": "500",
         "COMMENT_MAX_NAME_LENGTH": "20",
     }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+    set_environment(monkeypatch, env)
     settings = Settings.from_environment()
     assert settings.database_url == "postgres://u@h/n"
     assert settings.content_dir == Path("elsewhere")
@@ -148,8 +148,7 @@ def test_every_bad_variable_is_named_at_once(
         "COMMENT_FLOOD_SECONDS": "soon",
         "COMMENT_MIN_LENGTH": "0",
     }
-    for name, value in bad.items():
-        monkeypatch.setenv(name, value)
+    set_environment(monkeypatch, bad)
     with pytest.raises(SettingsError) as raised:
         Settings.from_environment()
     lines = str(raised.value).splitlines()

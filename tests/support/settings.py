@@ -3,7 +3,10 @@ adapter's with the test moderators, and the grants a core-only test needs."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+import pytest
 
 from bots.console.settings import ConsoleSettings
 from bots.discord.settings import DiscordSettings
@@ -78,3 +81,9 @@ def grant_test_moderators(core: Core) -> None:
     core.grant_moderators("telegram", telegram_settings().moderator_rule())
     core.grant_moderators("discord", discord_settings().moderator_rule())
     core.grant_moderators("console", console_settings().moderator_rule())
+
+
+def set_environment(monkeypatch: pytest.MonkeyPatch, values: Mapping[str, str]) -> None:
+    """Set each variable for this test only, as the host's environment would."""
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
