@@ -8,7 +8,6 @@ writer for long.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from core.comments.service import purge_expired
 from core.conversation import Conversations
 from core.inbox import Inbox
 from core.store.engine import Database
+from core.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +68,7 @@ class Housekeeping:
         self._task = asyncio.create_task(self._run(), name="housekeeping")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         while True:

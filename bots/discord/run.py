@@ -20,6 +20,7 @@ from bots.discord.views import ActionItem
 from core.app import Core
 from core.comments.catch_up import CaughtUp
 from core.events import ContentReloaded, Event
+from core.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -125,10 +126,8 @@ class NewsroomClient(discord.AutoShardedClient):
 
     async def close(self) -> None:
         """Stop following events, let running event handlers finish, then disconnect."""
-        if self.catching_up is not None:
-            self.catching_up.cancel()  # the next start delivers whatever is still owed
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.catching_up
+        # The next start delivers whatever is still owed.
+        await cancel_and_wait(self.catching_up, ignore_failure=True)
         if self._subscribed:
             self.core.events.unsubscribe(self._on_event)
             self.core.relay.detach(self.platform)

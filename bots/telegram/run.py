@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import os
@@ -37,6 +36,7 @@ from core.app import Core
 from core.comments.catch_up import CaughtUp
 from core.events import ContentReloaded, Event
 from core.store.leadership import Leadership
+from core.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from bots.web import WebServer
@@ -343,14 +343,9 @@ class TelegramAdapter:
         self._stopping = True
         self.core.events.unsubscribe(self._on_event)
         deadline = asyncio.get_running_loop().time() + STOP_SECONDS
-        if self.catching_up is not None:
-            self.catching_up.cancel()  # the next start delivers whatever is still owed
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.catching_up
-        if self._electing is not None:
-            self._electing.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._electing
+        # The next start delivers whatever is still owed.
+        await cancel_and_wait(self.catching_up, ignore_failure=True)
+        await cancel_and_wait(self._electing, ignore_failure=True)
         if self.poller is not None:
             await self.poller.stop()  # confirms what the inbox committed
         if self.leadership is not None:

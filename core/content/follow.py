@@ -9,7 +9,6 @@ echo between processes. On SQLite only one process runs, and nothing follows.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -18,6 +17,7 @@ from functools import partial
 from core.content.loader import ContentError
 from core.store.engine import Database
 from core.store.state import read_state, write_state
+from core.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +48,8 @@ class ReloadFollower:
         self._task = asyncio.create_task(self._follow(), name="content-reload-follower")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def announce(self) -> None:
         """Tell the other processes this one reloaded; they follow within `every` seconds."""

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.inbox.claims import HEARTBEAT_SECONDS, Claims
 from core.inbox.store import Inbox
 from core.store.engine import Database
+from core.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +75,7 @@ class Presence:
     async def stop(self) -> None:
         """Hand back every lane and unfinished entry now (other workers need not wait for the
         lease to run out), after the marks of what was handled are written."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         await self.inbox.flush()
         try:
             await self.database.write(self.claims.leave)

@@ -10,7 +10,6 @@ ones go to workers with room. Alone, a worker keeps everything: nobody else woul
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -19,6 +18,7 @@ from core.inbox.claims import LANE_IDLE_SECONDS, SCAN_SECONDS
 from core.inbox.entries import Arrival, Entry
 from core.inbox.lanes import Lanes
 from core.inbox.store import Inbox
+from core.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +53,7 @@ class ChatSharing:
         self._task = asyncio.create_task(self._scan(), name=f"{self.platform}-inbox-scan")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     def touch(self, chat_key: str) -> None:
         """An entry of the chat was queued here."""
